@@ -1,0 +1,122 @@
+/**
+ * The resolved settings of a `byot load`, after flags, environment, config file and defaults have
+ * been merged and validated. Everything downstream of `src/config/` takes these, never raw flags.
+ *
+ * @module
+ */
+import type { VaultSpec } from "../common/types.ts";
+
+/** Where byot reads records from. */
+export type SourceKind = "csv" | "snowflake" | "error-log";
+
+/** Skyflow BYOT mode sent with every insert. */
+export type ByotMode = "DISABLE" | "ENABLE" | "ENABLE_STRICT";
+
+/** Where the bearer token came from (for messages; the token itself is never printed). */
+export type TokenOrigin = "env" | "file" | "config" | "flag" | "prompt" | "none";
+
+/** The Go loader's `snowflake` config section, kept as parsed for the Snowflake source. */
+export interface SnowflakeSettings {
+  user?: string;
+  password?: string;
+  authenticator?: string;
+  account?: string;
+  warehouse?: string;
+  database?: string;
+  schema?: string;
+  role?: string;
+  fetchSize?: number;
+  queryMode?: string;
+  accessUrl?: string;
+}
+
+/** CSV source settings. */
+export interface CsvSettings {
+  /** Directory of `<column>_data.csv` + `<column>_tokens.csv` pairs (Go loader layout). */
+  dataDir?: string;
+  /** A single CSV holding both columns; used instead of `dataDir` when set. */
+  file?: string;
+  /** Header of the value column in `file`. @default "value" */
+  valueColumn: string;
+  /** Header of the token column in `file`. @default "token" */
+  tokenColumn: string;
+}
+
+/** Resolved settings for one `byot load`. */
+export interface LoadSettings {
+  source: SourceKind;
+  /** Base URL of the vault API, e.g. `https://abc.vault.skyflowapis.com`. No trailing slash. */
+  vaultUrl: string;
+  /** The vaults to load, already narrowed by `--vault`. Never empty. */
+  vaults: VaultSpec[];
+  csv: CsvSettings;
+  /** Legacy error-log JSON to import and reprocess (`--source error-log`). */
+  errorLog?: string;
+  snowflake: SnowflakeSettings;
+  /** Records per request. @default 25 */
+  batchSize: number;
+  /** Requests in flight per vault. @default 32 */
+  concurrency: number;
+  /** Rows to process after `startRecord`; 0 = all. @default 0 */
+  maxRecords: number;
+  /** Rows to skip at the start of each source. @default 0 */
+  startRecord: number;
+  /** Send `upsert: <column>` so existing values are updated instead of rejected. @default false */
+  upsert: boolean;
+  /** Append a deterministic per-record suffix to values and tokens (test loads). @default false */
+  appendSuffix: boolean;
+  /** Seed that makes suffixes differ between runs but not between a run and its resume. */
+  suffixSeed: string;
+  /** Delay before each request of each worker, in ms (legacy `base_delay_ms`). @default 0 */
+  baseDelayMs: number;
+  /** Use the Batch endpoint with `continueOnError: true` instead of Insert. @default false */
+  continueOnError: boolean;
+  /** @default "ENABLE" */
+  byotMode: ByotMode;
+  /** Attempts per request for transient errors (network, 408, 429, 5xx). @default 8 */
+  maxAttempts: number;
+  /** Per-request timeout in ms. @default 60000 */
+  requestTimeoutMs: number;
+  /** First backoff step in ms (full jitter, doubled per attempt). @default 250 */
+  backoffBaseMs: number;
+  /** Backoff cap in ms. @default 30000 */
+  backoffCapMs: number;
+  /** The bearer token (secret: never printed, logged or stored). */
+  bearerToken: string;
+  /** Where the bearer token came from. */
+  tokenOrigin: TokenOrigin;
+  /** Print a machine-readable summary on stdout. @default false */
+  json: boolean;
+  /** Path of the config file that was read, if any. */
+  configPath?: string;
+}
+
+/** Defaults for every optional numeric and boolean setting. */
+export const DEFAULTS = {
+  batchSize: 25,
+  concurrency: 32,
+  maxRecords: 0,
+  startRecord: 0,
+  upsert: false,
+  appendSuffix: false,
+  baseDelayMs: 0,
+  continueOnError: false,
+  byotMode: "ENABLE" as ByotMode,
+  maxAttempts: 8,
+  requestTimeoutMs: 60_000,
+  backoffBaseMs: 250,
+  backoffCapMs: 30_000,
+  valueColumn: "value",
+  tokenColumn: "token",
+  configPath: "config.json",
+} as const;
+
+/** Returns a copy of the settings safe to print: secrets replaced by `***`. */
+export function redactSettings(settings: LoadSettings): Record<string, unknown> {
+  const { bearerToken: _token, snowflake, ...rest } = settings;
+  return {
+    ...rest,
+    bearerToken: settings.bearerToken ? "***" : "",
+    snowflake: { ...snowflake, password: snowflake.password ? "***" : undefined },
+  };
+}
