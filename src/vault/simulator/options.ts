@@ -1,0 +1,107 @@
+/**
+ * Options of the vault simulator, their defaults, and how they are resolved. The resolved object
+ * is kept on the running simulator and read on every request, so tests may change faults while it
+ * runs.
+ *
+ * @module
+ */
+import { systemClock } from "../../common/clock.ts";
+import { mulberry32 } from "./faults.ts";
+
+/** How a 429's `Retry-After` header is written. */
+export type RetryAfterFormat = "seconds" | "date";
+
+/** Options of {@linkcode startSimulator}. Every field is optional. */
+export interface SimulatorOptions {
+  /** Interface to listen on. @default "127.0.0.1" */
+  hostname?: string;
+  /** Port to listen on; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Delay added to every vault request, in ms. @default 0 */
+  latencyMs?: number;
+  /** Extra random delay in `[0, jitterMs)` added to every vault request. @default 0 */
+  jitterMs?: number;
+  /** Data requests (insert, batch) per second per vault id before 429s; 0 turns it off. @default 0 */
+  rateLimit?: number;
+  /** Write `Retry-After` as whole seconds or as an HTTP-date. @default "seconds" */
+  retryAfterFormat?: RetryAfterFormat;
+  /** Probability that a data request answers 500/502/503 without being applied. @default 0 */
+  errorRate?: number;
+  /** Probability that a data request is applied and its connection then cut. @default 0 */
+  dropRate?: number;
+  /** Probability that a data request is applied and never answered (until shutdown). @default 0 */
+  hangRate?: number;
+  /** A record whose value contains this text is rejected with 400. @default "__REJECT__" */
+  rejectMarker?: string;
+  /** Records per insert or batch request above which the request answers 413; 0 = no limit. @default 0 */
+  maxRecordsPerRequest?: number;
+  /** Seed of the fault generator, so fault sequences repeat. @default 1 */
+  seed?: number;
+  /** Source of randomness in `[0, 1)`; overrides `seed`. @default mulberry32(seed) */
+  random?: () => number;
+  /**
+   * The only bearer token accepted, besides tokens this simulator issued. When unset, any non-empty
+   * bearer token is accepted. @default undefined
+   */
+  bearerToken?: string;
+  /** Lifetime of the access tokens the token endpoint issues, in seconds. @default 3600 */
+  tokenTtlSeconds?: number;
+  /**
+   * PEM (SPKI) public key that service-account assertions must be signed with (RS256). When unset,
+   * only the claims and their expiry are checked. @default undefined
+   */
+  serviceAccountPublicKey?: string;
+  /** Vault ids that exist; others answer 404. When unset, any id is accepted. @default undefined */
+  vaultIds?: string[];
+  /** Milliseconds since the epoch. @default Date.now */
+  now?: () => number;
+  /** Waits `ms`, rejecting when `signal` aborts. @default setTimeout-based */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** {@linkcode SimulatorOptions} with every default filled in. Mutable while the simulator runs. */
+export interface ResolvedSimulatorOptions extends
+  Required<
+    Omit<SimulatorOptions, "bearerToken" | "serviceAccountPublicKey" | "vaultIds">
+  > {
+  /** See {@linkcode SimulatorOptions.bearerToken}. */
+  bearerToken?: string;
+  /** See {@linkcode SimulatorOptions.serviceAccountPublicKey}. */
+  serviceAccountPublicKey?: string;
+  /** See {@linkcode SimulatorOptions.vaultIds}. */
+  vaultIds?: string[];
+}
+
+/**
+ * Fills in the defaults of {@linkcode SimulatorOptions}.
+ *
+ * @example
+ * ```ts
+ * const options = resolveSimulatorOptions({ rateLimit: 50 });
+ * options.errorRate; // 0
+ * ```
+ */
+export function resolveSimulatorOptions(options: SimulatorOptions = {}): ResolvedSimulatorOptions {
+  const seed = options.seed ?? 1;
+  return {
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port ?? 0,
+    latencyMs: options.latencyMs ?? 0,
+    jitterMs: options.jitterMs ?? 0,
+    rateLimit: options.rateLimit ?? 0,
+    retryAfterFormat: options.retryAfterFormat ?? "seconds",
+    errorRate: options.errorRate ?? 0,
+    dropRate: options.dropRate ?? 0,
+    hangRate: options.hangRate ?? 0,
+    rejectMarker: options.rejectMarker ?? "__REJECT__",
+    maxRecordsPerRequest: options.maxRecordsPerRequest ?? 0,
+    seed,
+    random: options.random ?? mulberry32(seed),
+    bearerToken: options.bearerToken,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+    serviceAccountPublicKey: options.serviceAccountPublicKey,
+    vaultIds: options.vaultIds,
+    now: options.now ?? (() => Date.now()),
+    sleep: options.sleep ?? systemClock.sleep,
+  };
+}
