@@ -1,0 +1,96 @@
+/**
+ * Internal: the SQLite connection shared by the ledger's modules, with a prepared-statement cache,
+ * a transaction helper and error wrapping. Not part of the public API.
+ *
+ * @module
+ */
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import type { Clock } from "../common/clock.ts";
+import { CheckpointError } from "../common/errors.ts";
+
+/** A row as `node:sqlite` returns it. */
+export type Row = Record<string, unknown>;
+
+/** The open database plus the injected dependencies every ledger module needs. */
+export class Store {
+  readonly db: DatabaseSync;
+  readonly path: string;
+  readonly clock: Clock;
+  readonly random: () => number;
+  #statements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync, path: string, clock: Clock, random: () => number) {
+    this.db = db;
+    this.path = path;
+    this.clock = clock;
+    this.random = random;
+  }
+
+  /** A cached prepared statement for `sql`. */
+  sql(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.guard("prepare a query", () => this.db.prepare(sql));
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `sql` and returns its rows. */
+  all(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.guard("read", () => this.sql(sql).all(...params) as Row[]);
+  }
+
+  /** Runs `sql` and returns its first row. */
+  get(sql: string, ...params: SQLInputValue[]): Row | undefined {
+    return this.guard("read", () => this.sql(sql).get(...params) as Row | undefined);
+  }
+
+  /** Runs a write statement; returns the number of changed rows. */
+  run(sql: string, ...params: SQLInputValue[]): number {
+    return this.guard("write", () => Number(this.sql(sql).run(...params).changes));
+  }
+
+  /** Runs `fn` inside one `BEGIN IMMEDIATE … COMMIT`; rolls back if it throws. */
+  transaction<T>(fn: () => T): T {
+    this.guard("start a transaction", () => this.db.exec("BEGIN IMMEDIATE"));
+    try {
+      const result = fn();
+      this.guard("commit", () => this.db.exec("COMMIT"));
+      return result;
+    } catch (error) {
+      try {
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      } catch {
+        // the original error is the one worth reporting
+      }
+      throw error;
+    }
+  }
+
+  /** Runs `fn`, turning SQLite errors into a {@linkcode CheckpointError} naming the state file. */
+  guard<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof CheckpointError) throw error;
+      throw checkpointError(this.path, what, error);
+    }
+  }
+}
+
+/** A {@linkcode CheckpointError} for a failed SQLite operation on the state file. */
+export function checkpointError(path: string, what: string, cause: unknown): CheckpointError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new CheckpointError(`state file ${path}: could not ${what}: ${detail}`, { cause });
+}
+
+/** Reads an integer column (SQLite returns numbers; null becomes `fallback`). */
+export function int(value: unknown, fallback = 0): number {
+  return typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : fallback;
+}
+
+/** Reads an optional text column. */
+export function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}

@@ -1,0 +1,187 @@
+/**
+ * The checkpoint ledger: an embedded SQLite file (default `./byot-state.db`, mode 0600, WAL) that
+ * records runs, their fingerprints, every batch's state per vault and every failed record, so a
+ * crashed or interrupted load resumes where it stopped and failures can be exported or retried.
+ * It never stores the bearer token or a source password.
+ *
+ * @example Record a run and resume it
+ * ```ts
+ * const ledger = Ledger.open("byot-state.db");
+ * const run = ledger.createRun({ sourceKind: "csv", fingerprint, settings, vaults });
+ * const sink = ledger.sink(run.id);        // pass to the pipeline as its OutcomeSink
+ * // … load …
+ * sink.close();
+ * ledger.finishRun(run.id, "finished");
+ * ledger.close();
+ * ```
+ *
+ * @module
+ */
+import type { Clock } from "../common/clock.ts";
+import { systemClock } from "../common/clock.ts";
+import type { VaultSource } from "../common/types.ts";
+import type { Store } from "./_store.ts";
+import { openStore } from "./schema.ts";
+import * as runs from "./runs.ts";
+import * as failures from "./failures.ts";
+import { LedgerSink, type LedgerSinkOptions } from "./sink.ts";
+import { type ResumePoint, resumePoint, runSummary, type VaultSummary } from "./resume.ts";
+import { failuresRetrySource, type FailuresRetrySourceOptions } from "./retry_source.ts";
+
+/** Default state file, relative to the working directory. */
+export const DEFAULT_STATE_FILE = "./byot-state.db";
+
+/** Options of {@linkcode Ledger.open}. */
+export interface LedgerOptions {
+  /** Time source for every timestamp and the group-commit timer. @default systemClock */
+  clock?: Clock;
+  /** Random source for run ids. @default Math.random */
+  random?: () => number;
+  /** `PRAGMA synchronous`: FULL makes each group commit durable across power loss. @default "FULL" */
+  synchronous?: "NORMAL" | "FULL";
+  /** Wait for another process's write lock, in ms. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+/** The checkpoint ledger. Open with {@linkcode Ledger.open}; one writer per process. */
+export class Ledger {
+  #store: Store;
+  #sinks = new Set<LedgerSink>();
+  #closed = false;
+
+  private constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /**
+   * Opens or creates the state file (mode 0600, WAL, schema migrated).
+   * @throws {CheckpointError} when it is unreadable, damaged or not a byot state file.
+   */
+  static open(path: string = DEFAULT_STATE_FILE, options: LedgerOptions = {}): Ledger {
+    return new Ledger(openStore(path, {
+      clock: options.clock ?? systemClock,
+      random: options.random ?? Math.random,
+      synchronous: options.synchronous,
+      busyTimeoutMs: options.busyTimeoutMs,
+    }));
+  }
+
+  /** Path of the state file. */
+  get path(): string {
+    return this.#store.path;
+  }
+
+  /** Stores a new run (status `running`); secrets in `fingerprint`/`settings` are stripped. */
+  createRun(input: runs.CreateRunInput): runs.RunInfo {
+    return runs.createRun(this.#store, input);
+  }
+
+  /** The run with this id, or `undefined`. */
+  getRun(id: string): runs.RunInfo | undefined {
+    return runs.getRun(this.#store, id);
+  }
+
+  /** The newest run not `finished` (optionally of one source kind): the one a plain rerun resumes. */
+  latestUnfinishedRun(sourceKind?: string): runs.RunInfo | undefined {
+    return runs.latestUnfinishedRun(this.#store, sourceKind);
+  }
+
+  /** Runs, newest first. */
+  listRuns(limit?: number): runs.RunInfo[] {
+    return runs.listRuns(this.#store, limit);
+  }
+
+  /** Sets a run's final (or interrupted) status. */
+  finishRun(id: string, status: runs.RunStatus): void {
+    runs.finishRun(this.#store, id, status);
+  }
+
+  /** Marks a resumed run `running` again under this process. */
+  reopenRun(id: string, pid?: number): void {
+    runs.reopenRun(this.#store, id, pid);
+  }
+
+  /** Records that every batch of a vault is settled. */
+  markVaultFinished(runId: string, vault: string): void {
+    runs.markVaultFinished(this.#store, runId, vault);
+  }
+
+  /** An {@linkcode OutcomeSink} recording a run's outcomes with group commits. Close it when done. */
+  sink(runId: string, options?: LedgerSinkOptions): LedgerSink {
+    const sink = new LedgerSink(this.#store, runId, options);
+    this.#sinks.add(sink);
+    return sink;
+  }
+
+  /** Where `vault` of `runId` restarts. */
+  resumePoint(runId: string, vault: string): ResumePoint {
+    return resumePoint(this.#store, runId, vault);
+  }
+
+  /** Per-vault progress of a run. */
+  runSummary(runId: string): VaultSummary[] {
+    return runSummary(this.#store, runId);
+  }
+
+  /** One page of failures, in (run, vault, position) order. */
+  listFailures(options?: failures.ListFailuresOptions): failures.StoredFailure[] {
+    return failures.listFailures(this.#store, options);
+  }
+
+  /** Every matching failure, page by page. */
+  eachFailure(filter?: failures.FailureFilter, pageSize?: number): Generator<failures.StoredFailure> {
+    return failures.eachFailure(this.#store, filter, pageSize);
+  }
+
+  /** Failure counts by status and by run and vault. */
+  countFailures(filter?: failures.FailureFilter): failures.FailureCounts {
+    return failures.countFailures(this.#store, filter);
+  }
+
+  /** Marks failures resolved; returns how many changed. */
+  markResolved(runId: string, vault: string, positions: Iterable<number>): number {
+    return failures.markResolved(this.#store, runId, vault, positions);
+  }
+
+  /** Stores (or re-records, adding attempts) failures: error-log import, retries outside a sink. */
+  recordFailures(runId: string, vault: string, list: Iterable<failures.FailureInput>): number {
+    return failures.recordFailures(this.#store, runId, vault, list);
+  }
+
+  /** Failures grouped per batch and (status, message), as legacy error-log entries. */
+  failureGroups(filter: failures.FailureFilter & { vault: string }): Generator<failures.FailureGroup> {
+    return failures.failureGroups(this.#store, filter);
+  }
+
+  /** Deletes stored values and tokens of matching failures; returns how many rows. */
+  purgeFailures(filter?: Omit<failures.FailureFilter, "includePurged">): number {
+    return failures.purgeFailures(this.#store, filter);
+  }
+
+  /** The unresolved failures of one run and vault as a source, for `failures retry`. */
+  failuresRetrySource(options: FailuresRetrySourceOptions): VaultSource {
+    return failuresRetrySource(this.#store, options);
+  }
+
+  /** `PRAGMA integrity_check`: `"ok"` or SQLite's first complaint. */
+  integrityCheck(): string {
+    return String(this.#store.get("PRAGMA integrity_check")?.integrity_check);
+  }
+
+  /** Copies the WAL into the database file and empties it. */
+  checkpoint(): void {
+    this.#store.guard("checkpoint the WAL", () => this.#store.db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  }
+
+  /** Closes every sink (flushing it), then the database. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      for (const sink of this.#sinks) sink.close();
+    } finally {
+      this.#sinks.clear();
+      this.#store.guard("close the state file", () => this.#store.db.close());
+    }
+  }
+}

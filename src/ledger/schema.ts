@@ -1,0 +1,189 @@
+/**
+ * The ledger's SQLite schema, its migrations, and how the state file is opened: created with mode
+ * 0600 before SQLite touches it, WAL journal, `synchronous=FULL` by default (group commits keep it
+ * cheap), a busy timeout, and an `application_id` so a foreign SQLite file is refused.
+ *
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { CheckpointError } from "../common/errors.ts";
+import type { Clock } from "../common/clock.ts";
+import { checkpointError, int, Store } from "./_store.ts";
+
+/** `PRAGMA application_id` of a byot state file: the ASCII bytes "byot". */
+export const APPLICATION_ID = 0x62796f74;
+
+/** Batch states. `pending` is reserved for callers that record a batch before sending it. */
+export type BatchStatus = "pending" | "in_flight" | "done" | "failed" | "partially_failed";
+
+/** States after which a batch is never sent again in the same run. */
+export const TERMINAL_STATUSES: readonly BatchStatus[] = ["done", "failed", "partially_failed"];
+
+/** {@linkcode TERMINAL_STATUSES} as an SQL list, for `status IN …`. */
+export const TERMINAL_SQL = "('done','failed','partially_failed')";
+
+/** Migration `i` takes the schema from version `i` to `i + 1`. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id               TEXT PRIMARY KEY,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    finished_at      INTEGER,
+    status           TEXT NOT NULL CHECK (status IN ('running','finished','interrupted','failed')),
+    source_kind      TEXT NOT NULL,
+    fingerprint_json TEXT NOT NULL,
+    settings_json    TEXT NOT NULL,
+    shard            TEXT,
+    pid              INTEGER,
+    command          TEXT
+  ) STRICT;
+  CREATE TABLE run_vaults (
+    run_id       TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    vault        TEXT NOT NULL,
+    vault_id     TEXT NOT NULL,
+    table_name   TEXT NOT NULL,
+    column_name  TEXT NOT NULL,
+    reserved_seq INTEGER NOT NULL DEFAULT 0,
+    finished_at  INTEGER,
+    PRIMARY KEY (run_id, vault)
+  ) STRICT;
+  CREATE TABLE batches (
+    run_id         TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    vault          TEXT NOT NULL,
+    seq            INTEGER NOT NULL,
+    first_position INTEGER NOT NULL,
+    end_position   INTEGER NOT NULL,
+    record_count   INTEGER NOT NULL,
+    skipped_count  INTEGER NOT NULL,
+    skipped_json   TEXT,
+    cursor_json    TEXT NOT NULL,
+    status         TEXT NOT NULL
+                   CHECK (status IN ('pending','in_flight','done','failed','partially_failed')),
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    last_status    INTEGER NOT NULL DEFAULT 0,
+    request_id     TEXT,
+    loaded         INTEGER NOT NULL DEFAULT 0,
+    failed         INTEGER NOT NULL DEFAULT 0,
+    started_at     INTEGER,
+    finished_at    INTEGER,
+    PRIMARY KEY (run_id, vault, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE failed_records (
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    vault       TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    batch_seq   INTEGER NOT NULL,
+    value       TEXT,
+    token       TEXT,
+    status_code INTEGER NOT NULL,
+    message     TEXT NOT NULL,
+    request_id  TEXT,
+    retryable   INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL,
+    first_seen  INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL,
+    resolved_at INTEGER,
+    purged_at   INTEGER,
+    PRIMARY KEY (run_id, vault, position)
+  ) STRICT;
+  CREATE INDEX failed_records_by_batch ON failed_records (vault, run_id, batch_seq, position);
+  CREATE INDEX runs_by_status ON runs (status, created_at);
+  `,
+];
+
+/** The schema version this code writes (`PRAGMA user_version`). */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+/** Options of {@linkcode openStore}. */
+export interface OpenStoreOptions {
+  clock: Clock;
+  random: () => number;
+  /** `PRAGMA synchronous`. @default "FULL" */
+  synchronous?: "NORMAL" | "FULL";
+  /** How long to wait for another process's write lock, in ms. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating if needed) the state file and brings its schema up to date.
+ *
+ * @throws {CheckpointError} when the file is not a SQLite database, belongs to another program,
+ * was written by a newer byot, or cannot be created.
+ */
+export function openStore(path: string, options: OpenStoreOptions): Store {
+  const inMemory = path === ":memory:";
+  if (!inMemory) createPrivateFile(path);
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 });
+  } catch (error) {
+    throw checkpointError(path, "open the state file", error);
+  }
+  const store = new Store(db, path, options.clock, options.random);
+  try {
+    store.guard("read the state file (is it a byot state file?)", () => {
+      db.exec("PRAGMA foreign_keys = ON");
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec(`PRAGMA synchronous = ${options.synchronous ?? "FULL"}`);
+    });
+    migrate(store);
+    if (!inMemory) privatiseSidecars(path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return store;
+}
+
+function migrate(store: Store): void {
+  const { db, path } = store;
+  const version = int(store.get("PRAGMA user_version")?.user_version);
+  const appId = int(store.get("PRAGMA application_id")?.application_id);
+  const tables = int(store.get("SELECT count(*) AS n FROM sqlite_schema")?.n);
+  if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0)) {
+    throw new CheckpointError(`state file ${path} is not a byot state file (it holds other data)`);
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new CheckpointError(
+      `state file ${path} was written by a newer byot (schema ${version}, this byot knows ${SCHEMA_VERSION})`,
+    );
+  }
+  if (version === SCHEMA_VERSION) return;
+  store.transaction(() => {
+    store.guard("upgrade the state file", () => {
+      for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+      db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    });
+  });
+}
+
+/** Creates `path` with mode 0600 if missing, and narrows an existing file to 0600. */
+function createPrivateFile(path: string): void {
+  try {
+    Deno.openSync(path, { create: true, write: true, mode: 0o600 }).close();
+    Deno.chmodSync(path, 0o600);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new CheckpointError(`cannot create state file ${path}: its directory does not exist`, {
+        cause: error,
+      });
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new CheckpointError(`cannot open state file ${path}: permission denied`, { cause: error });
+    }
+    throw checkpointError(path, "create the state file", error);
+  }
+}
+
+/** SQLite gives `-wal`/`-shm` the database file's mode; narrow them anyway in case it changed. */
+function privatiseSidecars(path: string): void {
+  for (const suffix of ["-wal", "-shm"]) {
+    try {
+      Deno.chmodSync(path + suffix, 0o600);
+    } catch {
+      // absent or not ours: nothing to narrow
+    }
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The ledger's {@linkcode OutcomeSink}: batch outcomes and failed records are buffered in memory and
+ * written in one transaction per group (every `commitIntervalMs`, or sooner when `maxPending` rows
+ * wait), so a load pays a few commits per second instead of one per batch.
+ *
+ * Crash safety: a batch's outcome can be lost only if the process dies within one commit interval
+ * of it; such a batch is then re-sent on resume. Because its request may have been applied, every
+ * batch that may have been sent is covered by a *send reservation*: before the first batch with
+ * `seq ≥ reserved` is sent, `reserved = seq + reserveAhead` is committed synchronously (one small
+ * commit per `reserveAhead` batches). On resume, unsettled batches below the reservation are
+ * replayed safely; batches above it were certainly never sent.
+ *
+ * @module
+ */
+import type { Batch, BatchResult, OutcomeSink } from "../common/types.ts";
+import { CheckpointError } from "../common/errors.ts";
+import { int, type Store } from "./_store.ts";
+import type { BatchStatus } from "./schema.ts";
+import { FAILURE_UPSERT_SQL, FINISHED_SQL, RESERVE_SQL, RESOLVE_SQL, STARTED_SQL } from "./_sql.ts";
+
+/** Options of {@linkcode LedgerSink}. */
+export interface LedgerSinkOptions {
+  /** Longest time an outcome waits in memory before its group is committed, in ms. @default 200 */
+  commitIntervalMs?: number;
+  /** Commit at once when this many rows (batch updates + failed records) are waiting. @default 500 */
+  maxPending?: number;
+  /** Batches covered by one synchronous send reservation. @default 128 */
+  reserveAhead?: number;
+  /** Write batch rows (resume state). `false` for `failures retry`, which resumes from the failures. @default true */
+  recordBatches?: boolean;
+  /**
+   * Mark stored failures of the records a batch loaded as resolved (one UPDATE per record): for
+   * `failures retry` and error-log reprocessing. @default false
+   */
+  resolveSucceeded?: boolean;
+  /** Called when a timed commit fails (the error is also thrown by the next call). @default none */
+  onError?: (error: CheckpointError) => void;
+}
+
+interface BatchRow {
+  vault: string;
+  seq: number;
+  firstPosition: number;
+  endPosition: number;
+  recordCount: number;
+  skippedCount: number;
+  skippedJson: string;
+  cursorJson: string;
+  at: number;
+}
+
+type Op =
+  | { kind: "started"; row: BatchRow }
+  | {
+    kind: "finished";
+    row: BatchRow;
+    status: BatchStatus;
+    result: BatchResult;
+    succeeded: number[];
+  };
+
+/**
+ * Records batch outcomes of one run in the ledger with group commits. Create it with
+ * `Ledger.sink(runId)`; call {@linkcode LedgerSink.close} when the run ends.
+ */
+export class LedgerSink implements OutcomeSink {
+  /** Run id. */
+  readonly runId: string;
+  #store: Store;
+  #interval: number;
+  #maxPending: number;
+  #reserveAhead: number;
+  #recordBatches: boolean;
+  #resolve: boolean;
+  #onError?: (error: CheckpointError) => void;
+  #ops: Op[] = [];
+  #pendingRows = 0;
+  /** Rows of batches started and not finished, by `vault\0seq`. */
+  #inFlight = new Map<string, BatchRow>();
+  /** Index in `#ops` of a started op not yet committed: a finish replaces it (one write, not two). */
+  #bufferedStart = new Map<string, number>();
+  #reserved = new Map<string, number>();
+  #timer?: AbortController;
+  #error?: CheckpointError;
+  #closed = false;
+
+  /** Use `Ledger.sink()`; the store is internal. */
+  constructor(store: Store, runId: string, options: LedgerSinkOptions = {}) {
+    this.#store = store;
+    this.runId = runId;
+    this.#interval = options.commitIntervalMs ?? 200;
+    this.#maxPending = Math.max(1, options.maxPending ?? 500);
+    this.#reserveAhead = Math.max(1, options.reserveAhead ?? 128);
+    this.#recordBatches = options.recordBatches ?? true;
+    this.#resolve = options.resolveSucceeded ?? false;
+    this.#onError = options.onError;
+    for (const row of store.all("SELECT vault, reserved_seq FROM run_vaults WHERE run_id = ?", runId)) {
+      this.#reserved.set(String(row.vault), int(row.reserved_seq));
+    }
+  }
+
+  /** Rows waiting for the next commit. */
+  get pending(): number {
+    return this.#pendingRows;
+  }
+
+  /** Records the batch as in flight; commits a send reservation first when the batch needs one. */
+  batchStarted(batch: Batch): void {
+    this.#assertOpen();
+    if (this.#error) throw this.#error;
+    if (!this.#recordBatches) return;
+    const row = batchRow(batch, this.#store.clock.now());
+    const key = `${batch.vault}\u0000${batch.seq}`;
+    this.#inFlight.set(key, row);
+    this.#bufferedStart.set(key, this.#ops.length);
+    this.#push({ kind: "started", row }, 1);
+    const reserved = this.#reserved.get(batch.vault) ?? 0;
+    if (batch.seq >= reserved) {
+      const upTo = batch.seq + this.#reserveAhead;
+      this.#commit(() => this.#store.run(RESERVE_SQL, this.runId, batch.vault, upTo));
+      this.#reserved.set(batch.vault, upTo);
+    }
+  }
+
+  /** Buffers the batch's final state and one row per failed record. */
+  batchFinished(batch: Batch, result: BatchResult): void {
+    this.#assertOpen();
+    const key = `${batch.vault}\u0000${batch.seq}`;
+    const row = this.#inFlight.get(key) ?? batchRow(batch, this.#store.clock.now());
+    this.#inFlight.delete(key);
+    const status: BatchStatus = result.failures.length === 0
+      ? "done"
+      : result.loaded === 0
+      ? "failed"
+      : "partially_failed";
+    let succeeded: number[] = [];
+    if (this.#resolve) {
+      const failed = new Set(result.failures.map((f) => f.record.position));
+      succeeded = batch.records.map((r) => r.position).filter((p) => !failed.has(p));
+    }
+    const op: Op = { kind: "finished", row, status, result, succeeded };
+    const rows = result.failures.length + succeeded.length;
+    const index = this.#bufferedStart.get(key);
+    this.#bufferedStart.delete(key);
+    if (index !== undefined) {
+      this.#ops[index] = op;
+      this.#push(undefined, rows);
+    } else {
+      this.#push(op, rows + (this.#recordBatches ? 1 : 0));
+    }
+  }
+
+  /** Commits everything buffered now. @throws {CheckpointError} when the commit fails. */
+  flush(): void {
+    if (this.#ops.length === 0) {
+      this.#cancelTimer();
+      if (this.#error) throw this.#error;
+      return;
+    }
+    this.#commit();
+  }
+
+  /** Flushes and stops the timer. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.#closed = true;
+      this.#cancelTimer();
+    }
+  }
+
+  #push(op: Op | undefined, rows: number): void {
+    if (op) this.#ops.push(op);
+    this.#pendingRows += rows;
+    if (this.#pendingRows >= this.#maxPending) this.#commit();
+    else this.#schedule();
+  }
+
+  #commit(extra?: () => void): void {
+    const ops = this.#ops;
+    const store = this.#store;
+    try {
+      store.transaction(() => {
+        for (const op of ops) this.#apply(op);
+        extra?.();
+      });
+    } catch (error) {
+      this.#error = error instanceof CheckpointError
+        ? error
+        : new CheckpointError(`state file ${store.path}: could not record outcomes`, { cause: error });
+      throw this.#error;
+    }
+    this.#error = undefined;
+    this.#ops = [];
+    this.#bufferedStart.clear();
+    this.#pendingRows = 0;
+    this.#cancelTimer();
+  }
+
+  #apply(op: Op): void {
+    const store = this.#store;
+    const r = op.row;
+    if (op.kind === "started") {
+      store.run(
+        STARTED_SQL,
+        this.runId,
+        r.vault,
+        r.seq,
+        r.firstPosition,
+        r.endPosition,
+        r.recordCount,
+        r.skippedCount,
+        r.skippedJson,
+        r.cursorJson,
+        r.at,
+      );
+      return;
+    }
+    const { result } = op;
+    const now = store.clock.now();
+    if (this.#recordBatches) {
+      store.run(
+        FINISHED_SQL,
+        this.runId,
+        r.vault,
+        r.seq,
+        r.firstPosition,
+        r.endPosition,
+        r.recordCount,
+        r.skippedCount,
+        r.skippedJson,
+        r.cursorJson,
+        op.status,
+        result.requests,
+        result.lastStatus,
+        result.requestId ?? null,
+        result.loaded,
+        result.failures.length,
+        r.at,
+        now,
+      );
+    }
+    for (const position of op.succeeded) store.run(RESOLVE_SQL, now, this.runId, r.vault, position);
+    for (const f of result.failures) {
+      store.run(
+        FAILURE_UPSERT_SQL,
+        this.runId,
+        r.vault,
+        f.record.position,
+        r.seq,
+        f.record.value,
+        f.record.token,
+        f.status,
+        f.message,
+        f.requestId ?? null,
+        f.retryable ? 1 : 0,
+        f.attempts,
+        now,
+        now,
+      );
+    }
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#closed) return;
+    const timer = new AbortController();
+    this.#timer = timer;
+    this.#store.clock.sleep(this.#interval, timer.signal).then(() => {
+      if (this.#timer !== timer) return;
+      this.#timer = undefined;
+      if (this.#ops.length === 0) return;
+      try {
+        this.#commit();
+      } catch (error) {
+        this.#onError?.(error as CheckpointError);
+        this.#schedule();
+      }
+    }, () => {});
+  }
+
+  #cancelTimer(): void {
+    const timer = this.#timer;
+    this.#timer = undefined;
+    timer?.abort();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new CheckpointError(`ledger sink of run ${this.runId} is closed`);
+  }
+}
+
+function batchRow(batch: Batch, at: number): BatchRow {
+  let skippedCount = 0;
+  for (const n of Object.values(batch.skipped)) skippedCount += n ?? 0;
+  return {
+    vault: batch.vault,
+    seq: batch.seq,
+    firstPosition: batch.firstPosition,
+    endPosition: batch.endPosition,
+    recordCount: batch.records.length,
+    skippedCount,
+    skippedJson: JSON.stringify(batch.skipped),
+    cursorJson: JSON.stringify(batch.cursor),
+    at,
+  };
+}
