@@ -1,0 +1,128 @@
+/**
+ * A whole load: every selected vault runs side by side in one process, each with its own batcher,
+ * workers, 429 gate and sender, sharing one outcome sink (ledger + metrics) and one token provider.
+ * The first fatal error (bad credentials, unknown vault) stops every vault; the batches it cut off
+ * stay unsettled and are replayed safely on resume.
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "../common/clock.ts";
+import type { OutcomeSink, VaultObserver, VaultSource, VaultSpec } from "../common/types.ts";
+import type { LoadSettings } from "../config/settings.ts";
+import { BatchSender } from "../vault/batch_sender.ts";
+import { VaultClient } from "../vault/client.ts";
+import type { TokenProvider } from "../vault/token_provider.ts";
+import { type ResumePoint, runVault } from "./vault_run.ts";
+
+/** One vault's part of the plan. */
+export interface PlannedVault {
+  spec: VaultSpec;
+  source: VaultSource;
+  resume?: ResumePoint;
+}
+
+/** Timing hooks per vault, for the summary's breakdown. */
+export interface LoadTimings {
+  read(vault: string, ms: number): void;
+  suffix(vault: string, ms: number): void;
+  baseDelay(vault: string, ms: number): void;
+  skipSettled(vault: string, records: number, skipped: number): void;
+}
+
+/** Options of {@linkcode runLoad}. */
+export interface RunLoadOptions {
+  settings: LoadSettings;
+  vaults: PlannedVault[];
+  sink: OutcomeSink;
+  observer: VaultObserver;
+  tokens: TokenProvider;
+  /** Send every batch through the safe-replay path (resumed runs). @default false */
+  replay?: boolean;
+  timings?: LoadTimings;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default Math.random */
+  random?: () => number;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Stops taking new batches (first Ctrl-C); in-flight batches finish. */
+  intake?: AbortSignal;
+  /** Aborts in-flight requests (second Ctrl-C, deadline). */
+  signal?: AbortSignal;
+}
+
+/** How the load ended. */
+export interface LoadEnd {
+  /** The error that stopped the run, if any (already stopped every vault). */
+  fatal?: unknown;
+  /** True when intake was stopped before the sources were exhausted. */
+  interrupted: boolean;
+}
+
+/** Runs every planned vault to the end (or until stopped) and flushes the sink. */
+export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
+  const clock = o.clock ?? systemClock;
+  const s = o.settings;
+  const stopAll = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, stopAll.signal]) : stopAll.signal;
+  let fatal: unknown;
+  const runs = o.vaults.map(async (planned) => {
+    const name = planned.spec.name;
+    const client = new VaultClient({
+      vaultUrl: s.vaultUrl,
+      vaultName: name,
+      tokens: o.tokens,
+      maxAttempts: s.maxAttempts,
+      timeoutMs: s.requestTimeoutMs,
+      backoffBaseMs: s.backoffBaseMs,
+      backoffCapMs: s.backoffCapMs,
+      clock,
+      random: o.random,
+      fetch: o.fetch,
+      observer: o.observer,
+    });
+    const sender = new BatchSender({
+      client,
+      vault: planned.spec,
+      byotMode: s.byotMode,
+      upsert: s.upsert,
+      continueOnError: s.continueOnError,
+      observer: o.observer,
+      sleep: (ms, sig) => clock.sleep(ms, sig),
+    });
+    try {
+      await runVault({
+        vault: name,
+        source: planned.source,
+        sender,
+        sink: o.sink,
+        batchSize: s.batchSize,
+        concurrency: s.concurrency,
+        startRecord: s.startRecord,
+        maxRecords: s.maxRecords,
+        suffixSeed: s.appendSuffix ? s.suffixSeed : undefined,
+        baseDelayMs: s.baseDelayMs,
+        resume: planned.resume,
+        replay: o.replay,
+        clock,
+        intake: o.intake,
+        signal,
+        onRead: (ms) => o.timings?.read(name, ms),
+        onSuffix: (ms) => o.timings?.suffix(name, ms),
+        onBaseDelay: (ms) => o.timings?.baseDelay(name, ms),
+        onSkipSettled: (b) => o.timings?.skipSettled(name, b.records.length, b.endPosition - b.firstPosition),
+      });
+    } catch (error) {
+      if (fatal === undefined && !(signal.aborted && error === signal.reason)) {
+        fatal = error;
+        stopAll.abort(error);
+      }
+    } finally {
+      await planned.source.close?.();
+    }
+  });
+  await Promise.all(runs);
+  await o.sink.flush();
+  if (fatal === undefined && o.signal?.aborted) fatal = o.signal.reason;
+  return { fatal, interrupted: o.intake?.aborted === true };
+}

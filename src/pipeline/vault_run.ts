@@ -1,0 +1,134 @@
+/**
+ * One vault's share of a load: N workers take batches from the batcher (pulled, never pushed) under a
+ * {@linkcode Limiter}, send them, and report each result to the outcome sink as it happens.
+ *
+ * @module
+ */
+import type { Clock } from "../common/clock.ts";
+import type { Batch, OutcomeSink, SourceCursor, VaultSource } from "../common/types.ts";
+import type { BatchSender } from "../vault/batch_sender.ts";
+import { batchesOf } from "./batcher.ts";
+import { Limiter } from "./limiter.ts";
+
+/** Where a resumed vault restarts (from the ledger). */
+export interface ResumePoint {
+  /** Sequence number of the batch whose cursor reading restarts at. */
+  startSeq: number;
+  /** Cursor of batch `startSeq`; undefined = the source's start. */
+  cursor?: SourceCursor;
+  /** Batches already settled (done or failed for good) at or above `startSeq`: skipped. */
+  terminalSeqs: ReadonlySet<number>;
+}
+
+/** Options of {@linkcode runVault}. */
+export interface VaultRunOptions {
+  vault: string;
+  source: VaultSource;
+  sender: BatchSender;
+  sink: OutcomeSink;
+  batchSize: number;
+  /** Workers (maximum requests in flight). */
+  concurrency: number;
+  /** Limiter shared with an adaptive controller; @default a fixed one of `concurrency` */
+  limiter?: Limiter;
+  startRecord?: number;
+  maxRecords?: number;
+  suffixSeed?: string;
+  /** Delay before each batch, in ms (legacy `base_delay_ms`). @default 0 */
+  baseDelayMs?: number;
+  resume?: ResumePoint;
+  /** Send every batch through the safe-replay path (a resumed run). @default false */
+  replay?: boolean;
+  clock: Clock;
+  /** Stops taking new batches; in-flight ones finish. */
+  intake?: AbortSignal;
+  /** Aborts in-flight requests (the batches stay unsettled: replayed on resume). */
+  signal?: AbortSignal;
+  /** Timing hooks for the summary's breakdown. */
+  onRead?: (ms: number) => void;
+  onSuffix?: (ms: number) => void;
+  onBaseDelay?: (ms: number) => void;
+  /** A settled batch that was skipped because the ledger already had it. */
+  onSkipSettled?: (batch: Batch) => void;
+}
+
+/** Sends every batch of one vault. Resolves when the source is exhausted or intake stopped. */
+export async function runVault(o: VaultRunOptions): Promise<void> {
+  const batches = batchesOf({
+    vault: o.vault,
+    source: o.source,
+    batchSize: o.batchSize,
+    startRecord: o.startRecord,
+    maxRecords: o.maxRecords,
+    suffixSeed: o.suffixSeed,
+    from: o.resume?.cursor,
+    startSeq: o.resume?.startSeq,
+    signal: o.signal,
+    onRead: o.onRead,
+    onSuffix: o.onSuffix,
+  });
+  const limiter = o.limiter ?? new Limiter(o.concurrency);
+  const terminal = o.resume?.terminalSeqs;
+  let failure: { error: unknown } | undefined;
+  let exhausted = false;
+  const stopped = () =>
+    exhausted || failure !== undefined || o.intake?.aborted === true || o.signal?.aborted === true;
+
+  const worker = async () => {
+    while (!stopped()) {
+      try {
+        await limiter.acquire(o.signal);
+      } catch (error) {
+        failure ??= { error };
+        return;
+      }
+      try {
+        if (stopped()) return;
+        const next = await batches.next();
+        if (next.done) {
+          exhausted = true;
+          return;
+        }
+        const batch = next.value;
+        if (terminal?.has(batch.seq)) {
+          o.onSkipSettled?.(batch);
+          continue;
+        }
+        if (o.replay) batch.replay = true;
+        if (o.baseDelayMs) {
+          await o.clock.sleep(o.baseDelayMs, o.signal);
+          o.onBaseDelay?.(o.baseDelayMs);
+        }
+        o.sink.batchStarted(batch);
+        if (batch.records.length === 0) {
+          o.sink.batchFinished(batch, emptyResult());
+          continue;
+        }
+        const result = await o.sender.send(batch, o.signal);
+        o.sink.batchFinished(batch, result);
+      } catch (error) {
+        failure ??= { error };
+        return;
+      } finally {
+        limiter.release();
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+  } finally {
+    await batches.return(undefined);
+  }
+  if (failure) throw failure.error;
+}
+
+function emptyResult() {
+  return {
+    loaded: 0,
+    failures: [],
+    requests: 0,
+    retried: false,
+    lastStatus: 0,
+    replayed: { upsert: 0, readback: 0, resent: 0 },
+  };
+}

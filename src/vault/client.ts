@@ -1,0 +1,209 @@
+/**
+ * The vault client: one logical request with its retries. It decides what is transient (network,
+ * 408, 429, 5xx), waits at the vault's shared 429 gate, honours `Retry-After`, refreshes an expired
+ * token once, and stops the run on answers no retry can fix (401, 403, 404).
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "../common/clock.ts";
+import { ConfigError } from "../common/errors.ts";
+import { nullObserver, type RequestKind, type RetryReason, type VaultObserver } from "../common/types.ts";
+import { backoffDelay, PauseGate } from "./backoff.ts";
+import { errorMessage, isExpiredTokenMessage, parseRetryAfter } from "./envelope.ts";
+import { type HttpAnswer, httpExchange, TransportError } from "./http.ts";
+import type { TokenProvider } from "./token_provider.ts";
+
+/** Options of {@linkcode VaultClient}. */
+export interface VaultClientOptions {
+  /** Base URL of the vault API, without trailing slash. */
+  vaultUrl: string;
+  /** Vault name, for messages and metrics. */
+  vaultName: string;
+  tokens: TokenProvider;
+  /** Attempts per request for transient errors. @default 8 */
+  maxAttempts?: number;
+  /** Per-request timeout in ms. @default 60000 */
+  timeoutMs?: number;
+  /** First backoff step in ms. @default 250 */
+  backoffBaseMs?: number;
+  /** Backoff cap in ms. @default 30000 */
+  backoffCapMs?: number;
+  /** Shared 429 gate of this vault. @default a new gate */
+  gate?: PauseGate;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default Math.random */
+  random?: () => number;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** @default nullObserver */
+  observer?: VaultObserver;
+}
+
+/** The outcome of a request after retries. */
+export type Attempted =
+  | {
+    kind: "answer";
+    /** A 2xx answer or a definite 4xx rejection. */
+    answer: HttpAnswer;
+    requests: number;
+    /** True when an earlier attempt may have been applied (timeout, reset, 408, 5xx). */
+    ambiguous: boolean;
+  }
+  | {
+    kind: "exhausted";
+    /** Status of the last answer, 0 for a transport failure. */
+    status: number;
+    message: string;
+    requestId?: string;
+    requests: number;
+    ambiguous: boolean;
+  };
+
+/** A vault request: method, path below the vault URL, JSON body and how many records it carries. */
+export interface VaultRequest {
+  kind: RequestKind;
+  method: "GET" | "POST" | "DELETE";
+  path: string;
+  body?: string;
+  records: number;
+}
+
+/** Sends requests to one vault with retries. */
+export class VaultClient {
+  readonly gate: PauseGate;
+  readonly #o: Required<Omit<VaultClientOptions, "gate">>;
+
+  constructor(options: VaultClientOptions) {
+    const clock = options.clock ?? systemClock;
+    this.gate = options.gate ?? new PauseGate(clock);
+    this.#o = {
+      maxAttempts: 8,
+      timeoutMs: 60_000,
+      backoffBaseMs: 250,
+      backoffCapMs: 30_000,
+      random: Math.random,
+      fetch: globalThis.fetch,
+      observer: nullObserver,
+      ...options,
+      clock,
+    };
+  }
+
+  /** Backoff delay in ms for the given retry (1 = first), with this client's settings. */
+  backoff(retry: number): number {
+    const o = this.#o;
+    return backoffDelay(retry, { baseMs: o.backoffBaseMs, capMs: o.backoffCapMs, random: o.random });
+  }
+
+  /** Attempts per request. */
+  get maxAttempts(): number {
+    return this.#o.maxAttempts;
+  }
+
+  /**
+   * Sends `request`, retrying transient failures. Throws {@linkcode ConfigError} for 401 (after one
+   * refresh), 403 and, on data requests, 404; rethrows the signal's reason when it aborts.
+   */
+  async send(request: VaultRequest, signal?: AbortSignal): Promise<Attempted> {
+    const o = this.#o;
+    let ambiguous = false;
+    let requests = 0;
+    let refreshed = false;
+    for (let attempt = 1;; attempt++) {
+      await this.gate.wait(signal);
+      const token = await o.tokens.get(signal);
+      requests++;
+      let answer: HttpAnswer;
+      try {
+        answer = await httpExchange({
+          method: request.method,
+          url: `${o.vaultUrl}${request.path}`,
+          bearerToken: token,
+          body: request.body,
+          timeoutMs: o.timeoutMs,
+          signal,
+          fetch: o.fetch,
+          clock: o.clock,
+        });
+      } catch (error) {
+        if (!(error instanceof TransportError)) throw error;
+        o.observer.request({
+          vault: o.vaultName,
+          kind: request.kind,
+          status: 0,
+          latencyMs: error.latencyMs,
+          records: request.records,
+        });
+        ambiguous ||= error.maybeApplied;
+        if (attempt >= o.maxAttempts) {
+          return { kind: "exhausted", status: 0, message: error.message, requests, ambiguous };
+        }
+        await this.#pause(error.timedOut ? "timeout" : "network", this.backoff(attempt), false, signal);
+        continue;
+      }
+      o.observer.request({
+        vault: o.vaultName,
+        kind: request.kind,
+        status: answer.status,
+        latencyMs: answer.latencyMs,
+        records: request.records,
+      });
+      const status = answer.status;
+      if (status >= 200 && status < 300) return { kind: "answer", answer, requests, ambiguous };
+      if (status === 401) {
+        const message = errorMessage(status, answer.body);
+        if (!refreshed && isExpiredTokenMessage(message) && await o.tokens.invalidate(token, signal)) {
+          refreshed = true;
+          attempt--;
+          continue;
+        }
+        throw this.#fatal(answer, message);
+      }
+      if (status === 403 || (status === 404 && (request.kind === "insert" || request.kind === "batch"))) {
+        throw this.#fatal(answer, errorMessage(status, answer.body));
+      }
+      if (status === 429 || status === 408 || status >= 500) {
+        if (status !== 429) ambiguous = true;
+        if (attempt >= o.maxAttempts) {
+          return {
+            kind: "exhausted",
+            status,
+            message: errorMessage(status, answer.body),
+            requestId: answer.requestId,
+            requests,
+            ambiguous,
+          };
+        }
+        const retryAfter = parseRetryAfter(answer.retryAfter, o.clock.now());
+        const delay = Math.min(retryAfter ?? this.backoff(attempt), Math.max(o.backoffCapMs, 60_000));
+        const reason: RetryReason = status === 429 ? "429" : status === 408 ? "408" : "5xx";
+        await this.#pause(reason, delay, status === 429 || retryAfter !== undefined, signal);
+        continue;
+      }
+      return { kind: "answer", answer, requests, ambiguous };
+    }
+  }
+
+  async #pause(reason: RetryReason, delayMs: number, shared: boolean, signal?: AbortSignal): Promise<void> {
+    this.#o.observer.retry({ vault: this.#o.vaultName, reason, delayMs });
+    if (shared) {
+      this.gate.close(delayMs);
+      await this.gate.wait(signal);
+    } else {
+      await this.#o.clock.sleep(delayMs, signal);
+    }
+  }
+
+  #fatal(answer: HttpAnswer, message: string): ConfigError {
+    const id = answer.requestId ? ` (request id ${answer.requestId})` : "";
+    const hint = answer.status === 401
+      ? "check the bearer token or supply fresh credentials"
+      : answer.status === 403
+      ? "the token's role may not insert into this vault"
+      : "check the vault URL, vault id and table in the config";
+    return new ConfigError(
+      `vault ${this.#o.vaultName} answered ${answer.status}: ${message}${id}; ${hint}`,
+    );
+  }
+}

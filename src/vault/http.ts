@@ -1,0 +1,105 @@
+/**
+ * One HTTP exchange with the vault: timeout, request id, latency, and the distinction that matters
+ * for safe retries: whether the request may have reached the vault.
+ *
+ * @module
+ */
+import type { Clock } from "../common/clock.ts";
+
+/** An answer from the vault (any status). */
+export interface HttpAnswer {
+  status: number;
+  /** Raw body text (never assumed to be JSON). */
+  body: string;
+  /** `X-Request-Id` header, when present. */
+  requestId?: string;
+  /** `Retry-After` header, when present. */
+  retryAfter?: string;
+  latencyMs: number;
+}
+
+/** No answer: the exchange failed in transport. */
+export class TransportError extends Error {
+  /** True when the request may have reached the vault (timeout, reset after connect). */
+  readonly maybeApplied: boolean;
+  /** True when the per-request timeout fired. */
+  readonly timedOut: boolean;
+  readonly latencyMs: number;
+  constructor(
+    message: string,
+    init: { maybeApplied: boolean; timedOut: boolean; latencyMs: number; cause?: unknown },
+  ) {
+    super(message, { cause: init.cause });
+    this.name = "TransportError";
+    this.maybeApplied = init.maybeApplied;
+    this.timedOut = init.timedOut;
+    this.latencyMs = init.latencyMs;
+  }
+}
+
+/** Options of {@linkcode httpExchange}. */
+export interface HttpExchangeOptions {
+  method: "GET" | "POST" | "DELETE";
+  url: string;
+  bearerToken: string;
+  /** JSON text to send. */
+  body?: string;
+  /** Per-request timeout in ms. */
+  timeoutMs: number;
+  /** Aborts the exchange (run cancelled); its reason is rethrown as is. */
+  signal?: AbortSignal;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+  clock: Clock;
+}
+
+/** Connection errors that happen before any byte of the request left: safe to resend. */
+const NOT_SENT =
+  /\(Connect\)|tcp connect error|connection refused|dns error|failed to lookup|Name or service not known/i;
+
+/**
+ * Sends one request and reads the whole answer. Throws {@linkcode TransportError} when no complete
+ * answer arrived, and the signal's reason when `signal` aborted.
+ */
+export async function httpExchange(options: HttpExchangeOptions): Promise<HttpAnswer> {
+  const doFetch = options.fetch ?? fetch;
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const started = options.clock.now();
+  const headers: Record<string, string> = {
+    "Authorization": `Bearer ${options.bearerToken}`,
+    "Accept": "application/json",
+  };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  try {
+    const response = await doFetch(options.url, {
+      method: options.method,
+      headers,
+      body: options.body,
+      signal,
+    });
+    const body = await response.text();
+    return {
+      status: response.status,
+      body,
+      requestId: response.headers.get("x-request-id") ?? undefined,
+      retryAfter: response.headers.get("retry-after") ?? undefined,
+      latencyMs: options.clock.now() - started,
+    };
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    const latencyMs = options.clock.now() - started;
+    const timedOut = timeout.aborted;
+    const text = error instanceof Error ? error.message : String(error);
+    const maybeApplied = timedOut || !NOT_SENT.test(text);
+    const message = timedOut
+      ? `request timed out after ${options.timeoutMs} ms`
+      : `network error: ${brief(text)}`;
+    throw new TransportError(message, { maybeApplied, timedOut, latencyMs, cause: error });
+  }
+}
+
+function brief(text: string): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length > 200 ? `${oneLine.slice(0, 197)}...` : oneLine;
+}

@@ -1,0 +1,53 @@
+/**
+ * The running tally of one batch's outcome while the sender works through splits, retries and
+ * replays. Turned into a {@linkcode BatchResult} at the end.
+ *
+ * @module
+ */
+import type { BatchResult, FailedRecord, SourceRecord } from "../common/types.ts";
+import type { Attempted } from "./client.ts";
+
+/** Mutable per-batch tally. */
+export class BatchTally {
+  loaded = 0;
+  readonly failures: FailedRecord[] = [];
+  requests = 0;
+  retried = false;
+  lastStatus = 0;
+  requestId?: string;
+  readonly replayed = { upsert: 0, readback: 0, resent: 0 };
+
+  /** Accounts for one request outcome (its retries included). */
+  count(attempted: Attempted): void {
+    this.requests += attempted.requests;
+    if (attempted.requests > 1) this.retried = true;
+    if (attempted.kind === "answer") {
+      this.lastStatus = attempted.answer.status;
+      this.requestId = attempted.answer.requestId ?? this.requestId;
+    } else {
+      this.lastStatus = attempted.status;
+      this.requestId = attempted.requestId ?? this.requestId;
+    }
+  }
+
+  /** Records `records` as failed for good. */
+  fail(
+    records: readonly SourceRecord[],
+    init: { status: number; message: string; requestId?: string; retryable: boolean; attempts: number },
+  ): void {
+    for (const record of records) this.failures.push({ record, ...init });
+  }
+
+  /** The final result. */
+  result(): BatchResult {
+    return {
+      loaded: this.loaded,
+      failures: this.failures,
+      requests: this.requests,
+      retried: this.retried,
+      lastStatus: this.lastStatus,
+      requestId: this.requestId,
+      replayed: this.replayed,
+    };
+  }
+}
