@@ -11,9 +11,10 @@ import { toStoredJson } from "./fingerprint.ts";
 
 /**
  * `running` (in progress, or the process died), `finished` (every batch settled), `interrupted`
- * (stopped by a signal) or `failed` (ended by a fatal error). All but `finished` can be resumed.
+ * (stopped by a signal), `failed` (ended by a fatal error) or `abandoned` (replaced by `--restart`).
+ * All but `finished` and `abandoned` can be resumed.
  */
-export type RunStatus = "running" | "finished" | "interrupted" | "failed";
+export type RunStatus = "running" | "finished" | "interrupted" | "failed" | "abandoned";
 
 /** A vault of a run. */
 export interface RunVault extends VaultSpec {
@@ -118,10 +119,10 @@ export function getRun(store: Store, id: string): RunInfo | undefined {
 export function latestUnfinishedRun(store: Store, sourceKind?: string): RunInfo | undefined {
   const row = sourceKind === undefined
     ? store.get(
-      `SELECT ${RUN_COLUMNS} FROM runs WHERE status <> 'finished' ORDER BY created_at DESC, id DESC`,
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE status NOT IN ('finished', 'abandoned') ORDER BY created_at DESC, id DESC`,
     )
     : store.get(
-      `SELECT ${RUN_COLUMNS} FROM runs WHERE status <> 'finished' AND source_kind = ? ` +
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE status NOT IN ('finished', 'abandoned') AND source_kind = ? ` +
         "ORDER BY created_at DESC, id DESC",
       sourceKind,
     );
@@ -137,7 +138,7 @@ export function listRuns(store: Store, limit = 1000): RunInfo[] {
 /** Sets a run's status; `finished_at` is set for `finished` and `failed`, cleared otherwise. */
 export function finishRun(store: Store, id: string, status: RunStatus): void {
   const now = store.clock.now();
-  const ended = status === "finished" || status === "failed" ? now : null;
+  const ended = status === "finished" || status === "failed" || status === "abandoned" ? now : null;
   const changed = store.run(
     "UPDATE runs SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?",
     status,

@@ -30,7 +30,7 @@ const MIGRATIONS: readonly string[] = [
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
     finished_at      INTEGER,
-    status           TEXT NOT NULL CHECK (status IN ('running','finished','interrupted','failed')),
+    status           TEXT NOT NULL CHECK (status IN ('running','finished','interrupted','failed','abandoned')),
     source_kind      TEXT NOT NULL,
     fingerprint_json TEXT NOT NULL,
     settings_json    TEXT NOT NULL,

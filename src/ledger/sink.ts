@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { crashPoint } from "../common/crash_points.ts";
 import type { Batch, BatchResult, OutcomeSink } from "../common/types.ts";
 import { CheckpointError } from "../common/errors.ts";
 import { int, type Store } from "./_store.ts";
@@ -197,6 +198,7 @@ export class LedgerSink implements OutcomeSink {
     this.#bufferedStart.clear();
     this.#pendingRows = 0;
     this.#cancelTimer();
+    if (ops.length > 0) crashPoint("after-commit");
   }
 
   #apply(op: Op): void {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Clock } from "../common/clock.ts";
+import { crashPoint } from "../common/crash_points.ts";
 import type { Batch, OutcomeSink, SourceCursor, VaultSource } from "../common/types.ts";
 import type { BatchSender } from "../vault/batch_sender.ts";
 import { batchesOf } from "./batcher.ts";
@@ -18,6 +19,8 @@ export interface ResumePoint {
   cursor?: SourceCursor;
   /** Batches already settled (done or failed for good) at or above `startSeq`: skipped. */
   terminalSeqs: ReadonlySet<number>;
+  /** Unsettled batches below this seq may have been sent before the crash: replay them safely. */
+  replayBelowSeq?: number;
 }
 
 /** Options of {@linkcode runVault}. */
@@ -90,11 +93,12 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
           return;
         }
         const batch = next.value;
+        crashPoint("after-read");
         if (terminal?.has(batch.seq)) {
           o.onSkipSettled?.(batch);
           continue;
         }
-        if (o.replay) batch.replay = true;
+        if (o.replay || batch.seq < (o.resume?.replayBelowSeq ?? 0)) batch.replay = true;
         if (o.baseDelayMs) {
           await o.clock.sleep(o.baseDelayMs, o.signal);
           o.onBaseDelay?.(o.baseDelayMs);
@@ -105,6 +109,7 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
           continue;
         }
         const result = await o.sender.send(batch, o.signal);
+        crashPoint("after-send");
         o.sink.batchFinished(batch, result);
       } catch (error) {
         failure ??= { error };

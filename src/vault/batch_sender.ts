@@ -46,7 +46,11 @@ export class BatchSender {
   maxPerRequest = Number.POSITIVE_INFINITY;
 
   constructor(options: BatchSenderOptions) {
-    this.#o = { observer: nullObserver, readbackChunk: 25, ...options };
+    this.#o = {
+      ...options,
+      observer: options.observer ?? nullObserver,
+      readbackChunk: options.readbackChunk ?? 25,
+    };
     const id = encodeURIComponent(options.vault.id);
     this.#insertPath = `/v1/vaults/${id}/${encodeURIComponent(options.vault.table)}`;
     this.#batchPath = `/v1/vaults/${id}`;
@@ -61,9 +65,12 @@ export class BatchSender {
 
   async #send(records: readonly SourceRecord[], replay: boolean, depth: number, ctx: Ctx): Promise<void> {
     if (records.length === 0) return;
-    if (records.length > this.maxPerRequest) {
-      for (let i = 0; i < records.length; i += this.maxPerRequest) {
-        await this.#send(records.slice(i, i + this.maxPerRequest), replay, depth, ctx);
+    // the step is fixed before the loop: a 413 inside it lowers maxPerRequest, and a live step
+    // would skip ahead and resend records already sent
+    const size = this.maxPerRequest;
+    if (records.length > size) {
+      for (let i = 0; i < records.length; i += size) {
+        await this.#send(records.slice(i, i + size), replay, depth, ctx);
       }
       return;
     }
@@ -151,14 +158,18 @@ export class BatchSender {
     }
     const toSettle: SourceRecord[] = [];
     const toRetry: SourceRecord[] = [];
+    /** A per-record 408/5xx may have been applied (a 429 was not): the retry is then a replay. */
+    let retryMaybeApplied = maybeApplied;
     let loaded = 0;
     for (let i = 0; i < records.length; i++) {
       const entry = responses[i] as { Status?: unknown; Body?: { error?: unknown } } | undefined;
       const status = typeof entry?.Status === "number" ? entry.Status : 0;
       if (status >= 200 && status < 300) loaded++;
       else if (status === 409 && maybeApplied && !o.upsert) toSettle.push(records[i]);
-      else if (status === 429 || status === 408 || status >= 500) toRetry.push(records[i]);
-      else {
+      else if (status === 429 || status === 408 || status >= 500) {
+        toRetry.push(records[i]);
+        if (status !== 429) retryMaybeApplied = true;
+      } else {
         const error = entry?.Body?.error;
         const text = typeof error === "string"
           ? error
@@ -187,7 +198,7 @@ export class BatchSender {
     const delay = o.client.backoff(round);
     o.observer.retry({ vault: o.vault.name, reason: "5xx", delayMs: delay });
     await o.sleep(delay, ctx.signal);
-    await this.#viaBatch(toRetry, maybeApplied, depth, round + 1, ctx);
+    await this.#viaBatch(toRetry, retryMaybeApplied, depth, round + 1, ctx);
   }
 
   /** Halves the request size after a "too large" answer. Returns true when it handled the answer. */

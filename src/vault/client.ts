@@ -85,7 +85,7 @@ export class VaultClient {
       random: Math.random,
       fetch: globalThis.fetch,
       observer: nullObserver,
-      ...options,
+      ...withoutUndefined(options),
       clock,
     };
   }
@@ -206,4 +206,9 @@ export class VaultClient {
       `vault ${this.#o.vaultName} answered ${answer.status}: ${message}${id}; ${hint}`,
     );
   }
+}
+
+/** `options` without the fields set to `undefined`, so spreading it keeps the defaults. */
+function withoutUndefined<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
 }

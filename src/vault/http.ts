@@ -90,13 +90,27 @@ export async function httpExchange(options: HttpExchangeOptions): Promise<HttpAn
     if (options.signal?.aborted) throw options.signal.reason;
     const latencyMs = options.clock.now() - started;
     const timedOut = timeout.aborted;
-    const text = error instanceof Error ? error.message : String(error);
+    const text = describe(error);
     const maybeApplied = timedOut || !NOT_SENT.test(text);
     const message = timedOut
       ? `request timed out after ${options.timeoutMs} ms`
       : `network error: ${brief(text)}`;
     throw new TransportError(message, { maybeApplied, timedOut, latencyMs, cause: error });
   }
+}
+
+/**
+ * The messages of an error and its causes: Deno's `fetch` rejects with "fetch failed" and keeps the
+ * reason ("client error (Connect): tcp connect error: Connection refused") in `cause`. URLs are left
+ * out of the text (a query string could carry a value).
+ */
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; depth++) {
+    parts.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(": ").replace(/ for url \([^)]*\)/g, "");
 }
 
 function brief(text: string): string {

@@ -1,0 +1,35 @@
+/**
+ * `byot load`: commander wiring of the load options and the run flags (`--state`, `--resume`,
+ * `--restart`) onto {@linkcode runLoadCommand}.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import type { Io } from "../common/io.ts";
+import { addLoadOptions, toLoadFlags } from "./load_options.ts";
+import { type LoadDeps, runLoadCommand } from "./load_run.ts";
+
+/** Where a command leaves its exit code (commander actions cannot return one). */
+export interface CommandResult {
+  code: number;
+}
+
+/** Long names of the run flags, for legacy single-dash normalisation. */
+export const RUN_LONG_NAMES: readonly string[] = ["state", "resume", "restart"];
+
+/** Builds the `load` command. */
+export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}) {
+  return addLoadOptions(
+    new Command("load")
+      .description("load (value, token) pairs into the configured vaults, resuming an unfinished run")
+      .option("--state <file>", "checkpoint ledger (SQLite; default: $BYOT_STATE, else ./byot-state.db)")
+      .option("--resume", "continue the latest unfinished run (re-running the same command does too)")
+      .option("--restart", "abandon the unfinished run and start over"),
+  ).action(async (opts) => {
+    result.code = await runLoadCommand(
+      { ...toLoadFlags(opts), state: opts.state, resume: opts.resume, restart: opts.restart },
+      io,
+      deps,
+    );
+  });
+}

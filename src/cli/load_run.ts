@@ -1,0 +1,194 @@
+/**
+ * Runs one `byot load` end to end: settings → plan → ledger run (new or resumed) → pipeline →
+ * summary → exit code. The commander wiring is in `load_command.ts`.
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "../common/clock.ts";
+import { crashPoint } from "../common/crash_points.ts";
+import { ExitCode, exitCodeOf, InterruptedError } from "../common/errors.ts";
+import type { Io } from "../common/io.ts";
+import type { LoadFlags } from "../config/load_flags.ts";
+import { resolveLoadSettings } from "../config/resolve.ts";
+import type { PromptSecret } from "../config/secrets.ts";
+import type { LoadSettings } from "../config/settings.ts";
+import { importLegacyErrorLog, Ledger } from "../ledger/mod.ts";
+import { runLoad } from "../pipeline/run_load.ts";
+import { TeeSink } from "../pipeline/tee_sink.ts";
+import { ProgressReporter } from "../report/progress.ts";
+import { RunMetrics } from "../report/run_metrics.ts";
+import { renderSummary } from "../report/summary.ts";
+import { summaryJson } from "../report/json.ts";
+import { estimateDataRows } from "../sources/row_count.ts";
+import { StaticTokenProvider } from "../vault/token_provider.ts";
+import { type LoadPlan, planLoad } from "./load_plan.ts";
+import { selectRun } from "./run_selection.ts";
+import { installStopHandlers, type StopControl, type StopOptions } from "./signals.ts";
+
+/** Flags of `byot load` that are not settings: where the ledger is and which run to use. */
+export interface RunFlags {
+  /** `--state FILE` (else `BYOT_STATE`, else `./byot-state.db`). */
+  state?: string;
+  /** `--resume`: continue the latest unfinished run; fail if there is none. */
+  resume?: boolean;
+  /** `--restart`: abandon the unfinished run and start a new one. */
+  restart?: boolean;
+}
+
+/** Collaborators of {@linkcode runLoadCommand}; production defaults at the edge. */
+export interface LoadDeps {
+  clock?: Clock;
+  fetch?: typeof fetch;
+  random?: () => number;
+  promptSecret?: PromptSecret;
+  /** @default installStopHandlers with Deno signal listeners */
+  stop?: (options: StopOptions) => StopControl;
+  /** The command line as typed (secrets are redacted before it is stored or shown). */
+  argv?: readonly string[];
+}
+
+/** Runs `byot load` and returns its exit code. User errors are thrown (the CLI prints them). */
+export async function runLoadCommand(
+  flags: LoadFlags & RunFlags,
+  io: Io,
+  deps: LoadDeps = {},
+): Promise<number> {
+  const clock = deps.clock ?? systemClock;
+  const settings = await resolveLoadSettings({ flags, io, promptSecret: deps.promptSecret });
+  const plan = await planLoad(settings);
+  const statePath = flags.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
+  const ledger = Ledger.open(statePath, { clock });
+  const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
+  let progress: ProgressReporter | undefined;
+  try {
+    const command = redactArgv(deps.argv ?? []);
+    const { run, resumed } = selectRun(ledger, settings, plan, { ...flags, statePath, command }, io);
+    settings.suffixSeed = (run.settings as { suffixSeed?: string }).suffixSeed ?? settings.suffixSeed;
+    if (!resumed && plan.errorLog) {
+      importLegacyErrorLog(ledger, run.id, plan.errorLog, plan.vaults[0].spec.name);
+    }
+
+    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
+    const resumes = new Map(plan.vaults.map((v) => [v.spec.name, ledger.resumePoint(run.id, v.spec.name)]));
+    for (const [name, point] of resumes) {
+      const c = point.counts;
+      metrics.vault(name).resumed = c.loaded + c.failed + c.skipped;
+    }
+    const totals = new AbortController();
+    void fillTotals(plan, settings, metrics, totals.signal);
+    const ledgerSink = ledger.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
+    progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
+    metrics.start();
+    progress.start();
+    const end = await runLoad({
+      settings,
+      vaults: plan.vaults.map((v) => ({ ...v, resume: resumes.get(v.spec.name) })),
+      sink: new TeeSink(ledgerSink, metrics),
+      observer: metrics.observer,
+      tokens: new StaticTokenProvider(settings.bearerToken),
+      replay: settings.source === "error-log",
+      timings: {
+        read: (v, ms) => void (metrics.vault(v).timing.readMs += ms),
+        suffix: (v, ms) => void (metrics.vault(v).timing.suffixMs += ms),
+        baseDelay: (v, ms) => void (metrics.vault(v).timing.baseDelayMs += ms),
+        skipSettled: () => {},
+      },
+      clock,
+      random: deps.random,
+      fetch: deps.fetch,
+      intake: stop.intake,
+      signal: stop.hard,
+    });
+    totals.abort();
+    progress.stop();
+    metrics.finish();
+    ledgerSink.close();
+    const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
+    if (end.fatal === undefined && !interrupted) crashPoint("before-finish");
+    ledger.finishRun(
+      run.id,
+      end.fatal !== undefined && !(end.fatal instanceof InterruptedError)
+        ? "failed"
+        : interrupted
+        ? "interrupted"
+        : "finished",
+    );
+    const failed = metrics.totals().failed + (resumes.size > 0 ? sumResumedFailed(resumes) : 0);
+    const code = end.fatal !== undefined
+      ? exitCodeOf(end.fatal)
+      : interrupted
+      ? (stop.received === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted)
+      : failed > 0
+      ? ExitCode.someFailed
+      : ExitCode.ok;
+    const extra = closingLines(code, end.fatal, run.id, statePath, command, failed);
+    io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
+    if (settings.json) {
+      io.stdout.write(JSON.stringify(summaryJson(metrics, { exitCode: code, runId: run.id })) + "\n");
+    }
+    return code;
+  } finally {
+    progress?.stop();
+    stop.dispose();
+    ledger.close();
+  }
+}
+
+function sumResumedFailed(resumes: Map<string, { counts: { failed: number } }>): number {
+  let n = 0;
+  for (const point of resumes.values()) n += point.counts.failed;
+  return n;
+}
+
+function closingLines(
+  code: number,
+  fatal: unknown,
+  runId: string,
+  statePath: string,
+  command: string,
+  failed: number,
+): string[] {
+  const lines: string[] = [];
+  const again = command ? `byot ${command}` : "the same byot load command";
+  if (fatal !== undefined && !(fatal instanceof InterruptedError)) {
+    const message = fatal instanceof Error ? fatal.message : String(fatal);
+    lines.push(`error: ${message}`);
+  }
+  if (code === ExitCode.ok) return lines;
+  if (failed > 0) {
+    lines.push(`${failed} failed records are kept in ${statePath} (run ${runId}):`);
+    lines.push("  byot failures list   |   byot failures export --format json   |   byot failures retry");
+  }
+  if (code !== ExitCode.someFailed) {
+    lines.push(`Run ${runId} is not finished. To resume, run again: ${again}`);
+  }
+  return lines;
+}
+
+async function fillTotals(plan: LoadPlan, s: LoadSettings, metrics: RunMetrics, signal: AbortSignal) {
+  for (const v of plan.vaults) {
+    const rows = plan.errorLog ? plan.errorLog.records.length : await estimateDataRows(v.files[0], signal);
+    if (rows === undefined || signal.aborted) return;
+    const inRange = Math.max(0, rows - s.startRecord);
+    metrics.vault(v.spec.name).total = s.maxRecords > 0 ? Math.min(inRange, s.maxRecords) : inRange;
+  }
+}
+
+const SECRET_FLAGS = new Set(["--token", "-token", "--sf-password", "-sf-password"]);
+
+/** The command line with secret flag values replaced by `***`. */
+export function redactArgv(argv: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf("=");
+    if (eq > 0 && SECRET_FLAGS.has(arg.slice(0, eq))) out.push(`${arg.slice(0, eq)}=***`);
+    else if (SECRET_FLAGS.has(arg)) {
+      out.push(arg, "***");
+      i++;
+    } else if (arg !== "--restart" && arg !== "--resume") {
+      out.push(/[\s"'$]/.test(arg) ? JSON.stringify(arg) : arg);
+    }
+  }
+  return out.join(" ");
+}

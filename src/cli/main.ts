@@ -1,0 +1,92 @@
+/**
+ * The byot command line: builds the program, maps errors to one line and an exit code, and keeps
+ * the Go loader's spellings working (`-source csv -vault name`, and no subcommand meaning `load`).
+ *
+ * @module
+ */
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import { ByotError, ExitCode, exitCodeOf, isUserError } from "../common/errors.ts";
+import type { Io } from "../common/io.ts";
+import { normalizeLegacyArgv } from "./argv.ts";
+import { demoCommand } from "./demo_command.ts";
+import { generateCommand } from "./generate_command.ts";
+import { type CommandResult, loadCommand, RUN_LONG_NAMES } from "./load_command.ts";
+import { LOAD_LONG_NAMES } from "./load_options.ts";
+import type { LoadDeps } from "./load_run.ts";
+import { simulateCommand } from "./simulate_command.ts";
+import { VERSION } from "./version.ts";
+
+/** Collaborators for tests; production defaults otherwise. */
+export interface MainDeps extends LoadDeps {
+  /** Aborts long-running commands such as `simulate` (tests). */
+  signal?: AbortSignal;
+}
+
+const COMMANDS = new Set(["load", "simulate", "generate", "demo", "help"]);
+
+/** Runs byot with `argv` (without the program name) and returns the exit code. */
+export async function main(argv: readonly string[], io: Io, deps: MainDeps = {}): Promise<number> {
+  const args = legacyArgs(argv);
+  const result: CommandResult = { code: ExitCode.ok };
+  const output = {
+    writeOut: (text: string) => io.stdout.write(text),
+    writeErr: (text: string) => io.stderr.write(text),
+    outputError: () => {},
+  };
+  const program = new Command()
+    .name("byot")
+    .description("Bulk-load (value, token) pairs into Skyflow vaults with your own tokens (BYOT).")
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .configureOutput(output)
+    .showSuggestionAfterError(true);
+  program.addCommand(loadCommand(io, result, { ...deps, argv: args }));
+  program.addCommand(simulateCommand(io, { signal: deps.signal }));
+  program.addCommand(generateCommand(io, { clock: deps.clock }));
+  program.addCommand(demoCommand(io, result));
+  for (const command of program.commands) command.exitOverride().configureOutput(output);
+  try {
+    await program.parseAsync([...args], { from: "user" });
+    return result.code;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function legacyArgs(argv: readonly string[]): string[] {
+  const first = argv[0];
+  const implicitLoad = first !== undefined && first.startsWith("-") &&
+    !["-h", "--help", "-V", "--version"].includes(first);
+  const args = implicitLoad ? ["load", ...argv] : [...argv];
+  if (args[0] === "load") {
+    return ["load", ...normalizeLegacyArgv(args.slice(1), [...LOAD_LONG_NAMES, ...RUN_LONG_NAMES])];
+  }
+  return args;
+}
+
+function report(error: unknown, io: Io): number {
+  if (error instanceof CommanderError) {
+    if (
+      error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.exitCode === 0
+    ) {
+      return ExitCode.ok;
+    }
+    if (error.code === "commander.help") return ExitCode.ok;
+    io.stderr.write(`${error.message.replace(/^error: /, "error: ")}\n`);
+    return ExitCode.usage;
+  }
+  const inner = error instanceof Error && error.cause instanceof ByotError && !(error instanceof ByotError)
+    ? error.cause
+    : error;
+  const message = inner instanceof Error ? inner.message : String(inner);
+  if (isUserError(inner) || inner instanceof ByotError) {
+    io.stderr.write(`error: ${message}\n`);
+    return exitCodeOf(inner);
+  }
+  io.stderr.write(`error: unexpected failure: ${message}\n`);
+  if (io.env("BYOT_DEBUG") && inner instanceof Error && inner.stack) io.stderr.write(`${inner.stack}\n`);
+  else io.stderr.write("(set BYOT_DEBUG=1 for a stack trace; please report this as a bug)\n");
+  return ExitCode.internal;
+}
+
+export { COMMANDS };

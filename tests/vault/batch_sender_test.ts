@@ -1,0 +1,284 @@
+import assert from "node:assert/strict";
+import type { SourceRecord } from "../../src/common/types.ts";
+import type { BatchSender } from "../../src/vault/batch_sender.ts";
+import {
+  assertStoredExactly,
+  changeAfter,
+  makeBatch,
+  makeClient,
+  makeRecords,
+  makeSender,
+  preInsert,
+  RecordingObserver,
+  startProxy,
+  withSim,
+} from "./_helpers.ts";
+
+const REQUEST_ID = /^[0-9a-f-]{36}$/;
+
+/** Marks the records at `indexes` so the simulator rejects them with 400. */
+function withRejects(records: SourceRecord[], indexes: number[]): SourceRecord[] {
+  return records.map((r, i) => indexes.includes(i) ? { ...r, value: `${r.value}__REJECT__` } : r);
+}
+
+const send = (sender: BatchSender, records: SourceRecord[], replay = false) =>
+  sender.send(makeBatch(records, { replay }));
+
+Deno.test("BatchSender.send() loads a clean batch of 300 in one request", () =>
+  withSim({}, async (sim) => {
+    const records = makeRecords(300);
+    const result = await send(makeSender(makeClient(sim)), records);
+    assert.equal(result.loaded, 300);
+    assert.deepEqual(result.failures, []);
+    assert.equal(result.requests, 1);
+    assert.equal(result.retried, false);
+    assert.equal(result.lastStatus, 200);
+    assert.match(result.requestId ?? "", REQUEST_ID);
+    assert.deepEqual(result.replayed, { upsert: 0, readback: 0, resent: 0 });
+    assertStoredExactly(sim, records);
+  }));
+
+Deno.test("BatchSender.send() bisects to isolate exactly the rejected records", () =>
+  withSim({}, async (sim) => {
+    const observer = new RecordingObserver();
+    const records = withRejects(makeRecords(300), [10, 150, 299]);
+    const bad = [records[10], records[150], records[299]];
+    const result = await send(makeSender(makeClient(sim), { observer }), records);
+    assert.equal(result.loaded, 297);
+    assert.deepEqual(result.failures.map((f) => f.record), bad);
+    for (const failure of result.failures) {
+      assert.equal(failure.status, 400);
+      assert.equal(failure.message, "Insert failed. Invalid value for column name.");
+      assert.match(failure.requestId ?? "", REQUEST_ID);
+      assert.equal(failure.retryable, false);
+    }
+    const bound = 2 * 3 * Math.ceil(Math.log2(300)) + 1;
+    assert.ok(result.requests <= bound, `${result.requests} requests > ${bound}`);
+    assert.equal(result.requests, sim.stats.requests.insert);
+    assert.ok(observer.splits.length > 0 && observer.splits.every((s) => s.reason === "bisect"));
+    assertStoredExactly(sim, records.filter((r) => !bad.includes(r)));
+  }));
+
+Deno.test("BatchSender.send() fails only the record whose value is already stored, with 409", () =>
+  withSim({}, async (sim) => {
+    const records = makeRecords(40);
+    const existing = { position: 999, value: records[7].value, token: "someone-elses-token" };
+    preInsert(sim, [existing]);
+    const result = await send(makeSender(makeClient(sim)), records);
+    assert.equal(result.loaded, 39);
+    assert.deepEqual(result.failures.map((f) => [f.record, f.status]), [[records[7], 409]]);
+    assert.match(result.failures[0].message, /already exists/);
+    assertStoredExactly(sim, [existing, ...records.filter((_, i) => i !== 7)]);
+  }));
+
+Deno.test("BatchSender.send() after a dropped answer settles the 409 by read-back, no duplicate", () =>
+  withSim({ dropRate: 1 }, async (sim) => {
+    const records = makeRecords(100);
+    const observer = new RecordingObserver();
+    const fetch = changeAfter(1, () => sim.options.dropRate = 0);
+    const result = await send(makeSender(makeClient(sim, { fetch }), { observer }), records);
+    assert.equal(sim.stats.dropped, 1);
+    assert.equal(result.loaded, 100);
+    assert.deepEqual(result.failures, []);
+    assert.deepEqual(result.replayed, { upsert: 0, readback: 100, resent: 0 });
+    assert.equal(result.retried, true);
+    assert.equal(sim.stats.requests.detokenize, 4, "100 tokens in chunks of 25");
+    assert.deepEqual(observer.replays, [{ vault: "NAME", path: "readback", records: 100 }]);
+    assertStoredExactly(sim, records);
+  }));
+
+Deno.test("BatchSender.send() with upsert replays a dropped answer as an idempotent re-send", () =>
+  withSim({ dropRate: 1 }, async (sim) => {
+    const records = makeRecords(100);
+    const fetch = changeAfter(1, () => sim.options.dropRate = 0);
+    const result = await send(makeSender(makeClient(sim, { fetch }), { upsert: true }), records);
+    assert.equal(sim.stats.dropped, 1);
+    assert.equal(result.loaded, 100);
+    assert.deepEqual(result.failures, []);
+    assert.deepEqual(result.replayed, { upsert: 100, readback: 0, resent: 0 });
+    assert.equal(result.requests, 2);
+    assert.equal(sim.stats.requests.detokenize, 0);
+    assertStoredExactly(sim, records);
+  }));
+
+Deno.test("BatchSender.send() replays a half-stored batch: half by read-back, half resent", () =>
+  withSim({}, async (sim) => {
+    const records = makeRecords(100);
+    preInsert(sim, records.slice(0, 50));
+    const result = await send(makeSender(makeClient(sim)), records, true);
+    assert.equal(result.loaded, 100);
+    assert.deepEqual(result.failures, []);
+    assert.deepEqual(result.replayed, { upsert: 0, readback: 50, resent: 50 });
+    assertStoredExactly(sim, records);
+  }));
+
+Deno.test("BatchSender.send() on replay fails a token already stored with another value as a conflict", () =>
+  withSim({}, async (sim) => {
+    const records = makeRecords(30);
+    const other = { position: 999, value: "someone-else", token: records[3].token };
+    preInsert(sim, [other]);
+    const result = await send(makeSender(makeClient(sim)), records, true);
+    assert.equal(result.loaded, 29);
+    assert.deepEqual(result.failures.map((f) => [f.record, f.status, f.retryable]), [[records[3], 409, false]]);
+    assert.match(result.failures[0].message, /different pairing/);
+    assert.deepEqual(result.replayed, { upsert: 0, readback: 0, resent: 29 });
+    assertStoredExactly(sim, [other, ...records.filter((_, i) => i !== 3)]);
+  }));
+
+Deno.test("BatchSender.send() with upsert on a replayed half-stored batch loads all in one request", () =>
+  withSim({}, async (sim) => {
+    const records = makeRecords(60);
+    preInsert(sim, records.slice(0, 30));
+    const result = await send(makeSender(makeClient(sim), { upsert: true }), records, true);
+    assert.equal(result.loaded, 60);
+    assert.equal(result.requests, 1);
+    assert.equal(result.replayed.upsert, 60);
+    assertStoredExactly(sim, records);
+  }));
+
+Deno.test("BatchSender.send() with continueOnError fails bad records one by one from a 207", () =>
+  withSim({}, async (sim) => {
+    const records = withRejects(makeRecords(20), [2, 11]);
+    const existing = { position: 999, value: records[5].value, token: "another-token" };
+    preInsert(sim, [existing]);
+    const result = await send(makeSender(makeClient(sim), { continueOnError: true }), records);
+    assert.equal(result.lastStatus, 207);
+    assert.equal(result.requests, 1);
+    assert.equal(result.loaded, 17);
+    assert.deepEqual(
+      result.failures.map((f) => [f.record, f.status, f.message]),
+      [
+        [records[2], 400, "Insert failed. Invalid value for column name."],
+        [records[5], 409, "Insert failed. Value for unique column name already exists."],
+        [records[11], 400, "Insert failed. Invalid value for column name."],
+      ],
+    );
+    for (const f of result.failures) assert.match(f.requestId ?? "", REQUEST_ID);
+    assertStoredExactly(sim, [existing, ...records.filter((_, i) => ![2, 5, 11].includes(i))]);
+  }));
+
+Deno.test("BatchSender.send() with continueOnError settles a dropped answer by read-back", () =>
+  withSim({ dropRate: 1 }, async (sim) => {
+    const records = makeRecords(50);
+    const fetch = changeAfter(1, () => sim.options.dropRate = 0);
+    const result = await send(makeSender(makeClient(sim, { fetch }), { continueOnError: true }), records);
+    assert.equal(result.loaded, 50);
+    assert.deepEqual(result.failures, []);
+    assert.deepEqual(result.replayed, { upsert: 0, readback: 50, resent: 0 });
+    assertStoredExactly(sim, records);
+  }));
+
+Deno.test("BatchSender.send() with continueOnError retries per-record 5xx, which may have been applied", () =>
+  withSim({}, async (sim) => {
+    // a proxy turns two entries of the first answer into 503s; the simulator did store them
+    const proxy = await startProxy(sim.url, (n, body) => {
+      if (n !== 1) return undefined;
+      const responses = (body as { responses: unknown[] }).responses;
+      for (const i of [1, 4]) responses[i] = { Status: 503, Body: { error: "Internal error." } };
+      return body;
+    });
+    try {
+      const observer = new RecordingObserver();
+      const records = makeRecords(10);
+      const client = makeClient({ url: proxy.url } as never);
+      const result = await send(makeSender(client, { continueOnError: true, observer }), records);
+      assert.deepEqual(result.failures, []);
+      assert.equal(result.loaded, 10);
+      assert.equal(result.retried, true);
+      assert.deepEqual(observer.retries.map((r) => r.reason), ["5xx"]);
+      assert.equal(result.replayed.readback, 2, "the retry's 409 was read back, not failed");
+      assertStoredExactly(sim, records);
+    } finally {
+      await proxy.shutdown();
+    }
+  }));
+
+Deno.test("BatchSender.send() halves the request size on 413 and remembers it", () =>
+  withSim({ maxRecordsPerRequest: 50 }, async (sim) => {
+    const observer = new RecordingObserver();
+    const sender = makeSender(makeClient(sim), { observer });
+    const records = makeRecords(300);
+    const result = await send(sender, records);
+    assert.equal(result.loaded, 300);
+    assert.deepEqual(result.failures, []);
+    assert.ok(sender.maxPerRequest <= 50, String(sender.maxPerRequest));
+    assert.ok(observer.splits.some((s) => s.reason === "size"));
+    assertStoredExactly(sim, records);
+    const before = sim.stats.responses[413];
+    const next = makeRecords(100, "next");
+    assert.equal((await send(sender, next)).loaded, 100);
+    assert.equal(sim.stats.responses[413], before, "no new 413 once the size is learned");
+  }));
+
+Deno.test("BatchSender.send() with continueOnError halves on 413 too", () =>
+  withSim({ maxRecordsPerRequest: 50 }, async (sim) => {
+    const sender = makeSender(makeClient(sim), { continueOnError: true });
+    const records = makeRecords(120);
+    const result = await send(sender, records);
+    assert.equal(result.loaded, 120);
+    assert.ok(sender.maxPerRequest <= 50);
+    assertStoredExactly(sim, records);
+  }));
+
+Deno.test("BatchSender.send() settles requests that timed out every time by read-back", () =>
+  withSim({ hangRate: 1 }, async (sim) => {
+    const records = makeRecords(30);
+    const client = makeClient(sim, { timeoutMs: 100, maxAttempts: 2 });
+    const result = await send(makeSender(client), records);
+    assert.equal(result.loaded, 30, "the hung request had applied them");
+    assert.deepEqual(result.failures, []);
+    assert.equal(result.replayed.readback, 30);
+    assertStoredExactly(sim, records);
+  }));
+
+Deno.test("BatchSender.send() with errorRate 0.3 loads everything eventually, no duplicates", () =>
+  withSim({ errorRate: 0.3, seed: 7 }, async (sim) => {
+    const observer = new RecordingObserver();
+    const sender = makeSender(makeClient(sim, { observer }), { observer });
+    const all: SourceRecord[] = [];
+    for (let b = 0; b < 20; b++) {
+      const records = makeRecords(25, "e", b * 25);
+      all.push(...records);
+      const result = await send(sender, records);
+      assert.equal(result.loaded, 25);
+      assert.deepEqual(result.failures, []);
+    }
+    assert.ok(sim.stats.serverErrors > 0);
+    assert.equal(observer.retries.filter((r) => r.reason === "5xx").length, sim.stats.serverErrors);
+    assertStoredExactly(sim, all);
+  }));
+
+Deno.test("BatchSender.send() from 4 concurrent senders honours 429s through the shared gate", () =>
+  withSim({ rateLimit: 20 }, async (sim) => {
+    const observer = new RecordingObserver();
+    const starts: number[] = [];
+    const limited: number[] = [];
+    const fetch: typeof globalThis.fetch = async (input, init) => {
+      starts.push(Date.now());
+      const response = await globalThis.fetch(input, init);
+      if (response.status === 429) limited.push(Date.now());
+      return response;
+    };
+    const client = makeClient(sim, { fetch, observer });
+    const all: SourceRecord[] = [];
+    const workers = [0, 1, 2, 3].map(async (w) => {
+      const sender = makeSender(client);
+      for (let b = 0; b < 10; b++) {
+        const records = makeRecords(5, `w${w}`, b * 5);
+        all.push(...records);
+        const result = await send(sender, records);
+        assert.equal(result.loaded, 5);
+      }
+    });
+    await Promise.all(workers);
+    assert.ok(sim.stats.rateLimited > 0, "the rate limit was hit");
+    assert.ok(sim.stats.rateLimited <= 8, `no retry storm: ${sim.stats.rateLimited} 429s`);
+    const waits = observer.retries.filter((r) => r.reason === "429");
+    assert.equal(waits.length, sim.stats.rateLimited);
+    assert.ok(waits.every((r) => r.delayMs === 1_000), "Retry-After: 1 honoured");
+    for (const at of limited) {
+      const early = starts.filter((s) => s > at + 50 && s < at + 950);
+      assert.deepEqual(early, [], "no request while the gate was shut");
+    }
+    assertStoredExactly(sim, all);
+  }));

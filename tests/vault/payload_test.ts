@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { batchBody, detokenizeBody, insertBody, type PayloadTarget } from "../../src/vault/payload.ts";
+import type { SourceRecord } from "../../src/common/types.ts";
+import { VAULT, withSim } from "./_helpers.ts";
+
+const target: PayloadTarget = { column: "name", table: "people", byotMode: "ENABLE_STRICT" };
+
+const tricky: SourceRecord[] = [
+  { position: 0, value: 'O"Brien \\ back', token: 'tok"1' },
+  { position: 1, value: "Zoë 東京 😀 \u0000\n\t", token: "tök-2" },
+  { position: 2, value: "</script>\u2028", token: "t3" },
+];
+
+Deno.test("insertBody() without upsert is the documented Insert shape", () => {
+  const body = JSON.parse(insertBody(target, tricky.slice(0, 1), false));
+  assert.deepEqual(body, {
+    records: [{ fields: { name: 'O"Brien \\ back' }, tokens: { name: 'tok"1' } }],
+    tokenization: true,
+    byot: "ENABLE_STRICT",
+  });
+});
+
+Deno.test("insertBody() with upsert names the column to upsert on", () => {
+  const body = JSON.parse(insertBody(target, tricky.slice(1, 2), true));
+  assert.equal(body.upsert, "name");
+  assert.equal(body.byot, "ENABLE_STRICT");
+  assert.equal(body.tokenization, true);
+});
+
+Deno.test("insertBody() round-trips quotes, backslashes, control and non-BMP characters", () => {
+  const body = JSON.parse(insertBody(target, tricky, false));
+  assert.deepEqual(
+    body.records.map((
+      r: { fields: { name: string }; tokens: { name: string } },
+    ) => [r.fields.name, r.tokens.name]),
+    tricky.map((r) => [r.value, r.token]),
+  );
+});
+
+Deno.test("insertBody() escapes a column name that needs escaping", () => {
+  const body = JSON.parse(insertBody({ ...target, column: 'we"ird' }, tricky.slice(2), true));
+  assert.deepEqual(body.records[0].fields, { 'we"ird': "</script>\u2028" });
+  assert.equal(body.upsert, 'we"ird');
+});
+
+Deno.test("batchBody() is one POST operation per record with continueOnError", () => {
+  const body = JSON.parse(batchBody(target, tricky, false));
+  assert.equal(body.continueOnError, true);
+  assert.equal(body.byot, "ENABLE_STRICT");
+  assert.equal(body.records.length, 3);
+  assert.deepEqual(body.records[0], {
+    method: "POST",
+    tableName: "people",
+    tokenization: true,
+    fields: { name: 'O"Brien \\ back' },
+    tokens: { name: 'tok"1' },
+  });
+  assert.deepEqual(body.records[1].fields, { name: tricky[1].value });
+  assert.deepEqual(body.records[2].tokens, { name: "t3" });
+});
+
+Deno.test("batchBody() with upsert puts upsert on every operation", () => {
+  const body = JSON.parse(batchBody(target, tricky, true));
+  for (const record of body.records) assert.equal(record.upsert, "name");
+  assert.equal(body.upsert, undefined);
+});
+
+Deno.test("detokenizeBody() asks for plain text of every token in order", () => {
+  const body = JSON.parse(detokenizeBody(["a", 'b"', "ç"]));
+  assert.deepEqual(body.detokenizationParameters, [
+    { token: "a", redaction: "PLAIN_TEXT" },
+    { token: 'b"', redaction: "PLAIN_TEXT" },
+    { token: "ç", redaction: "PLAIN_TEXT" },
+  ]);
+  assert.equal(body.continueOnError, true);
+});
+
+Deno.test("insertBody() values with quotes and unicode are stored verbatim by the simulator", () =>
+  withSim({}, async (sim) => {
+    const res = await fetch(`${sim.url}/v1/vaults/${VAULT.id}/${VAULT.table}`, {
+      method: "POST",
+      headers: { authorization: "Bearer t", "content-type": "application/json" },
+      body: insertBody(
+        { column: VAULT.column, table: VAULT.table, byotMode: "ENABLE_STRICT" },
+        tricky,
+        false,
+      ),
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    const pairs = sim.store.pairs(VAULT.id, VAULT.table, VAULT.column);
+    for (const r of tricky) assert.equal(pairs.get(r.value), r.token);
+  }));
