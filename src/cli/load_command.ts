@@ -15,7 +15,13 @@ export interface CommandResult {
 }
 
 /** Long names of the run flags, for legacy single-dash normalisation. */
-export const RUN_LONG_NAMES: readonly string[] = ["state", "resume", "restart"];
+export const RUN_LONG_NAMES: readonly string[] = [
+  "state",
+  "resume",
+  "restart",
+  "checkpoint",
+  "no-checkpoint",
+];
 
 /** Builds the `load` command. */
 export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}) {
@@ -24,10 +30,20 @@ export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}) 
       .description("load (value, token) pairs into the configured vaults, resuming an unfinished run")
       .option("--state <file>", "checkpoint ledger (SQLite; default: $BYOT_STATE, else ./byot-state.db)")
       .option("--resume", "continue the latest unfinished run (re-running the same command does too)")
-      .option("--restart", "abandon the unfinished run and start over"),
+      .option("--restart", "abandon the unfinished run and start over")
+      .option(
+        "--no-checkpoint",
+        "run without the ledger: no resume, no stored failures (rehearsals, benchmarks)",
+      ),
   ).action(async (opts) => {
     result.code = await runLoadCommand(
-      { ...toLoadFlags(opts), state: opts.state, resume: opts.resume, restart: opts.restart },
+      {
+        ...toLoadFlags(opts),
+        state: opts.state,
+        resume: opts.resume,
+        restart: opts.restart,
+        checkpoint: opts.checkpoint,
+      },
       io,
       deps,
     );

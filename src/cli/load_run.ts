@@ -4,6 +4,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { type Clock, systemClock } from "../common/clock.ts";
 import { crashPoint } from "../common/crash_points.ts";
 import { ExitCode, exitCodeOf, InterruptedError } from "../common/errors.ts";
@@ -33,6 +34,8 @@ export interface RunFlags {
   resume?: boolean;
   /** `--restart`: abandon the unfinished run and start a new one. */
   restart?: boolean;
+  /** `--no-checkpoint` (false): run without the ledger: no resume, failures only in the summary. */
+  checkpoint?: boolean;
 }
 
 /** Collaborators of {@linkcode runLoadCommand}; production defaults at the edge. */
@@ -57,33 +60,38 @@ export async function runLoadCommand(
   const settings = await resolveLoadSettings({ flags, io, promptSecret: deps.promptSecret });
   const plan = await planLoad(settings);
   const statePath = flags.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
-  const ledger = Ledger.open(statePath, { clock });
+  const ledger = flags.checkpoint === false ? undefined : Ledger.open(statePath, { clock });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
   let progress: ProgressReporter | undefined;
   try {
     const command = redactArgv(deps.argv ?? []);
-    const { run, resumed } = selectRun(ledger, settings, plan, { ...flags, statePath, command }, io);
+    const { run, resumed } = ledger
+      ? selectRun(ledger, settings, plan, { ...flags, statePath, command }, io)
+      : { run: { id: "none", settings: { suffixSeed: settings.suffixSeed } }, resumed: false };
+    if (!ledger) io.stderr.write("--no-checkpoint: no ledger; this run cannot be resumed\n");
     settings.suffixSeed = (run.settings as { suffixSeed?: string }).suffixSeed ?? settings.suffixSeed;
-    if (!resumed && plan.errorLog) {
+    if (ledger && !resumed && plan.errorLog) {
       importLegacyErrorLog(ledger, run.id, plan.errorLog, plan.vaults[0].spec.name);
     }
 
     const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
-    const resumes = new Map(plan.vaults.map((v) => [v.spec.name, ledger.resumePoint(run.id, v.spec.name)]));
+    const resumes = new Map(
+      ledger ? plan.vaults.map((v) => [v.spec.name, ledger.resumePoint(run.id, v.spec.name)]) : [],
+    );
     for (const [name, point] of resumes) {
       const c = point.counts;
       metrics.vault(name).resumed = c.loaded + c.failed + c.skipped;
     }
     const totals = new AbortController();
     void fillTotals(plan, settings, metrics, totals.signal);
-    const ledgerSink = ledger.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
+    const ledgerSink = ledger?.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
     progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
     metrics.start();
     progress.start();
     const end = await runLoad({
       settings,
       vaults: plan.vaults.map((v) => ({ ...v, resume: resumes.get(v.spec.name) })),
-      sink: new TeeSink(ledgerSink, metrics),
+      sink: ledgerSink ? new TeeSink(ledgerSink, metrics) : metrics,
       observer: metrics.observer,
       tokens: new StaticTokenProvider(settings.bearerToken),
       replay: settings.source === "error-log",
@@ -102,10 +110,10 @@ export async function runLoadCommand(
     totals.abort();
     progress.stop();
     metrics.finish();
-    ledgerSink.close();
+    ledgerSink?.close();
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
     if (end.fatal === undefined && !interrupted) crashPoint("before-finish");
-    ledger.finishRun(
+    ledger?.finishRun(
       run.id,
       end.fatal !== undefined && !(end.fatal instanceof InterruptedError)
         ? "failed"
@@ -113,7 +121,7 @@ export async function runLoadCommand(
         ? "interrupted"
         : "finished",
     );
-    const failed = metrics.totals().failed + (resumes.size > 0 ? sumResumedFailed(resumes) : 0);
+    const failed = metrics.totals().failed + sumResumedFailed(resumes);
     const code = end.fatal !== undefined
       ? exitCodeOf(end.fatal)
       : interrupted
@@ -130,8 +138,18 @@ export async function runLoadCommand(
   } finally {
     progress?.stop();
     stop.dispose();
-    ledger.close();
+    ledger?.close();
   }
+}
+
+/** CPU time and peak RSS of this process so far (Linux `getrusage`). */
+function processUsage(): { cpuUserMs: number; cpuSystemMs: number; maxRssMb: number } {
+  const u = process.resourceUsage();
+  return {
+    cpuUserMs: Math.round(u.userCPUTime / 1000),
+    cpuSystemMs: Math.round(u.systemCPUTime / 1000),
+    maxRssMb: Math.round(u.maxRSS / 1024),
+  };
 }
 
 function sumResumedFailed(resumes: Map<string, { counts: { failed: number } }>): number {
