@@ -132,7 +132,8 @@ export async function runLoadCommand(
     const extra = closingLines(code, end.fatal, run.id, statePath, command, failed);
     io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
     if (settings.json) {
-      io.stdout.write(JSON.stringify(summaryJson(metrics, { exitCode: code, runId: run.id })) + "\n");
+      const json = { ...summaryJson(metrics, { exitCode: code, runId: run.id }), process: processUsage() };
+      io.stdout.write(JSON.stringify(json) + "\n");
     }
     return code;
   } finally {

@@ -145,6 +145,8 @@ export interface VaultObserver {
   replay(e: { vault: string; path: "upsert" | "readback" | "resent"; records: number }): void;
   /** A batch was split: to isolate bad records, or because it was too large. */
   split(e: { vault: string; reason: "bisect" | "size" }): void;
+  /** A request body was built (payload and JSON encoding, which byot does in one step). */
+  build(e: { vault: string; ms: number }): void;
 }
 
 /** An observer that ignores everything. */
@@ -153,4 +155,5 @@ export const nullObserver: VaultObserver = {
   retry() {},
   replay() {},
   split() {},
+  build() {},
 };

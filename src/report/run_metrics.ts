@@ -56,6 +56,7 @@ export class RunMetrics implements OutcomeSink {
       retry: (e) => this.vault(e.vault).retryPlanned(e.reason, e.delayMs),
       replay: (e) => void (this.vault(e.vault).replays[e.path] += e.records),
       split: (e) => void this.vault(e.vault).splits[e.reason]++,
+      build: (e) => void (this.vault(e.vault).timing.payloadMs += e.ms),
     };
   }
 

@@ -89,7 +89,7 @@ export class BatchSender {
       kind: "insert",
       method: "POST",
       path: this.#insertPath,
-      body: insertBody({ ...o.vault, byotMode: o.byotMode }, records, o.upsert === true),
+      body: this.#timed(() => insertBody({ ...o.vault, byotMode: o.byotMode }, records, o.upsert === true)),
       records: records.length,
     }, ctx.signal);
     ctx.tally.count(attempted);
@@ -132,7 +132,7 @@ export class BatchSender {
       kind: "batch",
       method: "POST",
       path: this.#batchPath,
-      body: batchBody({ ...o.vault, byotMode: o.byotMode }, records, o.upsert === true),
+      body: this.#timed(() => batchBody({ ...o.vault, byotMode: o.byotMode }, records, o.upsert === true)),
       records: records.length,
     }, ctx.signal);
     ctx.tally.count(attempted);
@@ -283,6 +283,13 @@ export class BatchSender {
       retryable: true,
       attempts: depth + attempted.requests - 1,
     });
+  }
+
+  #timed(build: () => string): string {
+    const t0 = performance.now();
+    const body = build();
+    this.#o.observer.build({ vault: this.#o.vault.name, ms: performance.now() - t0 });
+    return body;
   }
 
   #replayed(path: "upsert" | "readback" | "resent", n: number, ctx: Ctx): void {

@@ -117,6 +117,7 @@ export class RecordingObserver implements VaultObserver {
   split(e: Parameters<VaultObserver["split"]>[0]): void {
     this.splits.push(e);
   }
+  build(): void {}
 }
 
 /**

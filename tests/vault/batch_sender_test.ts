@@ -216,6 +216,7 @@ Deno.test("BatchSender.send() with continueOnError halves on 413 too", () =>
     const records = makeRecords(120);
     const result = await send(sender, records);
     assert.equal(result.loaded, 120);
+    assert.deepEqual(result.failures, [], "no record sent twice");
     assert.ok(sender.maxPerRequest <= 50);
     assertStoredExactly(sim, records);
   }));
@@ -282,3 +283,27 @@ Deno.test("BatchSender.send() from 4 concurrent senders honours 429s through the
     }
     assertStoredExactly(sim, all);
   }));
+
+for (const continueOnError of [false, true]) {
+  Deno.test(`BatchSender.send() under mixed faults settles every record exactly (continueOnError ${continueOnError})`, () =>
+    withSim({ errorRate: 0.15, dropRate: 0.2, hangRate: 0.03, seed: 11 }, async (sim) => {
+      const records = withRejects(makeRecords(400, "m"), [3, 77, 210]);
+      const taken = [records[40], records[300]].map((r) => ({ ...r, position: -1, token: `other-${r.token}` }));
+      preInsert(sim, taken);
+      const client = makeClient(sim, { timeoutMs: 100, maxAttempts: 12 });
+      const sender = makeSender(client, { continueOnError });
+      const failures = [];
+      for (let b = 0; b < 400; b += 25) {
+        const result = await send(sender, records.slice(b, b + 25));
+        failures.push(...result.failures);
+        assert.equal(result.loaded + result.failures.length, 25);
+      }
+      assert.deepEqual(
+        failures.map((f) => [f.record.position, f.status]).sort((a, b) => a[0] - b[0]),
+        [[3, 400], [40, 409], [77, 400], [210, 400], [300, 409]],
+      );
+      assert.ok(sim.stats.dropped > 0 && sim.stats.serverErrors > 0 && sim.stats.hung > 0);
+      const failed = new Set(failures.map((f) => f.record));
+      assertStoredExactly(sim, [...taken, ...records.filter((r) => !failed.has(r))]);
+    }));
+}
