@@ -9,6 +9,7 @@
  * | `SourceError`             | 2    | unreadable or malformed input, refused resume               |
  * | `VaultHttpError`          | 3    | a definite rejection of a request or record by the vault    |
  * | `UnknownOutcomeError`     | 75   | timeout or reset after the body was sent; may be applied    |
+ * | `VaultUnavailableError`   | 75   | the vault kept failing transiently: stop, resume later      |
  * | `CheckpointError`         | 1    | the ledger is unreadable or inconsistent                    |
  * | `InterruptedError`        | 130  | stopped by a signal (143 for SIGTERM)                       |
  *
@@ -91,6 +92,18 @@ export class UnknownOutcomeError extends ByotError {
   constructor(message: string, options: ByotErrorOptions = {}) {
     super(message, { exitCode: ExitCode.tempFail, ...options });
     this.name = "UnknownOutcomeError";
+  }
+}
+
+/**
+ * The vault failed transiently (network, 408, 429, 5xx) for several batches in a row, each after its
+ * whole retry budget: the run stops so it can be resumed later instead of marking records failed.
+ * Exit code 75.
+ */
+export class VaultUnavailableError extends ByotError {
+  constructor(message: string, options: ByotErrorOptions = {}) {
+    super(message, { exitCode: ExitCode.tempFail, ...options });
+    this.name = "VaultUnavailableError";
   }
 }
 

@@ -6,7 +6,8 @@
  */
 import type { Clock } from "../common/clock.ts";
 import { crashPoint } from "../common/crash_points.ts";
-import type { Batch, OutcomeSink, SourceCursor, VaultSource } from "../common/types.ts";
+import { VaultUnavailableError } from "../common/errors.ts";
+import type { Batch, BatchResult, OutcomeSink, SourceCursor, VaultSource } from "../common/types.ts";
 import type { BatchSender } from "../vault/batch_sender.ts";
 import { batchesOf } from "./batcher.ts";
 import { Limiter } from "./limiter.ts";
@@ -51,6 +52,11 @@ export interface VaultRunOptions {
   onRead?: (ms: number) => void;
   onSuffix?: (ms: number) => void;
   onBaseDelay?: (ms: number) => void;
+  /**
+   * Consecutive batches that may exhaust their retries on transient errors before the run stops
+   * with {@linkcode VaultUnavailableError} (exit 75). @default 3
+   */
+  maxExhaustedBatches?: number;
   /** A settled batch that was skipped because the ledger already had it. */
   onSkipSettled?: (batch: Batch) => void;
 }
@@ -74,6 +80,7 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
   const terminal = o.resume?.terminalSeqs;
   let failure: { error: unknown } | undefined;
   let exhausted = false;
+  let exhaustedInARow = 0;
   const stopped = () =>
     exhausted || failure !== undefined || o.intake?.aborted === true || o.signal?.aborted === true;
 
@@ -111,6 +118,13 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
         const result = await o.sender.send(batch, o.signal);
         crashPoint("after-send");
         o.sink.batchFinished(batch, result);
+        exhaustedInARow = exhaustedTransiently(batch, result) ? exhaustedInARow + 1 : 0;
+        if (exhaustedInARow >= (o.maxExhaustedBatches ?? 3)) {
+          throw new VaultUnavailableError(
+            `vault ${o.vault} kept failing after every retry (${exhaustedInARow} batches in a row, last status ` +
+              `${result.lastStatus || "network error"}); stopping so the run can be resumed when it is back`,
+          );
+        }
       } catch (error) {
         failure ??= { error };
         return;
@@ -125,6 +139,12 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
     await batches.return(undefined);
   }
   if (failure) throw failure.error;
+}
+
+/** True when every record of the batch failed only because its transient-retry budget ran out. */
+function exhaustedTransiently(batch: Batch, result: BatchResult): boolean {
+  return batch.records.length > 0 && result.loaded === 0 && result.failures.length === batch.records.length &&
+    result.failures.every((f) => f.retryable);
 }
 
 function emptyResult() {
