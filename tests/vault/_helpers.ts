@@ -53,7 +53,7 @@ export function makeBatch(records: SourceRecord[], init: Partial<Batch> = {}): B
 }
 
 /** A client for the simulator with fast backoffs (base 2 ms, cap 20 ms) and a static token. */
-export function makeClient(sim: Simulator, options: Partial<VaultClientOptions> = {}): VaultClient {
+export function makeClient(sim: { url: string }, options: Partial<VaultClientOptions> = {}): VaultClient {
   return new VaultClient({
     vaultUrl: sim.url,
     vaultName: VAULT.name,

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import type { SourceRecord } from "../../src/common/types.ts";
+import { ConfigError } from "../../src/common/errors.ts";
 import type { BatchSender } from "../../src/vault/batch_sender.ts";
+import { StaticTokenProvider } from "../../src/vault/token_provider.ts";
 import {
   assertStoredExactly,
   changeAfter,
+  closedPort,
   makeBatch,
   makeClient,
   makeRecords,
@@ -119,7 +122,11 @@ Deno.test("BatchSender.send() on replay fails a token already stored with anothe
     preInsert(sim, [other]);
     const result = await send(makeSender(makeClient(sim)), records, true);
     assert.equal(result.loaded, 29);
-    assert.deepEqual(result.failures.map((f) => [f.record, f.status, f.retryable]), [[records[3], 409, false]]);
+    assert.deepEqual(result.failures.map((f) => [f.record, f.status, f.retryable]), [[
+      records[3],
+      409,
+      false,
+    ]]);
     assert.match(result.failures[0].message, /different pairing/);
     assert.deepEqual(result.replayed, { upsert: 0, readback: 0, resent: 29 });
     assertStoredExactly(sim, [other, ...records.filter((_, i) => i !== 3)]);
@@ -180,7 +187,7 @@ Deno.test("BatchSender.send() with continueOnError retries per-record 5xx, which
     try {
       const observer = new RecordingObserver();
       const records = makeRecords(10);
-      const client = makeClient({ url: proxy.url } as never);
+      const client = makeClient({ url: proxy.url });
       const result = await send(makeSender(client, { continueOnError: true, observer }), records);
       assert.deepEqual(result.failures, []);
       assert.equal(result.loaded, 10);
@@ -253,12 +260,16 @@ Deno.test("BatchSender.send() from 4 concurrent senders honours 429s through the
   withSim({ rateLimit: 20 }, async (sim) => {
     const observer = new RecordingObserver();
     const starts: number[] = [];
-    const limited: number[] = [];
-    const fetch: typeof globalThis.fetch = async (input, init) => {
+    const closedAt: number[] = [];
+    const fetch: typeof globalThis.fetch = (input, init) => {
       starts.push(Date.now());
-      const response = await globalThis.fetch(input, init);
-      if (response.status === 429) limited.push(Date.now());
-      return response;
+      return globalThis.fetch(input, init);
+    };
+    // the client reports the retry right before it closes the gate
+    const retry = observer.retry.bind(observer);
+    observer.retry = (e) => {
+      if (e.reason === "429") closedAt.push(Date.now());
+      retry(e);
     };
     const client = makeClient(sim, { fetch, observer });
     const all: SourceRecord[] = [];
@@ -277,8 +288,8 @@ Deno.test("BatchSender.send() from 4 concurrent senders honours 429s through the
     const waits = observer.retries.filter((r) => r.reason === "429");
     assert.equal(waits.length, sim.stats.rateLimited);
     assert.ok(waits.every((r) => r.delayMs === 1_000), "Retry-After: 1 honoured");
-    for (const at of limited) {
-      const early = starts.filter((s) => s > at + 50 && s < at + 950);
+    for (const at of closedAt) {
+      const early = starts.filter((s) => s > at + 20 && s < at + 990);
       assert.deepEqual(early, [], "no request while the gate was shut");
     }
     assertStoredExactly(sim, all);
@@ -288,7 +299,11 @@ for (const continueOnError of [false, true]) {
   Deno.test(`BatchSender.send() under mixed faults settles every record exactly (continueOnError ${continueOnError})`, () =>
     withSim({ errorRate: 0.15, dropRate: 0.2, hangRate: 0.03, seed: 11 }, async (sim) => {
       const records = withRejects(makeRecords(400, "m"), [3, 77, 210]);
-      const taken = [records[40], records[300]].map((r) => ({ ...r, position: -1, token: `other-${r.token}` }));
+      const taken = [records[40], records[300]].map((r) => ({
+        ...r,
+        position: -1,
+        token: `other-${r.token}`,
+      }));
       preInsert(sim, taken);
       const client = makeClient(sim, { timeoutMs: 100, maxAttempts: 12 });
       const sender = makeSender(client, { continueOnError });
@@ -307,3 +322,36 @@ for (const continueOnError of [false, true]) {
       assertStoredExactly(sim, [...taken, ...records.filter((r) => !failed.has(r))]);
     }));
 }
+
+Deno.test("BatchSender.send() with upsert fails records whose every attempt timed out as retryable", () =>
+  withSim({ hangRate: 1 }, async (sim) => {
+    const records = makeRecords(5);
+    const client = makeClient(sim, { timeoutMs: 100, maxAttempts: 2 });
+    const result = await send(makeSender(client, { upsert: true }), records);
+    assert.equal(result.loaded, 0);
+    assert.deepEqual(
+      result.failures.map((f) => [f.record, f.status, f.retryable]),
+      records.map((r) => [r, 0, true]),
+    );
+    assert.match(result.failures[0].message, /outcome unknown/);
+  }));
+
+Deno.test("BatchSender.send() to an unreachable vault fails every record as retryable, status 0", async () => {
+  const records = makeRecords(5);
+  const client = makeClient({ url: `http://127.0.0.1:${closedPort()}` }, { maxAttempts: 2 });
+  const result = await send(makeSender(client), records);
+  assert.equal(result.loaded, 0);
+  assert.equal(result.requests, 2, "no read-back: nothing was sent");
+  assert.deepEqual(result.failures.map((f) => [f.status, f.retryable]), records.map(() => [0, true]));
+  assert.match(result.failures[0].message, /gave up after 2 attempts: network error/);
+});
+
+Deno.test("BatchSender.send() rethrows a fatal 401 and the caller's abort", () =>
+  withSim({ bearerToken: "right", hangRate: 1 }, async (sim) => {
+    const wrong = makeClient(sim, { tokens: new StaticTokenProvider("wrong") });
+    await assert.rejects(send(makeSender(wrong), makeRecords(3)), ConfigError);
+    const controller = new AbortController();
+    const right = makeClient(sim, { tokens: new StaticTokenProvider("right") });
+    setTimeout(() => controller.abort(new Error("interrupted")), 30);
+    await assert.rejects(makeSender(right).send(makeBatch(makeRecords(3)), controller.signal), /interrupted/);
+  }));

@@ -92,6 +92,28 @@ Deno.test("VaultClient.send() on 429 closes the gate for Retry-After seconds, th
 
 Deno.test("VaultClient.send() on 429 honours a Retry-After HTTP-date", () => gateTest("date"));
 
+Deno.test("VaultClient.send() after a 429 holds back every other request of the client at the gate", async () => {
+  let simNow = Date.UTC(2026, 0, 2, 3, 4, 5);
+  const clock = new FakeClock(simNow);
+  await withSim({ rateLimit: 2, now: () => simNow }, async (sim) => {
+    const client = makeClient(sim, { clock });
+    await client.send(insert("a"));
+    await client.send(insert("b"));
+    const limited = client.send(insert("c"));
+    await waitFor(() => clock.pending === 1);
+    const other = client.send(insert("d"));
+    await waitFor(() => clock.pending === 2);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(sim.stats.requests.insert, 3, "the other request waits at the gate, unsent");
+    simNow += 1_000;
+    await clock.tick(1_000);
+    const results = await Promise.all([limited, other]);
+    assert.deepEqual(results.map((r) => r.kind === "answer" && r.answer.status), [200, 200]);
+    assert.deepEqual(results.map((r) => r.requests), [2, 1]);
+    assert.equal(sim.stats.rateLimited, 1);
+  });
+});
+
 Deno.test("VaultClient.send() on a 5xx then success marks the answer ambiguous", () =>
   withSim({ errorRate: 1 }, async (sim: Simulator) => {
     const observer = new RecordingObserver();
@@ -117,7 +139,7 @@ Deno.test("VaultClient.send() gives up after maxAttempts with the last status", 
 
 Deno.test("VaultClient.send() to a closed port gives up without ambiguity (nothing was sent)", async () => {
   const observer = new RecordingObserver();
-  const result = await makeClient({ url: `http://127.0.0.1:${closedPort()}` } as Simulator, {
+  const result = await makeClient({ url: `http://127.0.0.1:${closedPort()}` }, {
     maxAttempts: 3,
     observer,
   }).send(insert("x"));
