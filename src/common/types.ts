@@ -15,6 +15,11 @@ export interface SourceCursor {
   position: number;
   /** Source-specific offsets (CSV: byte offset of the row in each file, in file order). */
   offsets?: number[];
+  /**
+   * Source-specific check of the row at `position` (Snowflake: a hash of value and token), verified
+   * when a resume re-reads the source, so a result that changed is refused instead of misaligned.
+   */
+  check?: string;
 }
 
 /** One row of a source, in position order. */

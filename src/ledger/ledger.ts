@@ -106,6 +106,16 @@ export class Ledger {
     runs.markVaultFinished(this.#store, runId, vault);
   }
 
+  /** Stores source-specific read state of a vault (e.g. a Snowflake query id); committed at once. */
+  setSourceState(runId: string, vault: string, state: unknown): void {
+    runs.setSourceState(this.#store, runId, vault, state);
+  }
+
+  /** The read state stored with {@linkcode setSourceState}, or `undefined`. */
+  sourceState(runId: string, vault: string): unknown {
+    return runs.sourceState(this.#store, runId, vault);
+  }
+
   /** An {@linkcode OutcomeSink} recording a run's outcomes with group commits. Close it when done. */
   sink(runId: string, options?: LedgerSinkOptions): LedgerSink {
     const sink = new LedgerSink(this.#store, runId, options);

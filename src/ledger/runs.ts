@@ -169,6 +169,27 @@ export function markVaultFinished(store: Store, runId: string, vault: string): v
   );
 }
 
+/**
+ * Stores source-specific state of a vault's read (e.g. the Snowflake query id and row count), so a
+ * resume can re-read the identical result. Committed at once. Never holds a secret.
+ */
+export function setSourceState(store: Store, runId: string, vault: string, state: unknown): void {
+  store.run(
+    "UPDATE run_vaults SET source_state = ? WHERE run_id = ? AND vault = ?",
+    JSON.stringify(state ?? null),
+    runId,
+    vault,
+  );
+}
+
+/** The state stored by {@linkcode setSourceState}, or `undefined`. */
+export function sourceState(store: Store, runId: string, vault: string): unknown {
+  const row = store.get("SELECT source_state FROM run_vaults WHERE run_id = ? AND vault = ?", runId, vault) as
+    | { source_state: string | null }
+    | undefined;
+  return row?.source_state ? JSON.parse(row.source_state) : undefined;
+}
+
 /** `r` + UTC `yyyymmddhhmmss` + 4 random hex digits: sorts by creation time. */
 export function newRunId(now: number, random: () => number): string {
   const stamp = new Date(now).toISOString().replace(/[-:T]/g, "").slice(0, 14);

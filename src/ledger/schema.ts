@@ -46,6 +46,7 @@ const MIGRATIONS: readonly string[] = [
     column_name  TEXT NOT NULL,
     reserved_seq INTEGER NOT NULL DEFAULT 0,
     finished_at  INTEGER,
+    source_state TEXT,
     PRIMARY KEY (run_id, vault)
   ) STRICT;
   CREATE TABLE batches (
