@@ -44,7 +44,19 @@ export function addLoadOptions<
   Global extends OptionValues,
 >(
   cmd: Command<Args, Opts, Global>,
-) {
+): Command<Args, Opts & LoadOptionValues, Global> {
+  return buildLoadOptions(cmd as unknown as Command) as unknown as Command<
+    Args,
+    Opts & LoadOptionValues,
+    Global
+  >;
+}
+
+/** The options of `byot load` as commander parses them: {@linkcode LoadFlags} without `suffixSeed`. */
+export type LoadOptionValues = Omit<LoadFlags, "suffixSeed">;
+
+// Kept non-generic: chaining 30+ typed options on a generic command makes type checking explode.
+function buildLoadOptions(cmd: Command) {
   return cmd
     .option("--config <file>", "config file (default: $BYOT_CONFIG, else config.json)")
     .option("--source <kind>", "where records come from: csv, snowflake or error-log (default: csv)")
@@ -100,12 +112,17 @@ export function addLoadOptions<
     .option("--sf-access-url <url>", "Snowflake access URL");
 }
 
+// Compile-time proof that commander's parsed options fit LoadFlags and that every flag has an option.
+type Inferred = ReturnType<ReturnType<typeof buildLoadOptions>["opts"]>;
+const _inferredFitsFlags: [Inferred] extends [LoadOptionValues] ? true : never = true;
+const _everyFlagHasOption: [keyof LoadOptionValues] extends [keyof Inferred] ? true : never = true;
+
 /**
  * Long names (without `--`) of every `byot load` option, plus `help`: pass them to
  * `normalizeLegacyArgv` so the Go loader's `-source csv` style keeps working.
  */
 export const LOAD_LONG_NAMES: readonly string[] = [
-  ...addLoadOptions(new Command()).options.map((o) => o.long!.replace(/^--/, "")),
+  ...buildLoadOptions(new Command()).options.map((o) => o.long!.replace(/^--/, "")),
   "help",
 ];
 

@@ -28,13 +28,22 @@ export function locateJsonError(text: string, error: unknown): JsonErrorLocation
   const message = error instanceof Error ? error.message : String(error);
   const match = / at position (\d+)/.exec(message);
   const offset = match ? Number(match[1]) : findJsonErrorOffset(text);
-  const reason = message
-    .replace(/ in JSON at position[\s\S]*$/, "")
-    .replace(/, "[\s\S]*" is not valid JSON$/, "")
-    .replace(/^./, (c) => c.toLowerCase());
+  const reason = safeReason(message);
   const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
   const lines = before.split("\n");
   return { line: lines.length, column: lines[lines.length - 1].length + 1, reason };
+}
+
+/**
+ * V8's reason without any quoted input: its messages may end with a snippet of the text
+ * (`Unexpected token 'o', ..."_token": tok_SE"... is not valid JSON`), so only known shapes pass.
+ */
+function safeReason(message: string): string {
+  if (message.startsWith("Unexpected token")) return "unexpected token";
+  const at = message.search(/ (?:in JSON )?at position \d/);
+  if (at > 0) return message.slice(0, at).replace(/^./, (c) => c.toLowerCase());
+  if (message === "Unexpected end of JSON input") return "unexpected end of JSON input";
+  return "syntax error";
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

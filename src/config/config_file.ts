@@ -22,60 +22,95 @@ export interface ConfigVault {
 
 /** The `snowflake` section. Parsed and kept for the Snowflake source. */
 export interface ConfigSnowflake {
+  /** `user`. */
   user?: string;
+  /** `password` (secret). */
   password?: string;
+  /** `authenticator`. */
   authenticator?: string;
+  /** `account`. */
   account?: string;
+  /** `warehouse`. */
   warehouse?: string;
+  /** `database`. */
   database?: string;
+  /** `schema`. */
   schema?: string;
+  /** `role`. */
   role?: string;
+  /** `fetch_size`. */
   fetchSize?: number;
+  /** `query_mode`. */
   queryMode?: string;
+  /** `access_url`. */
   accessUrl?: string;
+  /** `private_key_path`. */
   privateKeyPath?: string;
+  /** `private_key_passphrase` (secret). */
   privateKeyPassphrase?: string;
+  /** `token` (secret). */
   token?: string;
   /** Keys of the section byot does not know, as parsed. */
   raw: Record<string, unknown>;
+}
+
+/** The `skyflow` section. */
+export interface ConfigSkyflow {
+  /** `vault_url`. */
+  vaultUrl?: string;
+  /** `bearer_token` (secret). */
+  bearerToken?: string;
+  /** `vaults`, in file order; empty when the key is absent. */
+  vaults: ConfigVault[];
+  /** byot addition: `continue_on_error`. */
+  continueOnError?: boolean;
+  /** byot addition: `byot_mode`, `DISABLE`, `ENABLE` or `ENABLE_STRICT` (validated by resolve). */
+  byotMode?: string;
+}
+
+/** The `csv` section. */
+export interface ConfigCsv {
+  /** `data_directory`. */
+  dataDirectory?: string;
+  /** byot addition: `file`, one CSV with a value and a token column. */
+  file?: string;
+  /** byot addition: `value_column`. */
+  valueColumn?: string;
+  /** byot addition: `token_column`. */
+  tokenColumn?: string;
+}
+
+/** The `performance` section. */
+export interface ConfigPerformance {
+  /** `batch_size`. */
+  batchSize?: number;
+  /** `max_concurrency`. */
+  maxConcurrency?: number;
+  /** `max_records`. */
+  maxRecords?: number;
+  /** `append_suffix` (ignored by the Go loader, honoured by byot). */
+  appendSuffix?: boolean;
+  /** `base_delay_ms`. */
+  baseDelayMs?: number;
+  /** `upsert`. */
+  upsert?: boolean;
+  /** byot addition: `max_attempts`. */
+  maxAttempts?: number;
+  /** byot addition: `request_timeout_ms`. */
+  requestTimeoutMs?: number;
 }
 
 /** A parsed config file. Every setting is optional; resolve applies precedence and defaults. */
 export interface ConfigFile {
   /** The path the file was read from, as given (used in messages). */
   path: string;
-  skyflow: {
-    vaultUrl?: string;
-    /** Secret. */
-    bearerToken?: string;
-    /** In file order; empty when the key is absent. */
-    vaults: ConfigVault[];
-    /** byot addition. */
-    continueOnError?: boolean;
-    /** byot addition: `DISABLE`, `ENABLE` or `ENABLE_STRICT` (validated by resolve). */
-    byotMode?: string;
-  };
-  csv: {
-    dataDirectory?: string;
-    /** byot addition: one CSV with a value and a token column. */
-    file?: string;
-    /** byot addition. */
-    valueColumn?: string;
-    /** byot addition. */
-    tokenColumn?: string;
-  };
-  performance: {
-    batchSize?: number;
-    maxConcurrency?: number;
-    maxRecords?: number;
-    appendSuffix?: boolean;
-    baseDelayMs?: number;
-    upsert?: boolean;
-    /** byot addition. */
-    maxAttempts?: number;
-    /** byot addition. */
-    requestTimeoutMs?: number;
-  };
+  /** `skyflow`. */
+  skyflow: ConfigSkyflow;
+  /** `csv`. */
+  csv: ConfigCsv;
+  /** `performance`. */
+  performance: ConfigPerformance;
+  /** `snowflake`. */
   snowflake: ConfigSnowflake;
 }
 

@@ -15,19 +15,65 @@ export type ByotMode = "DISABLE" | "ENABLE" | "ENABLE_STRICT";
 /** Where the bearer token came from (for messages; the token itself is never printed). */
 export type TokenOrigin = "env" | "file" | "config" | "flag" | "prompt" | "none";
 
-/** The Go loader's `snowflake` config section, kept as parsed for the Snowflake source. */
+/** A custom Snowflake query for one vault: a table with value and token columns, or full SQL. */
+export interface SnowflakeCustomQuery {
+  /** Table (`T`, `S.T` or `D.S.T`; unqualified names get the configured database and schema). */
+  table?: string;
+  /** Column holding the value. */
+  valueColumn?: string;
+  /** Column holding the token. */
+  tokenColumn?: string;
+  /** Full SQL returning (value, token) as its first two columns; used instead of table + columns. */
+  sql?: string;
+}
+
+/** Names the legacy `union` mode hard-coded; config can change them. */
+export interface SnowflakeUnionNames {
+  /** @default "D01_SKYFLOW_POC" */
+  database?: string;
+  /** @default "SKYFLOW_POC" */
+  schema?: string;
+  /** @default "CLM" */
+  clmTable?: string;
+  /** @default "MBR" */
+  mbrTable?: string;
+  /** Schema-qualified prefix of the `SKFL_*_DETOK` UDFs. @default "T01_PROTEGRITY.SCRTY_ACS_CNTRL" */
+  udfPrefix?: string;
+}
+
+/** The Go loader's `snowflake` config section plus byot's additions, as resolved. */
 export interface SnowflakeSettings {
   user?: string;
+  /** Secret: never printed or stored. */
   password?: string;
+  /** `snowflake` (password), `programmatic_access_token`, `SNOWFLAKE_JWT` (key pair). @default password */
   authenticator?: string;
   account?: string;
   warehouse?: string;
   database?: string;
   schema?: string;
   role?: string;
+  /** Rows per driver fetch round (never a result limit, unlike the legacy `ROWS_PER_RESULTSET`). */
   fetchSize?: number;
+  /** `simple`, `union`, `generic` or `custom`. @default "simple" */
   queryMode?: string;
+  /** The driver's `accessUrl` (PrivateLink, proxies, the local test double). */
   accessUrl?: string;
+  /** Key-pair auth: path of the PEM private key. */
+  privateKeyPath?: string;
+  /** Secret: passphrase of an encrypted private key. */
+  privateKeyPassphrase?: string;
+  /** Secret: programmatic access token. */
+  token?: string;
+  /** Simple mode table (`-sf-table`). @default "ELEVANCE.PUBLIC.PATIENTS" */
+  table?: string;
+  /** Generic mode tables (`-sf-clm-table`, `-sf-mbr-table`). @default CLM, MBR */
+  clmTable?: string;
+  mbrTable?: string;
+  /** Union mode names. */
+  union?: SnowflakeUnionNames;
+  /** Custom mode: per vault name (case-insensitive). */
+  queries?: Record<string, SnowflakeCustomQuery>;
 }
 
 /** CSV source settings. */
@@ -117,6 +163,11 @@ export function redactSettings(settings: LoadSettings): Record<string, unknown> 
   return {
     ...rest,
     bearerToken: settings.bearerToken ? "***" : "",
-    snowflake: { ...snowflake, password: snowflake.password ? "***" : undefined },
+    snowflake: {
+      ...snowflake,
+      password: snowflake.password ? "***" : undefined,
+      token: snowflake.token ? "***" : undefined,
+      privateKeyPassphrase: snowflake.privateKeyPassphrase ? "***" : undefined,
+    },
   };
 }

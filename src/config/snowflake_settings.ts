@@ -1,7 +1,7 @@
 /**
  * Resolves the Snowflake settings: `--sf-<field>` > `SNOWFLAKE_<FIELD>` > config `snowflake.<field>`.
- * Only the fields of {@linkcode SnowflakeSettings} are resolved; the config's other Snowflake keys
- * (`private_key_path`, `token`, ...) stay in the parsed {@linkcode ConfigFile}.
+ * Key-pair and token auth (`private_key_path`, `private_key_passphrase`, `token`) have no flags
+ * (secrets stay out of argv). Snowflake keys byot does not know stay in `ConfigFile.snowflake.raw`.
  *
  * @module
  */
@@ -26,6 +26,9 @@ const STRING_FIELDS = [
   ["role", "sfRole", "SNOWFLAKE_ROLE"],
   ["queryMode", "sfQueryMode", "SNOWFLAKE_QUERY_MODE"],
   ["accessUrl", "sfAccessUrl", "SNOWFLAKE_ACCESS_URL"],
+  ["privateKeyPath", undefined, "SNOWFLAKE_PRIVATE_KEY_PATH"],
+  ["privateKeyPassphrase", undefined, "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"],
+  ["token", undefined, "SNOWFLAKE_TOKEN"],
 ] as const;
 
 /**
@@ -43,7 +46,7 @@ export function resolveSnowflake(flags: LoadFlags, io: Io, config: ConfigFile): 
   const sf = config.snowflake;
   const out: SnowflakeSettings = {};
   for (const [field, flag, env] of STRING_FIELDS) {
-    const value = flags[flag] ?? envString(io, env) ?? (sf[field] || undefined);
+    const value = (flag && flags[flag]) ?? envString(io, env) ?? (sf[field] || undefined);
     if (value !== undefined) out[field] = value;
   }
   const fetch = first(
