@@ -9,11 +9,13 @@ import { ByotError, ExitCode, exitCodeOf, isUserError } from "../common/errors.t
 import type { Io } from "../common/io.ts";
 import { normalizeLegacyArgv } from "./argv.ts";
 import { demoCommand } from "./demo_command.ts";
+import { failuresCommand } from "./failures_command.ts";
 import { generateCommand } from "./generate_command.ts";
 import { type CommandResult, loadCommand, RUN_LONG_NAMES } from "./load_command.ts";
 import { LOAD_LONG_NAMES } from "./load_options.ts";
 import type { LoadDeps } from "./load_run.ts";
 import { simulateCommand } from "./simulate_command.ts";
+import { statusCommand } from "./status_command.ts";
 import { VERSION } from "./version.ts";
 
 /** Collaborators for tests; production defaults otherwise. */
@@ -44,6 +46,8 @@ export async function main(argv: readonly string[], io: Io, deps: MainDeps = {})
   program.addCommand(simulateCommand(io, { signal: deps.signal }));
   program.addCommand(generateCommand(io, { clock: deps.clock }));
   program.addCommand(demoCommand(io, result));
+  program.addCommand(statusCommand(io, result, deps));
+  program.addCommand(failuresCommand(io, result, deps));
   for (const command of program.commands) command.exitOverride().configureOutput(output);
   try {
     await program.parseAsync([...args], { from: "user" });
