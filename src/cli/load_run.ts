@@ -80,7 +80,10 @@ export async function runLoadCommand(
     );
     for (const [name, point] of resumes) {
       const c = point.counts;
-      metrics.vault(name).resumed = c.loaded + c.failed + c.skipped;
+      const m = metrics.vault(name);
+      m.resumed = c.loaded + c.failed + c.skipped;
+      m.resumedLoaded = c.loaded;
+      m.resumedFailed = c.failed;
     }
     const totals = new AbortController();
     void fillTotals(plan, settings, metrics, totals.signal);
@@ -111,6 +114,7 @@ export async function runLoadCommand(
     progress.stop();
     metrics.finish();
     ledgerSink?.close();
+    for (const vault of end.completed) ledger?.markVaultFinished(run.id, vault);
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
     if (end.fatal === undefined && !interrupted) crashPoint("before-finish");
     ledger?.finishRun(
@@ -121,7 +125,8 @@ export async function runLoadCommand(
         ? "interrupted"
         : "finished",
     );
-    const failed = metrics.totals().failed + sumResumedFailed(resumes);
+    const totalsNow = metrics.totals();
+    const failed = totalsNow.failed + totalsNow.resumedFailed;
     const code = end.fatal !== undefined
       ? exitCodeOf(end.fatal)
       : interrupted
@@ -151,12 +156,6 @@ function processUsage(): { cpuUserMs: number; cpuSystemMs: number; maxRssMb: num
     cpuSystemMs: Math.round(u.systemCPUTime / 1000),
     maxRssMb: Math.round(u.maxRSS / 1024),
   };
-}
-
-function sumResumedFailed(resumes: Map<string, { counts: { failed: number } }>): number {
-  let n = 0;
-  for (const point of resumes.values()) n += point.counts.failed;
-  return n;
 }
 
 function closingLines(

@@ -57,6 +57,8 @@ export interface LoadEnd {
   fatal?: unknown;
   /** True when intake was stopped before the sources were exhausted. */
   interrupted: boolean;
+  /** Vaults whose source was read to the end and every batch settled. */
+  completed: string[];
 }
 
 /** Runs every planned vault to the end (or until stopped) and flushes the sink. */
@@ -66,6 +68,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
   const stopAll = new AbortController();
   const signal = o.signal ? AbortSignal.any([o.signal, stopAll.signal]) : stopAll.signal;
   let fatal: unknown;
+  const completed: string[] = [];
   const runs = o.vaults.map(async (planned) => {
     const name = planned.spec.name;
     const client = new VaultClient({
@@ -112,6 +115,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
         onBaseDelay: (ms) => o.timings?.baseDelay(name, ms),
         onSkipSettled: (b) => o.timings?.skipSettled(name, b.records.length, b.endPosition - b.firstPosition),
       });
+      if (!o.intake?.aborted && !signal.aborted) completed.push(name);
     } catch (error) {
       if (fatal === undefined && !(signal.aborted && error === signal.reason)) {
         fatal = error;
@@ -124,5 +128,5 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
   await Promise.all(runs);
   await o.sink.flush();
   if (fatal === undefined && o.signal?.aborted) fatal = o.signal.reason;
-  return { fatal, interrupted: o.intake?.aborted === true };
+  return { fatal, interrupted: o.intake?.aborted === true, completed };
 }

@@ -18,6 +18,10 @@ export interface VaultSummaryJson {
   recordsRead: number;
   /** Records a previous run had settled (skipped on resume). */
   resumed: number;
+  /** Of `resumed`: loaded by a previous run. */
+  resumedLoaded: number;
+  /** Of `resumed`: failed in a previous run (still in the ledger). */
+  resumedFailed: number;
   /** Records stored this run. */
   loaded: number;
   /** Records that failed for good. */
@@ -135,6 +139,8 @@ function vaultJson(m: VaultMetrics): VaultSummaryJson {
     total: m.total ?? null,
     recordsRead: m.recordsRead,
     resumed: m.resumed,
+    resumedLoaded: m.resumedLoaded,
+    resumedFailed: m.resumedFailed,
     loaded: m.loaded,
     failed: m.failed,
     skipped: m.skipped,

@@ -97,6 +97,10 @@ export class VaultMetrics {
   recordsRead = 0;
   /** Records a previous run already settled (skipped on resume); shown in progress, not in rates. */
   resumed = 0;
+  /** Of `resumed`: records a previous run loaded. */
+  resumedLoaded = 0;
+  /** Of `resumed`: records a previous run recorded as failed. */
+  resumedFailed = 0;
   /** Records now stored in the vault. */
   loaded = 0;
   /** Records that failed for good. */
@@ -272,6 +276,8 @@ export class VaultMetrics {
     this.total = this.total === undefined || other.total === undefined ? undefined : this.total + other.total;
     this.recordsRead += other.recordsRead;
     this.resumed += other.resumed;
+    this.resumedLoaded += other.resumedLoaded;
+    this.resumedFailed += other.resumedFailed;
     this.loaded += other.loaded;
     this.failed += other.failed;
     this.skipped += other.skipped;

@@ -149,22 +149,23 @@ function timingLines(m: VaultMetrics, wallMs: number): string[] {
 
 function verdict(totals: VaultMetrics, options: SummaryOptions): string {
   const { exitCode } = options;
+  const loaded = totals.loaded + totals.resumedLoaded;
+  const failed = totals.failed + totals.resumedFailed;
+  const records = (n: number) => `${formatInt(n)} ${n === 1 ? "record" : "records"}`;
   let text: string;
   let colour: string;
-  if (totals.failed > 0) {
-    const noun = totals.failed === 1 ? "record" : "records";
-    text = `Finished with ${formatInt(totals.failed)} failed ${noun} (exit ${exitCode}).`;
-    colour = "\x1b[31m";
-  } else if (exitCode === 0) {
-    const loaded = totals.loaded + totals.resumed;
+  if (exitCode === 0) {
     const skipped = totals.skipped > 0 ? ` (${formatInt(totals.skipped)} skipped)` : "";
-    text = loaded === 0
-      ? `No records loaded${skipped}.`
-      : `All ${formatInt(loaded)} ${loaded === 1 ? "record" : "records"} loaded${skipped}.`;
+    text = loaded === 0 ? `No records loaded${skipped}.` : `All ${records(loaded)} loaded${skipped}.`;
     colour = "\x1b[32m";
+  } else if (exitCode === 3) {
+    text = `Finished with ${formatInt(failed)} failed ${failed === 1 ? "record" : "records"} (exit 3); ` +
+      `${formatInt(loaded)} loaded.`;
+    colour = "\x1b[31m";
   } else {
     const of = totals.total !== undefined ? ` of ${formatInt(totals.total)}` : "";
-    text = `Stopped (exit ${exitCode}): ${formatInt(totals.loaded + totals.resumed)}${of} records loaded.`;
+    const failures = failed > 0 ? `, ${formatInt(failed)} failed` : "";
+    text = `Stopped (exit ${exitCode}): ${formatInt(loaded)}${of} records loaded${failures}.`;
     colour = "\x1b[33m";
   }
   return options.color ? `${colour}${text}\x1b[0m` : text;

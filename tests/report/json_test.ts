@@ -71,6 +71,8 @@ Deno.test("summaryJson() has version 1, the run's times, per-vault objects and t
     total: 26,
     recordsRead: 0,
     resumed: 0,
+    resumedLoaded: 0,
+    resumedFailed: 0,
     loaded: 25,
     failed: 0,
     skipped: 1,

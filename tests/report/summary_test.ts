@@ -77,18 +77,38 @@ Deno.test("renderSummary() shows the key figures of a vault", async () => {
 
 Deno.test("renderSummary() ends with a failure verdict and the caller's extra lines", async () => {
   const text = renderSummary(await finishedRun(), { exitCode: 3, extraLines: ["See: byot failures list"] });
-  assert.ok(text.endsWith("\nFinished with 2 failed records (exit 3).\nSee: byot failures list\n"));
+  assert.ok(
+    text.endsWith("\nFinished with 2 failed records (exit 3); 98 loaded.\nSee: byot failures list\n"),
+  );
 });
 
 Deno.test("renderSummary() says every record loaded when the run succeeded", async () => {
   const clock = new FakeClock(0);
   const metrics = new RunMetrics({ clock, vaults: ["NAME"] });
   metrics.vault("NAME").resumed = 1000;
+  metrics.vault("NAME").resumedLoaded = 1000;
   metrics.batchFinished(batch("NAME", 400, { empty_token: 1 }), result(400, 0));
   await clock.tick(1000);
   metrics.finish();
   assert.ok(renderSummary(metrics, { exitCode: 0 }).endsWith("\nAll 1,400 records loaded (1 skipped).\n"));
   assert.match(renderSummary(metrics, { exitCode: 0 }), /1,000 done before resume/);
+});
+
+Deno.test("renderSummary() counts records a previous run settled in the verdict", async () => {
+  const metrics = await finishedRun();
+  metrics.vault("NAME").resumed = 50;
+  metrics.vault("NAME").resumedLoaded = 45;
+  metrics.vault("NAME").resumedFailed = 5;
+  assert.ok(
+    renderSummary(metrics, { exitCode: 3 }).endsWith(
+      "\nFinished with 7 failed records (exit 3); 143 loaded.\n",
+    ),
+  );
+  assert.ok(
+    renderSummary(metrics, { exitCode: 130 }).endsWith(
+      "\nStopped (exit 130): 143 records loaded, 7 failed.\n",
+    ),
+  );
 });
 
 Deno.test("renderSummary() reports an interrupted run without failures", async () => {
@@ -129,6 +149,6 @@ Deno.test("renderSummary() colours the verdict only when asked", async () => {
   assert.ok(!renderSummary(metrics, { exitCode: 3 }).includes("\x1b["));
   assert.ok(
     renderSummary(metrics, { exitCode: 3, color: true })
-      .includes("\x1b[31mFinished with 2 failed records (exit 3).\x1b[0m"),
+      .includes("\x1b[31mFinished with 2 failed records (exit 3); 98 loaded.\x1b[0m"),
   );
 });
