@@ -22,7 +22,7 @@ import { summaryJson } from "../report/json.ts";
 import { ProgressReporter } from "../report/progress.ts";
 import { RunMetrics } from "../report/run_metrics.ts";
 import { renderSummary } from "../report/summary.ts";
-import { StaticTokenProvider } from "../vault/token_provider.ts";
+import { createTokenProvider } from "../vault/token_factory.ts";
 import { renderRetryAnalysis, type RetryTarget, retryTarget } from "./failures_analysis.ts";
 import { confirmProceed, type PromptLine } from "./failures_confirm.ts";
 import type { LoadDeps } from "./load_run.ts";
@@ -208,7 +208,7 @@ async function sendAgain(
       })),
       sink: new TeeSink(ledgerSink, metrics),
       observer: metrics.observer,
-      tokens: new StaticTokenProvider(settings.bearerToken),
+      tokens: createTokenProvider(settings, { fetch: deps.fetch, clock: deps.clock }),
       replay: true,
       clock,
       random: deps.random,

@@ -30,6 +30,11 @@ export function intArg(flag: string): (value: string) => number {
   };
 }
 
+/** Parses `--concurrency`: a positive integer or `auto`. */
+function concurrencyArg(value: string): number | "auto" {
+  return value.trim().toLowerCase() === "auto" ? "auto" : intArg("--concurrency")(value);
+}
+
 /**
  * Adds every `byot load` option to `cmd` and returns it with the options typed.
  *
@@ -67,7 +72,25 @@ function buildLoadOptions(cmd: Command) {
     .option("--vault <names>", "configured vaults to load, comma-separated, any case (default: all)")
     .option("--vault-url <url>", "vault API base URL ($SKYFLOW_VAULT_URL, skyflow.vault_url)")
     .option("--batch-size <n>", "records per request (default: 25)", intArg("--batch-size"))
-    .option("--concurrency <n>", "requests in flight per vault (default: 32)", intArg("--concurrency"))
+    .option(
+      "--concurrency <n|auto>",
+      "requests in flight per vault, or auto to adapt to the vault (default: 32)",
+      concurrencyArg,
+    )
+    .option(
+      "--concurrency-max <n>",
+      "ceiling for --concurrency auto (default: 64)",
+      intArg("--concurrency-max"),
+    )
+    .option(
+      "--max-rps <n>",
+      "requests per second per vault, shared by its workers (default: no cap)",
+      intArg("--max-rps"),
+    )
+    .option("--credentials <file>", "Skyflow service-account credentials.json ($SKYFLOW_CREDENTIALS)")
+    .option("--role <ids>", "scope service-account tokens to these role ids, comma-separated")
+    .option("--detach", "run in the background: output to byot-<run>-<time>.log, pid file, survives logout")
+    .option("--offline", "legacy name of --detach")
     .option("--max-records <n>", "rows to process per vault, 0 = all (default: 0)", intArg("--max-records"))
     .option(
       "--start-record <n>",
@@ -137,6 +160,11 @@ const FLAG_KEYS: readonly (keyof LoadFlags)[] = [
   "vaultUrl",
   "batchSize",
   "concurrency",
+  "concurrencyMax",
+  "maxRps",
+  "credentials",
+  "role",
+  "detach",
   "maxRecords",
   "startRecord",
   "upsert",
@@ -175,5 +203,6 @@ const FLAG_KEYS: readonly (keyof LoadFlags)[] = [
 export function toLoadFlags(opts: OptionValues): LoadFlags {
   const flags: Record<string, unknown> = {};
   for (const key of FLAG_KEYS) if (opts[key] !== undefined) flags[key] = opts[key];
+  if (opts.offline === true) flags.detach = true;
   return flags as LoadFlags;
 }

@@ -21,7 +21,7 @@ import { RunMetrics } from "../report/run_metrics.ts";
 import { renderSummary } from "../report/summary.ts";
 import { summaryJson } from "../report/json.ts";
 import { estimateDataRows } from "../sources/row_count.ts";
-import { StaticTokenProvider } from "../vault/token_provider.ts";
+import { createTokenProvider } from "../vault/token_factory.ts";
 import { type LoadPlan, planLoad } from "./load_plan.ts";
 import { selectRun } from "./run_selection.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "./signals.ts";
@@ -96,7 +96,7 @@ export async function runLoadCommand(
       vaults: plan.vaults.map((v) => ({ ...v, resume: resumes.get(v.spec.name) })),
       sink: ledgerSink ? new TeeSink(ledgerSink, metrics) : metrics,
       observer: metrics.observer,
-      tokens: new StaticTokenProvider(settings.bearerToken),
+      tokens: createTokenProvider(settings, { fetch: deps.fetch, clock }),
       replay: settings.source === "error-log",
       timings: {
         read: (v, ms) => void (metrics.vault(v).timing.readMs += ms),

@@ -66,6 +66,10 @@ export interface ConfigSkyflow {
   continueOnError?: boolean;
   /** byot addition: `byot_mode`, `DISABLE`, `ENABLE` or `ENABLE_STRICT` (validated by resolve). */
   byotMode?: string;
+  /** byot addition: `credentials_file`, a service-account credentials.json. */
+  credentialsFile?: string;
+  /** byot addition: `roles`, role ids to scope service-account tokens to (comma-separated). */
+  roles?: string;
 }
 
 /** The `csv` section. */
@@ -98,6 +102,10 @@ export interface ConfigPerformance {
   maxAttempts?: number;
   /** byot addition: `request_timeout_ms`. */
   requestTimeoutMs?: number;
+  /** byot addition: `concurrency_auto`: adapt concurrency (then `max_concurrency` is the ceiling). */
+  concurrencyAuto?: boolean;
+  /** byot addition: `max_rps`, requests per second per vault. */
+  maxRps?: number;
 }
 
 /** A parsed config file. Every setting is optional; resolve applies precedence and defaults. */
@@ -178,6 +186,8 @@ export function parseConfigText(text: string, path: string): ConfigFile {
       vaults: r.vaults(sky),
       continueOnError: r.boolean(sky, "skyflow", "continue_on_error"),
       byotMode: r.string(sky, "skyflow", "byot_mode"),
+      credentialsFile: r.string(sky, "skyflow", "credentials_file"),
+      roles: r.string(sky, "skyflow", "roles"),
     },
     csv: {
       dataDirectory: r.string(csv, "csv", "data_directory"),
@@ -194,6 +204,8 @@ export function parseConfigText(text: string, path: string): ConfigFile {
       upsert: r.boolean(perf, "performance", "upsert"),
       maxAttempts: r.number(perf, "performance", "max_attempts"),
       requestTimeoutMs: r.number(perf, "performance", "request_timeout_ms"),
+      concurrencyAuto: r.boolean(perf, "performance", "concurrency_auto"),
+      maxRps: r.number(perf, "performance", "max_rps"),
     },
     snowflake: r.snowflake(sf),
   };

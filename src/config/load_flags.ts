@@ -35,8 +35,18 @@ export interface LoadFlags {
   vaultUrl?: string;
   /** `--batch-size N`. */
   batchSize?: number;
-  /** `--concurrency N`. */
-  concurrency?: number;
+  /** `--concurrency N` or `--concurrency auto`. */
+  concurrency?: number | "auto";
+  /** `--concurrency-max N`: ceiling for `--concurrency auto`. */
+  concurrencyMax?: number;
+  /** `--max-rps N`: requests per second per vault. */
+  maxRps?: number;
+  /** `--credentials FILE`: Skyflow service-account credentials.json. */
+  credentials?: string;
+  /** `--role ID[,ID]`: scope service-account tokens to these roles. */
+  role?: string;
+  /** `--detach` / `--offline`: run in the background, output to a log file. */
+  detach?: boolean;
   /** `--max-records N` (0 = all). */
   maxRecords?: number;
   /** `--start-record N`. */

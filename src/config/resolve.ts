@@ -10,7 +10,7 @@ import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { type ConfigFile, readConfigFile, type ReadTextFile } from "./config_file.ts";
 import type { LoadFlags } from "./load_flags.ts";
-import { type PromptSecret, resolveBearerToken } from "./secrets.ts";
+import { type PromptSecret, readSecretFile, resolveBearerToken } from "./secrets.ts";
 import { type ByotMode, type CsvSettings, DEFAULTS, type LoadSettings, type SourceKind } from "./settings.ts";
 import { resolveSnowflake } from "./snowflake_settings.ts";
 import { selectVaults } from "./vault_selection.ts";
@@ -59,12 +59,34 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     [envInt(io, "BYOT_BATCH_SIZE"), "BYOT_BATCH_SIZE"],
     [perf.batchSize, at("performance.batch_size")],
   );
-  const concurrency = intSetting(
-    "positive",
-    DEFAULTS.concurrency,
-    [flags.concurrency, "--concurrency"],
-    [envInt(io, "BYOT_CONCURRENCY"), "BYOT_CONCURRENCY"],
-    [perf.maxConcurrency, at("performance.max_concurrency")],
+  const envConcurrency = envString(io, "BYOT_CONCURRENCY");
+  const concurrencyAuto = flags.concurrency !== undefined
+    ? flags.concurrency === "auto"
+    : envConcurrency !== undefined
+    ? envConcurrency.trim().toLowerCase() === "auto"
+    : perf.concurrencyAuto ?? false;
+  const concurrency = concurrencyAuto
+    ? intSetting(
+      "positive",
+      DEFAULTS.concurrencyMax,
+      [flags.concurrencyMax, "--concurrency-max"],
+      [perf.maxConcurrency, at("performance.max_concurrency")],
+    )
+    : intSetting(
+      "positive",
+      DEFAULTS.concurrency,
+      [flags.concurrency === "auto" ? undefined : flags.concurrency, "--concurrency"],
+      [
+        envConcurrency?.trim().toLowerCase() === "auto" ? undefined : envInt(io, "BYOT_CONCURRENCY"),
+        "BYOT_CONCURRENCY",
+      ],
+      [perf.maxConcurrency, at("performance.max_concurrency")],
+    );
+  const maxRps = intSetting(
+    "non-negative",
+    DEFAULTS.maxRps,
+    [flags.maxRps, "--max-rps"],
+    [perf.maxRps, at("performance.max_rps")],
   );
   const maxRecords = intSetting(
     "non-negative",
@@ -109,14 +131,18 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
   const errorLog = await resolveErrorLog(flags, source);
   const snowflake = resolveSnowflake(flags, io, config);
 
-  const token = await resolveBearerToken({
-    flag: flags.token,
-    file: flags.tokenFile,
-    config: config.skyflow.bearerToken,
-    io,
-    readFile,
-    promptSecret: input.promptSecret,
-  });
+  const credentials = await resolveCredentials(flags, io, config.skyflow.credentialsFile, readFile);
+  const token = credentials && flags.token === undefined && flags.tokenFile === undefined
+    ? { token: "", origin: "credentials" as const }
+    : await resolveBearerToken({
+      flag: flags.token,
+      file: flags.tokenFile,
+      config: config.skyflow.bearerToken,
+      io,
+      readFile,
+      promptSecret: input.promptSecret,
+    });
+  const roles = (flags.role ?? config.skyflow.roles ?? "").split(",").map((r) => r.trim()).filter((r) => r);
 
   const settings: LoadSettings = {
     source,
@@ -126,6 +152,8 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     snowflake,
     batchSize,
     concurrency,
+    concurrencyAuto,
+    maxRps,
     maxRecords,
     startRecord,
     upsert: flags.upsert ?? perf.upsert ?? DEFAULTS.upsert,
@@ -140,11 +168,47 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     backoffCapMs: DEFAULTS.backoffCapMs,
     bearerToken: token.token,
     tokenOrigin: token.origin,
+    roles,
+    detach: flags.detach ?? false,
     json: flags.json ?? false,
     configPath: config.path,
   };
   if (errorLog !== undefined) settings.errorLog = errorLog;
+  if (credentials && token.origin === "credentials") {
+    settings.credentials = credentials.text;
+    settings.credentialsOrigin = credentials.origin;
+  }
   return settings;
+}
+
+/**
+ * Service-account credentials: `--credentials FILE` > `SKYFLOW_CREDENTIALS` (a path or the JSON
+ * itself) > `skyflow.credentials_file`. Returns the JSON text (a secret) and where it came from.
+ */
+async function resolveCredentials(
+  flags: LoadFlags,
+  io: Io,
+  configFile: string | undefined,
+  readFile: ReadTextFile,
+): Promise<{ text: string; origin: string } | undefined> {
+  if (flags.credentials !== undefined) {
+    return {
+      text: await readSecretFile(flags.credentials, "--credentials", readFile),
+      origin: flags.credentials,
+    };
+  }
+  const env = io.env("SKYFLOW_CREDENTIALS")?.trim();
+  if (env) {
+    if (env.startsWith("{")) return { text: env, origin: "SKYFLOW_CREDENTIALS" };
+    return { text: await readSecretFile(env, "SKYFLOW_CREDENTIALS", readFile), origin: env };
+  }
+  if (configFile) {
+    return {
+      text: await readSecretFile(configFile, "skyflow.credentials_file", readFile),
+      origin: configFile,
+    };
+  }
+  return undefined;
 }
 
 /** Reads the config file named by `--config`, `BYOT_CONFIG`, or the default `config.json`. */

@@ -13,7 +13,7 @@ export type SourceKind = "csv" | "snowflake" | "error-log";
 export type ByotMode = "DISABLE" | "ENABLE" | "ENABLE_STRICT";
 
 /** Where the bearer token came from (for messages; the token itself is never printed). */
-export type TokenOrigin = "env" | "file" | "config" | "flag" | "prompt" | "none";
+export type TokenOrigin = "env" | "file" | "config" | "flag" | "prompt" | "credentials" | "none";
 
 /** A custom Snowflake query for one vault: a table with value and token columns, or full SQL. */
 export interface SnowflakeCustomQuery {
@@ -101,8 +101,12 @@ export interface LoadSettings {
   snowflake: SnowflakeSettings;
   /** Records per request. @default 25 */
   batchSize: number;
-  /** Requests in flight per vault. @default 32 */
+  /** Requests in flight per vault (with `concurrencyAuto`: the ceiling). @default 32 */
   concurrency: number;
+  /** `--concurrency auto`: adapt requests in flight and rate to the vault's answers. @default false */
+  concurrencyAuto: boolean;
+  /** Requests per second per vault, shared by its workers; 0 = no cap. @default 0 */
+  maxRps: number;
   /** Rows to process after `startRecord`; 0 = all. @default 0 */
   maxRecords: number;
   /** Rows to skip at the start of each source. @default 0 */
@@ -131,6 +135,14 @@ export interface LoadSettings {
   bearerToken: string;
   /** Where the bearer token came from. */
   tokenOrigin: TokenOrigin;
+  /** Service-account `credentials.json` text (secret), used instead of a bearer token. */
+  credentials?: string;
+  /** Where the credentials came from (a path, or `SKYFLOW_CREDENTIALS`), for messages. */
+  credentialsOrigin?: string;
+  /** Role ids to scope service-account tokens to (`--role`). @default [] */
+  roles: string[];
+  /** Run in the background with output to a log file (`--detach`, legacy `--offline`). @default false */
+  detach: boolean;
   /** Print a machine-readable summary on stdout. @default false */
   json: boolean;
   /** Path of the config file that was read, if any. */
@@ -141,6 +153,8 @@ export interface LoadSettings {
 export const DEFAULTS = {
   batchSize: 25,
   concurrency: 32,
+  concurrencyMax: 64,
+  maxRps: 0,
   maxRecords: 0,
   startRecord: 0,
   upsert: false,
@@ -159,10 +173,11 @@ export const DEFAULTS = {
 
 /** Returns a copy of the settings safe to print: secrets replaced by `***`. */
 export function redactSettings(settings: LoadSettings): Record<string, unknown> {
-  const { bearerToken: _token, snowflake, ...rest } = settings;
+  const { bearerToken: _token, credentials: _credentials, snowflake, ...rest } = settings;
   return {
     ...rest,
     bearerToken: settings.bearerToken ? "***" : "",
+    credentials: settings.credentials ? "***" : undefined,
     snowflake: {
       ...snowflake,
       password: snowflake.password ? "***" : undefined,

@@ -87,6 +87,8 @@ Deno.test("readConfigFile() parses the Go loader's example config unchanged", as
       ],
       continueOnError: undefined,
       byotMode: undefined,
+      credentialsFile: undefined,
+      roles: undefined,
     });
     assert.deepEqual(config.csv, {
       dataDirectory: "data",
@@ -103,6 +105,8 @@ Deno.test("readConfigFile() parses the Go loader's example config unchanged", as
       upsert: undefined,
       maxAttempts: undefined,
       requestTimeoutMs: undefined,
+      concurrencyAuto: undefined,
+      maxRps: undefined,
     });
     assert.deepEqual(config.snowflake, {
       user: "",

@@ -28,6 +28,8 @@ Deno.test("resolveLoadSettings() merges a legacy config with the defaults", asyn
     snowflake: { account: "cfg-account", user: "cfg-user", password: SF_PASSWORD, fetchSize: 1000 },
     batchSize: 40,
     concurrency: 12,
+    concurrencyAuto: false,
+    maxRps: 0,
     maxRecords: 0,
     startRecord: 0,
     upsert: false,
@@ -42,6 +44,8 @@ Deno.test("resolveLoadSettings() merges a legacy config with the defaults", asyn
     backoffCapMs: 30_000,
     bearerToken: CONFIG_TOKEN,
     tokenOrigin: "config",
+    roles: [],
+    detach: false,
     json: false,
     configPath: ws.configPath,
   });
