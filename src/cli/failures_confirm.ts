@@ -5,8 +5,11 @@
  *
  * @module
  */
-import { ByotError, ConfigError } from "../common/errors.ts";
-import type { Io, TextSink } from "../common/io.ts";
+import { ConfigError } from "../common/errors.ts";
+import type { Io } from "../common/io.ts";
+import { readLineFromStdin } from "../common/prompt.ts";
+
+export { readLineFromStdin };
 
 /** Shows `question` and resolves to the line the user typed (without its line break). */
 export type PromptLine = (question: string) => Promise<string>;
@@ -42,26 +45,4 @@ export async function confirmProceed(io: Io, options: ConfirmOptions): Promise<b
 /** `yes` or `y`, any case, surrounding blanks ignored. */
 export function isYes(answer: string): boolean {
   return /^(y|yes)$/i.test(answer.trim());
-}
-
-/**
- * Writes `question` on `sink` and reads one line from stdin (an empty string at end of input).
- *
- * @throws {ByotError} (exit 1) when stdin cannot be read.
- */
-export async function readLineFromStdin(question: string, sink: TextSink): Promise<string> {
-  sink.write(question);
-  const decoder = new TextDecoder();
-  const buffer = new Uint8Array(1024);
-  let line = "";
-  try {
-    while (!line.includes("\n")) {
-      const n = await Deno.stdin.read(buffer);
-      if (n === null) break;
-      line += decoder.decode(buffer.subarray(0, n), { stream: true });
-    }
-  } catch (error) {
-    throw new ByotError("could not read the answer from stdin", { cause: error });
-  }
-  return line.split(/\r?\n/)[0];
 }

@@ -131,8 +131,14 @@ function buildLoadOptions(cmd: Command) {
     .option("--sf-schema <name>", "Snowflake schema")
     .option("--sf-role <name>", "Snowflake role")
     .option("--sf-fetch-size <n>", "Snowflake rows per fetch", intArg("--sf-fetch-size"))
-    .option("--sf-query-mode <mode>", "Snowflake query mode: simple, union or generic")
-    .option("--sf-access-url <url>", "Snowflake access URL");
+    .option(
+      "--sf-query-mode <mode>",
+      "Snowflake query mode: simple, union, generic or custom (default: simple)",
+    )
+    .option("--sf-access-url <url>", "Snowflake access URL")
+    .option("--sf-table <table>", "Snowflake simple-mode table (default: ELEVANCE.PUBLIC.PATIENTS)")
+    .option("--sf-clm-table <table>", "Snowflake generic-mode CLM table (default: CLM)")
+    .option("--sf-mbr-table <table>", "Snowflake generic-mode MBR table (default: MBR)");
 }
 
 // Compile-time proof that commander's parsed options fit LoadFlags and that every flag has an option.
@@ -187,6 +193,9 @@ const FLAG_KEYS: readonly (keyof LoadFlags)[] = [
   "sfSchema",
   "sfRole",
   "sfFetchSize",
+  "sfTable",
+  "sfClmTable",
+  "sfMbrTable",
   "sfQueryMode",
   "sfAccessUrl",
 ];

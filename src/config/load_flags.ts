@@ -73,6 +73,12 @@ export interface LoadFlags {
   timeoutMs?: number;
   /** `--json`. */
   json?: boolean;
+  /** `--sf-table` (simple mode table, legacy). */
+  sfTable?: string;
+  /** `--sf-clm-table` (generic mode, legacy). */
+  sfClmTable?: string;
+  /** `--sf-mbr-table` (generic mode, legacy). */
+  sfMbrTable?: string;
   /** `--sf-user`. */
   sfUser?: string;
   /** `--sf-password` (discouraged: visible in the process list). */

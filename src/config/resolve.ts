@@ -10,9 +10,13 @@ import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { type ConfigFile, readConfigFile, type ReadTextFile } from "./config_file.ts";
 import type { LoadFlags } from "./load_flags.ts";
-import { type PromptSecret, readSecretFile, resolveBearerToken } from "./secrets.ts";
+import { type PromptSecret, resolveBearerToken, resolveCredentials } from "./secrets.ts";
 import { type ByotMode, type CsvSettings, DEFAULTS, type LoadSettings, type SourceKind } from "./settings.ts";
-import { resolveSnowflake } from "./snowflake_settings.ts";
+import {
+  completeSnowflakeLogin,
+  resolveSnowflake,
+  SNOWFLAKE_DEFAULT_MAX_RECORDS,
+} from "./snowflake_settings.ts";
 import { selectVaults } from "./vault_selection.ts";
 import { checkHttpUrl, checkPath, envInt, envString, first, intSetting, quote } from "./rules.ts";
 
@@ -26,6 +30,8 @@ export interface ResolveInput {
   readFile?: ReadTextFile;
   /** Hidden prompt for the bearer token. @default promptHidden (`@inquirer/password`) */
   promptSecret?: PromptSecret;
+  /** Visible one-line prompt (Snowflake user name). @default a line read from stdin */
+  promptLine?: (label: string) => Promise<string>;
   /** Current time in ms, for a fresh suffix seed. @default Date.now */
   now?: () => number;
 }
@@ -88,7 +94,7 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     [flags.maxRps, "--max-rps"],
     [perf.maxRps, at("performance.max_rps")],
   );
-  const maxRecords = intSetting(
+  let maxRecords = intSetting(
     "non-negative",
     DEFAULTS.maxRecords,
     [flags.maxRecords, "--max-records"],
@@ -130,6 +136,14 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
   const csv = await resolveCsv(flags, config, source, vaults.length);
   const errorLog = await resolveErrorLog(flags, source);
   const snowflake = resolveSnowflake(flags, io, config);
+  let maxRecordsDefaulted = false;
+  if (source === "snowflake") {
+    if (flags.maxRecords === undefined && !(perf.maxRecords && perf.maxRecords > 0)) {
+      maxRecords = SNOWFLAKE_DEFAULT_MAX_RECORDS;
+      maxRecordsDefaulted = true;
+    }
+    await completeSnowflakeLogin(snowflake, io, input.promptSecret, input.promptLine);
+  }
 
   const credentials = await resolveCredentials(flags, io, config.skyflow.credentialsFile, readFile);
   const token = credentials && flags.token === undefined && flags.tokenFile === undefined
@@ -170,6 +184,7 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     tokenOrigin: token.origin,
     roles,
     detach: flags.detach ?? false,
+    maxRecordsDefaulted,
     json: flags.json ?? false,
     configPath: config.path,
   };
@@ -179,36 +194,6 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     settings.credentialsOrigin = credentials.origin;
   }
   return settings;
-}
-
-/**
- * Service-account credentials: `--credentials FILE` > `SKYFLOW_CREDENTIALS` (a path or the JSON
- * itself) > `skyflow.credentials_file`. Returns the JSON text (a secret) and where it came from.
- */
-async function resolveCredentials(
-  flags: LoadFlags,
-  io: Io,
-  configFile: string | undefined,
-  readFile: ReadTextFile,
-): Promise<{ text: string; origin: string } | undefined> {
-  if (flags.credentials !== undefined) {
-    return {
-      text: await readSecretFile(flags.credentials, "--credentials", readFile),
-      origin: flags.credentials,
-    };
-  }
-  const env = io.env("SKYFLOW_CREDENTIALS")?.trim();
-  if (env) {
-    if (env.startsWith("{")) return { text: env, origin: "SKYFLOW_CREDENTIALS" };
-    return { text: await readSecretFile(env, "SKYFLOW_CREDENTIALS", readFile), origin: env };
-  }
-  if (configFile) {
-    return {
-      text: await readSecretFile(configFile, "skyflow.credentials_file", readFile),
-      origin: configFile,
-    };
-  }
-  return undefined;
 }
 
 /** Reads the config file named by `--config`, `BYOT_CONFIG`, or the default `config.json`. */

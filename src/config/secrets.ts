@@ -135,3 +135,33 @@ export async function promptHidden(label: string): Promise<string> {
     throw error;
   }
 }
+
+/**
+ * Service-account credentials: `--credentials FILE` > `SKYFLOW_CREDENTIALS` (a path or the JSON
+ * itself) > `skyflow.credentials_file`. Returns the JSON text (a secret) and where it came from.
+ */
+export async function resolveCredentials(
+  flags: { credentials?: string },
+  io: Io,
+  configFile: string | undefined,
+  readFile: ReadTextFile,
+): Promise<{ text: string; origin: string } | undefined> {
+  if (flags.credentials !== undefined) {
+    return {
+      text: await readSecretFile(flags.credentials, "--credentials", readFile),
+      origin: flags.credentials,
+    };
+  }
+  const env = io.env("SKYFLOW_CREDENTIALS")?.trim();
+  if (env) {
+    if (env.startsWith("{")) return { text: env, origin: "SKYFLOW_CREDENTIALS" };
+    return { text: await readSecretFile(env, "SKYFLOW_CREDENTIALS", readFile), origin: env };
+  }
+  if (configFile) {
+    return {
+      text: await readSecretFile(configFile, "skyflow.credentials_file", readFile),
+      origin: configFile,
+    };
+  }
+  return undefined;
+}

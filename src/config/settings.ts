@@ -109,6 +109,8 @@ export interface LoadSettings {
   maxRps: number;
   /** Rows to process after `startRecord`; 0 = all. @default 0 */
   maxRecords: number;
+  /** True when `maxRecords` is the legacy Snowflake default of 100 because no limit was given. */
+  maxRecordsDefaulted?: boolean;
   /** Rows to skip at the start of each source. @default 0 */
   startRecord: number;
   /** Send `upsert: <column>` so existing values are updated instead of rejected. @default false */

@@ -5,11 +5,15 @@
  *
  * @module
  */
+import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
+import { readLineFromStdin } from "../common/prompt.ts";
+import { promptHidden, type PromptSecret } from "./secrets.ts";
 import type { ConfigFile } from "./config_file.ts";
 import type { LoadFlags } from "./load_flags.ts";
 import type { SnowflakeSettings } from "./settings.ts";
 import { checkInt, envInt, envString, first } from "./rules.ts";
+import { resolveSnowflakeQueries } from "./snowflake_queries.ts";
 
 /** Printed when the Snowflake password is passed on the command line. */
 export const SF_PASSWORD_FLAG_WARNING =
@@ -58,5 +62,55 @@ export function resolveSnowflake(flags: LoadFlags, io: Io, config: ConfigFile): 
     checkInt(fetch.value, fetch.label, "non-negative");
     out.fetchSize = fetch.value;
   }
+  resolveSnowflakeQueries(sf.raw, flags, config.path, out);
   return out;
+}
+
+/** The legacy loader's Snowflake default when no limit is given (kept, and said on screen). */
+export const SNOWFLAKE_DEFAULT_MAX_RECORDS = 100;
+
+/**
+ * Fills in a missing Snowflake user and secret with prompts on a terminal; off a terminal a missing
+ * one is a {@linkcode ConfigError} saying where to put it.
+ */
+export async function completeSnowflakeLogin(
+  sf: SnowflakeSettings,
+  io: Io,
+  promptSecret: PromptSecret | undefined,
+  promptLine: ((label: string) => Promise<string>) | undefined,
+): Promise<void> {
+  const auth = (sf.authenticator ?? "snowflake").toUpperCase();
+  const hidden = promptSecret ?? promptHidden;
+  const line = promptLine ?? ((label: string) => readLineFromStdin(label, io.stderr));
+  if (!sf.user && io.stdinIsTerminal) sf.user = (await line("Snowflake username: ")).trim() || undefined;
+  if (!sf.user) {
+    throw new ConfigError("no Snowflake user: pass --sf-user, set SNOWFLAKE_USER or snowflake.user");
+  }
+  if (auth === "SNOWFLAKE" || auth === "") {
+    if (!sf.password && io.stdinIsTerminal) {
+      sf.password = (await hidden("Snowflake password: ")).trim() || undefined;
+    }
+    if (!sf.password) {
+      throw new ConfigError(
+        "no Snowflake password: set SNOWFLAKE_PASSWORD or snowflake.password (or use key-pair auth)",
+      );
+    }
+  } else if (auth === "PROGRAMMATIC_ACCESS_TOKEN") {
+    if (!sf.token && io.stdinIsTerminal) {
+      sf.token = (await hidden("Snowflake programmatic access token: ")).trim() || undefined;
+    }
+    if (!sf.token) {
+      throw new ConfigError("no Snowflake programmatic access token: set SNOWFLAKE_TOKEN or snowflake.token");
+    }
+  } else if (auth === "SNOWFLAKE_JWT") {
+    if (!sf.privateKeyPath) {
+      throw new ConfigError(
+        "SNOWFLAKE_JWT needs a private key: set snowflake.private_key_path or SNOWFLAKE_PRIVATE_KEY_PATH",
+      );
+    }
+  } else {
+    throw new ConfigError(
+      `unknown Snowflake authenticator "${sf.authenticator}": use snowflake, programmatic_access_token or SNOWFLAKE_JWT`,
+    );
+  }
 }

@@ -46,6 +46,7 @@ Deno.test("resolveLoadSettings() merges a legacy config with the defaults", asyn
     tokenOrigin: "config",
     roles: [],
     detach: false,
+    maxRecordsDefaulted: false,
     json: false,
     configPath: ws.configPath,
   });
