@@ -74,6 +74,12 @@ export async function runLoadCommand(
       importLegacyErrorLog(ledger, run.id, plan.errorLog, plan.vaults[0].spec.name);
     }
 
+    if (settings.maxRecordsDefaulted) {
+      io.stderr.write(
+        `Snowflake: no --max-records given, so only the first ${settings.maxRecords} records of each vault are ` +
+          "loaded (the legacy default); pass --max-records 0 to load everything\n",
+      );
+    }
     const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
     const resumes = new Map(
       ledger ? plan.vaults.map((v) => [v.spec.name, ledger.resumePoint(run.id, v.spec.name)]) : [],
