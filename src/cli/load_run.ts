@@ -59,6 +59,7 @@ export async function runLoadCommand(
   const clock = deps.clock ?? systemClock;
   const settings = await resolveLoadSettings({ flags, io, promptSecret: deps.promptSecret });
   const plan = await planLoad(settings);
+  const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock });
   const statePath = flags.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
   const ledger = flags.checkpoint === false ? undefined : Ledger.open(statePath, { clock });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
@@ -102,7 +103,7 @@ export async function runLoadCommand(
       vaults: plan.vaults.map((v) => ({ ...v, resume: resumes.get(v.spec.name) })),
       sink: ledgerSink ? new TeeSink(ledgerSink, metrics) : metrics,
       observer: metrics.observer,
-      tokens: createTokenProvider(settings, { fetch: deps.fetch, clock }),
+      tokens,
       replay: settings.source === "error-log",
       timings: {
         read: (v, ms) => void (metrics.vault(v).timing.readMs += ms),

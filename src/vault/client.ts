@@ -30,6 +30,11 @@ export interface VaultClientOptions {
   backoffCapMs?: number;
   /** Shared 429 gate of this vault. @default a new gate */
   gate?: PauseGate;
+  /**
+   * Requests-per-second bucket of this vault (`--max-rps`, `--concurrency auto`), taken before every
+   * attempt, after the gate. @default none
+   */
+  rate?: { acquire(signal?: AbortSignal): Promise<void> };
   /** @default systemClock */
   clock?: Clock;
   /** @default Math.random */
@@ -72,7 +77,7 @@ export interface VaultRequest {
 /** Sends requests to one vault with retries. */
 export class VaultClient {
   readonly gate: PauseGate;
-  readonly #o: Required<Omit<VaultClientOptions, "gate">>;
+  readonly #o: Required<Omit<VaultClientOptions, "gate" | "rate">> & Pick<VaultClientOptions, "rate">;
 
   constructor(options: VaultClientOptions) {
     const clock = options.clock ?? systemClock;
@@ -111,7 +116,7 @@ export class VaultClient {
     let requests = 0;
     let refreshed = false;
     for (let attempt = 1;; attempt++) {
-      await this.gate.wait(signal);
+      await this.#admit(signal);
       const token = await o.tokens.get(signal);
       requests++;
       let answer: HttpAnswer;
@@ -153,12 +158,13 @@ export class VaultClient {
       if (status >= 200 && status < 300) return { kind: "answer", answer, requests, ambiguous };
       if (status === 401) {
         const message = errorMessage(status, answer.body);
-        if (!refreshed && isExpiredTokenMessage(message) && await o.tokens.invalidate(token, signal)) {
+        const expired = isExpiredTokenMessage(message);
+        if (!refreshed && expired && await o.tokens.invalidate(token, signal)) {
           refreshed = true;
           attempt--;
           continue;
         }
-        throw this.#fatal(answer, message);
+        throw this.#fatal(answer, message, expired ? (refreshed ? "refreshed" : "static") : undefined);
       }
       if (status === 403 || (status === 404 && (request.kind === "insert" || request.kind === "batch"))) {
         throw this.#fatal(answer, errorMessage(status, answer.body));
@@ -185,6 +191,16 @@ export class VaultClient {
     }
   }
 
+  /** Waits at the gate, then for a rate token; waits again if a 429 closed the gate meanwhile. */
+  async #admit(signal?: AbortSignal): Promise<void> {
+    while (true) {
+      await this.gate.wait(signal);
+      if (!this.#o.rate) return;
+      await this.#o.rate.acquire(signal);
+      if (this.gate.openAt <= this.#o.clock.now()) return;
+    }
+  }
+
   async #pause(reason: RetryReason, delayMs: number, shared: boolean, signal?: AbortSignal): Promise<void> {
     this.#o.observer.retry({ vault: this.#o.vaultName, reason, delayMs });
     if (shared) {
@@ -195,9 +211,19 @@ export class VaultClient {
     }
   }
 
-  #fatal(answer: HttpAnswer, message: string): ConfigError {
+  /**
+   * The error that stops the run. `expired` says a 401 was about an expired token that could not
+   * be refreshed (`static`) or that was refused again right after a refresh (`refreshed`).
+   */
+  #fatal(answer: HttpAnswer, message: string, expired?: "static" | "refreshed"): ConfigError {
     const id = answer.requestId ? ` (request id ${answer.requestId})` : "";
-    const hint = answer.status === 401
+    const hint = expired === "static"
+      ? "the bearer token expired and byot cannot refresh a static token: supply service-account " +
+        "credentials (--credentials FILE or SKYFLOW_CREDENTIALS) and run the same command again to resume"
+      : expired === "refreshed"
+      ? "the vault refused a freshly issued token as expired too; check this machine's clock, then run " +
+        "the same command again to resume"
+      : answer.status === 401
       ? "check the bearer token or supply fresh credentials"
       : answer.status === 403
       ? "the token's role may not insert into this vault"

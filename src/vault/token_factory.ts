@@ -4,8 +4,9 @@
  *
  * @module
  */
-import type { Clock } from "../common/clock.ts";
+import { type Clock, systemClock } from "../common/clock.ts";
 import type { LoadSettings } from "../config/settings.ts";
+import { parseCredentials, ServiceAccountTokenProvider } from "./service_account.ts";
 import { StaticTokenProvider, type TokenProvider } from "./token_provider.ts";
 
 /** Collaborators of {@linkcode createTokenProvider}. */
@@ -14,9 +15,23 @@ export interface TokenFactoryDeps {
   fetch?: typeof fetch;
   /** @default systemClock */
   clock?: Clock;
+  /** Uniform random in [0, 1), for the token exchange's backoff jitter. @default Math.random */
+  random?: () => number;
 }
 
-/** The token provider for `settings`. */
-export function createTokenProvider(settings: LoadSettings, _deps: TokenFactoryDeps = {}): TokenProvider {
-  return new StaticTokenProvider(settings.bearerToken);
+/**
+ * The token provider for `settings`: a {@linkcode ServiceAccountTokenProvider} when
+ * `settings.credentials` is set (scoped to `settings.roles`), else a {@linkcode StaticTokenProvider}.
+ *
+ * @throws {ConfigError} when the credentials are not valid `credentials.json`.
+ */
+export function createTokenProvider(settings: LoadSettings, deps: TokenFactoryDeps = {}): TokenProvider {
+  if (settings.credentials === undefined) return new StaticTokenProvider(settings.bearerToken);
+  return new ServiceAccountTokenProvider({
+    credentials: parseCredentials(settings.credentials, settings.credentialsOrigin ?? "the credentials"),
+    roles: settings.roles,
+    fetch: deps.fetch,
+    clock: deps.clock ?? systemClock,
+    random: deps.random,
+  });
 }
