@@ -5,6 +5,12 @@
  * @module
  */
 import { ConfigError } from "../common/errors.ts";
+import {
+  openSnowflake,
+  parseSnowflakeState,
+  snowflakeQueryText,
+  snowflakeStateOf,
+} from "../sources/snowflake/mod.ts";
 import type { VaultSource, VaultSpec } from "../common/types.ts";
 import type { LoadSettings } from "../config/settings.ts";
 import { type CsvVaultSource, fingerprintFile } from "../sources/csv_source.ts";
@@ -17,12 +23,26 @@ import {
   readLegacyErrorLog,
 } from "../sources/error_log.ts";
 
+/** Ledger hooks a source can use to keep read state across resumes (the Snowflake query id). */
+export interface SourceStateHooks {
+  /** What an earlier attempt of this run stored, if anything. */
+  state: unknown;
+  /** Stores new state (committed at once). */
+  save(state: unknown): void;
+  /** Called when the source knows its row count (for progress and ETA). */
+  total(rows: number): void;
+  /** A line for the user (e.g. which resume path a Snowflake read took). */
+  note(line: string): void;
+}
+
 /** One vault's source, opened and checked. */
 export interface PlannedSource {
   spec: VaultSpec;
   source: VaultSource;
   /** Files whose rows make up the source (for the row count shown as the total). */
   files: string[];
+  /** Connects the source to the ledger run once it is chosen (sources with resumable read state). */
+  attach?(hooks: SourceStateHooks): void;
 }
 
 /** What a load will read. */
@@ -34,6 +54,14 @@ export interface LoadPlan {
   batchSettings: Record<string, unknown>;
   /** The legacy error log, for `--source error-log` (imported into the ledger as failed records). */
   errorLog?: LegacyErrorLog;
+  /** Releases what the plan opened (the Snowflake session). */
+  close?(): Promise<void>;
+}
+
+/** Options of {@linkcode planLoad}. */
+export interface PlanOptions {
+  /** Where the Snowflake driver's error log goes (the state file's directory). */
+  logDir?: string;
 }
 
 /**
@@ -42,7 +70,7 @@ export interface LoadPlan {
  *
  * @throws {ConfigError | SourceError} (exit 2) with one line naming the problem.
  */
-export async function planLoad(settings: LoadSettings): Promise<LoadPlan> {
+export async function planLoad(settings: LoadSettings, options: PlanOptions = {}): Promise<LoadPlan> {
   const batchSettings: Record<string, unknown> = {
     source: settings.source,
     batchSize: settings.batchSize,
@@ -51,9 +79,7 @@ export async function planLoad(settings: LoadSettings): Promise<LoadPlan> {
     appendSuffix: settings.appendSuffix,
     vaults: settings.vaults.map((v) => ({ name: v.name, id: v.id, table: v.table, column: v.column })),
   };
-  if (settings.source === "snowflake") {
-    throw new ConfigError("--source snowflake is not available in this build yet; export the data to CSV");
-  }
+  if (settings.source === "snowflake") return await planSnowflake(settings, batchSettings, options);
   if (settings.source === "error-log") return await planErrorLog(settings, batchSettings);
 
   const vaults: PlannedSource[] = [];
@@ -86,6 +112,55 @@ export async function planLoad(settings: LoadSettings): Promise<LoadPlan> {
     fingerprint[v.spec.name] = await Promise.all(v.files.map((f) => fingerprintFile(f)));
   }
   return { vaults, fingerprint, batchSettings };
+}
+
+async function planSnowflake(
+  settings: LoadSettings,
+  batchSettings: Record<string, unknown>,
+  options: PlanOptions,
+): Promise<LoadPlan> {
+  const range = { startRecord: settings.startRecord, maxRecords: settings.maxRecords };
+  // Builds every vault's SQL first: a mode that cannot serve a column fails before logging in.
+  const queries = Object.fromEntries(
+    settings.vaults.map((v) => [v.name, snowflakeQueryText(settings.snowflake, v, range)]),
+  );
+  const sf = settings.snowflake;
+  batchSettings.snowflake = { account: sf.account, accessUrl: sf.accessUrl, queries };
+  const session = await openSnowflake(sf, { logDir: options.logDir });
+  const vaults = settings.vaults.map((spec): PlannedSource => {
+    let hooks: SourceStateHooks | undefined;
+    let inner: VaultSource | undefined;
+    const source: VaultSource = {
+      label: `${session.label}: ${spec.name}`,
+      read(readOptions) {
+        inner = session.source(spec, {
+          ...range,
+          resume: parseSnowflakeState(hooks?.state),
+          onQuery: (info) => {
+            hooks?.save(snowflakeStateOf(info));
+            hooks?.total(info.total);
+            if (info.path !== "query") {
+              const why = info.fallbackReason ? ` (RESULT_SCAN unavailable: ${info.fallbackReason})` : "";
+              hooks?.note(
+                info.path === "result_scan"
+                  ? `Snowflake ${spec.name}: resuming from RESULT_SCAN of the run's query ${info.queryId}`
+                  : `Snowflake ${spec.name}: resuming by re-running the ordered query${why}`,
+              );
+            }
+          },
+        });
+        return inner.read(readOptions);
+      },
+      close: async () => await inner?.close?.(),
+    };
+    return { spec, source, files: [], attach: (h) => void (hooks = h) };
+  });
+  return {
+    vaults,
+    fingerprint: { kind: "snowflake", account: sf.account, database: sf.database, queries },
+    batchSettings,
+    close: () => session.close(),
+  };
 }
 
 async function planErrorLog(

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import process from "node:process";
 import { type Clock, systemClock } from "../common/clock.ts";
 import { crashPoint } from "../common/crash_points.ts";
@@ -22,6 +23,7 @@ import { renderSummary } from "../report/summary.ts";
 import { summaryJson } from "../report/json.ts";
 import { estimateDataRows } from "../sources/row_count.ts";
 import { createTokenProvider } from "../vault/token_factory.ts";
+import { detachLoad, shouldDetach } from "./detach.ts";
 import { type LoadPlan, planLoad } from "./load_plan.ts";
 import { selectRun } from "./run_selection.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "./signals.ts";
@@ -58,9 +60,9 @@ export async function runLoadCommand(
 ): Promise<number> {
   const clock = deps.clock ?? systemClock;
   const settings = await resolveLoadSettings({ flags, io, promptSecret: deps.promptSecret });
-  const plan = await planLoad(settings);
-  const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock });
   const statePath = flags.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
+  const plan = await planLoad(settings, { logDir: dirname(statePath) });
+  const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock });
   const ledger = flags.checkpoint === false ? undefined : Ledger.open(statePath, { clock });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
   let progress: ProgressReporter | undefined;
@@ -74,6 +76,11 @@ export async function runLoadCommand(
     if (ledger && !resumed && plan.errorLog) {
       importLegacyErrorLog(ledger, run.id, plan.errorLog, plan.vaults[0].spec.name);
     }
+    if (shouldDetach(settings, io)) {
+      for (const v of plan.vaults) await v.source.close?.();
+      const where = ledger ? { runId: run.id, statePath } : {};
+      return await detachLoad({ ...where, argv: deps.argv ?? [], command, settings, io });
+    }
 
     if (settings.maxRecordsDefaulted) {
       io.stderr.write(
@@ -85,6 +92,14 @@ export async function runLoadCommand(
     const resumes = new Map(
       ledger ? plan.vaults.map((v) => [v.spec.name, ledger.resumePoint(run.id, v.spec.name)]) : [],
     );
+    for (const v of plan.vaults) {
+      v.attach?.({
+        state: ledger?.sourceState(run.id, v.spec.name),
+        save: (state) => ledger?.setSourceState(run.id, v.spec.name, state),
+        total: (rows) => void (metrics.vault(v.spec.name).total = rows),
+        note: (line) => progress ? progress.println(line) : io.stderr.write(`${line}\n`),
+      });
+    }
     for (const [name, point] of resumes) {
       const c = point.counts;
       const m = metrics.vault(name);
@@ -152,6 +167,7 @@ export async function runLoadCommand(
     progress?.stop();
     stop.dispose();
     ledger?.close();
+    await plan.close?.();
   }
 }
 
@@ -192,6 +208,7 @@ function closingLines(
 
 async function fillTotals(plan: LoadPlan, s: LoadSettings, metrics: RunMetrics, signal: AbortSignal) {
   for (const v of plan.vaults) {
+    if (!plan.errorLog && v.files.length === 0) continue; // the source reports its own total
     const rows = plan.errorLog ? plan.errorLog.records.length : await estimateDataRows(v.files[0], signal);
     if (rows === undefined || signal.aborted) return;
     const inRange = Math.max(0, rows - s.startRecord);
