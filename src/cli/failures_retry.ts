@@ -9,8 +9,9 @@
  */
 import { dirname } from "node:path";
 import { systemClock } from "../common/clock.ts";
-import { ConfigError, ExitCode, exitCodeOf, InterruptedError } from "../common/errors.ts";
+import { ConfigError, ExitCode, InterruptedError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
+import { runExitCode } from "./exit_code.ts";
 import type { LoadFlags } from "../config/load_flags.ts";
 import { resolveLoadSettings } from "../config/resolve.ts";
 import type { LoadSettings } from "../config/settings.ts";
@@ -219,15 +220,8 @@ async function sendAgain(
     progress.stop();
     metrics.finish();
     ledgerSink.close();
-    const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
     const failed = metrics.totals().failed;
-    const code = end.fatal !== undefined && !(end.fatal instanceof InterruptedError)
-      ? exitCodeOf(end.fatal)
-      : interrupted
-      ? (stop.received === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted)
-      : failed > 0
-      ? ExitCode.someFailed
-      : ExitCode.ok;
+    const code = runExitCode(end, stop.received, failed);
     const extra = closingLines(code, end.fatal, run, statePath, failed, metrics.totals().loaded);
     io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
     if (settings.json) {

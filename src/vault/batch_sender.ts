@@ -85,15 +85,7 @@ export class BatchSender {
     ctx: Ctx,
   ): Promise<void> {
     const o = this.#o;
-    const attempted = await o.client.send({
-      kind: "insert",
-      method: "POST",
-      path: this.#insertPath,
-      body: this.#timed(() => insertBody({ ...o.vault, byotMode: o.byotMode }, records, o.upsert === true)),
-      records: records.length,
-    }, ctx.signal);
-    ctx.tally.count(attempted);
-    const maybeApplied = replay || attempted.ambiguous;
+    const { attempted, maybeApplied } = await this.#post("insert", records, replay, ctx);
     if (attempted.kind === "exhausted") return this.#exhausted(records, attempted, maybeApplied, depth, ctx);
     const { answer } = attempted;
     if (answer.status < 300) {
@@ -128,15 +120,7 @@ export class BatchSender {
     ctx: Ctx,
   ): Promise<void> {
     const o = this.#o;
-    const attempted = await o.client.send({
-      kind: "batch",
-      method: "POST",
-      path: this.#batchPath,
-      body: this.#timed(() => batchBody({ ...o.vault, byotMode: o.byotMode }, records, o.upsert === true)),
-      records: records.length,
-    }, ctx.signal);
-    ctx.tally.count(attempted);
-    const maybeApplied = replay || attempted.ambiguous;
+    const { attempted, maybeApplied } = await this.#post("batch", records, replay, ctx);
     if (attempted.kind === "exhausted") return this.#exhausted(records, attempted, maybeApplied, depth, ctx);
     const { answer } = attempted;
     const message = errorMessage(answer.status, answer.body);
@@ -283,6 +267,27 @@ export class BatchSender {
       retryable: true,
       attempts: depth + attempted.requests - 1,
     });
+  }
+
+  /** Sends `records` to the Insert or Batch endpoint and counts the outcome in the tally. */
+  async #post(
+    kind: "insert" | "batch",
+    records: readonly SourceRecord[],
+    replay: boolean,
+    ctx: Ctx,
+  ): Promise<{ attempted: Attempted; maybeApplied: boolean }> {
+    const o = this.#o;
+    const target = { ...o.vault, byotMode: o.byotMode };
+    const build = kind === "insert" ? insertBody : batchBody;
+    const attempted = await o.client.send({
+      kind,
+      method: "POST",
+      path: kind === "insert" ? this.#insertPath : this.#batchPath,
+      body: this.#timed(() => build(target, records, o.upsert === true)),
+      records: records.length,
+    }, ctx.signal);
+    ctx.tally.count(attempted);
+    return { attempted, maybeApplied: replay || attempted.ambiguous };
   }
 
   #timed(build: () => string): string {
