@@ -6,6 +6,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import type { Io } from "../common/io.ts";
+import { detachedChild } from "./detach.ts";
 import { addLoadOptions, toLoadFlags } from "./load_options.ts";
 import { type LoadDeps, runLoadCommand } from "./load_run.ts";
 
@@ -21,6 +22,7 @@ export const RUN_LONG_NAMES: readonly string[] = [
   "restart",
   "checkpoint",
   "no-checkpoint",
+  "dry-run",
 ];
 
 /** Builds the `load` command. */
@@ -34,8 +36,10 @@ export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}) 
       .option(
         "--no-checkpoint",
         "run without the ledger: no resume, no stored failures (rehearsals, benchmarks)",
-      ),
+      )
+      .option("--dry-run", "read, validate and batch everything, send nothing: print what would be sent"),
   ).action(async (opts) => {
+    using _detached = detachedChild(io);
     result.code = await runLoadCommand(
       {
         ...toLoadFlags(opts),
@@ -43,6 +47,7 @@ export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}) 
         resume: opts.resume,
         restart: opts.restart,
         checkpoint: opts.checkpoint,
+        dryRun: opts.dryRun,
       },
       io,
       deps,

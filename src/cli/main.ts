@@ -8,6 +8,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ByotError, ExitCode, exitCodeOf, isUserError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { normalizeLegacyArgv } from "./argv.ts";
+import { clearCommand } from "./clear_command.ts";
 import { demoCommand } from "./demo_command.ts";
 import { failuresCommand } from "./failures_command.ts";
 import { generateCommand } from "./generate_command.ts";
@@ -16,6 +17,7 @@ import { LOAD_LONG_NAMES } from "./load_options.ts";
 import type { LoadDeps } from "./load_run.ts";
 import { simulateCommand } from "./simulate_command.ts";
 import { statusCommand } from "./status_command.ts";
+import { tuneCommand } from "./tune_command.ts";
 import { VERSION } from "./version.ts";
 
 /** Collaborators for tests; production defaults otherwise. */
@@ -48,6 +50,8 @@ export async function main(argv: readonly string[], io: Io, deps: MainDeps = {})
   program.addCommand(demoCommand(io, result));
   program.addCommand(statusCommand(io, result, deps));
   program.addCommand(failuresCommand(io, result, deps));
+  program.addCommand(clearCommand(io, result, deps));
+  program.addCommand(tuneCommand(io, result, deps));
   for (const command of program.commands) command.exitOverride().configureOutput(output);
   try {
     await program.parseAsync([...args], { from: "user" });

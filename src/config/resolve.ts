@@ -10,7 +10,7 @@ import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { type ConfigFile, readConfigFile, type ReadTextFile } from "./config_file.ts";
 import type { LoadFlags } from "./load_flags.ts";
-import { type PromptSecret, resolveBearerToken, resolveCredentials } from "./secrets.ts";
+import { type PromptSecret, resolveVaultAuth } from "./secrets.ts";
 import { type ByotMode, type CsvSettings, DEFAULTS, type LoadSettings, type SourceKind } from "./settings.ts";
 import {
   completeSnowflakeLogin,
@@ -18,6 +18,7 @@ import {
   SNOWFLAKE_DEFAULT_MAX_RECORDS,
 } from "./snowflake_settings.ts";
 import { selectVaults } from "./vault_selection.ts";
+import { resolveShard } from "../pipeline/shard.ts";
 import { checkHttpUrl, checkPath, envInt, envString, first, intSetting, quote } from "./rules.ts";
 
 /** Inputs of {@linkcode resolveLoadSettings}. */
@@ -101,6 +102,13 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     [perf.maxRecords, at("performance.max_records")],
   );
   const startRecord = intSetting("non-negative", DEFAULTS.startRecord, [flags.startRecord, "--start-record"]);
+  const shard = resolveShard({ flag: flags.shard, env: (name) => io.env(name) });
+  if (shard && source === "error-log") {
+    throw new ConfigError(
+      "--shard (or BYOT_SHARD, BYOT_SHARD_COUNT) does not apply to --source error-log: reprocess an error log " +
+        "in one process",
+    );
+  }
   const baseDelayMs = intSetting(
     "non-negative",
     DEFAULTS.baseDelayMs,
@@ -145,18 +153,13 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     await completeSnowflakeLogin(snowflake, io, input.promptSecret, input.promptLine);
   }
 
-  const credentials = await resolveCredentials(flags, io, config.skyflow.credentialsFile, readFile);
-  const token = credentials && flags.token === undefined && flags.tokenFile === undefined
-    ? { token: "", origin: "credentials" as const }
-    : await resolveBearerToken({
-      flag: flags.token,
-      file: flags.tokenFile,
-      config: config.skyflow.bearerToken,
-      io,
-      readFile,
-      promptSecret: input.promptSecret,
-    });
-  const roles = (flags.role ?? config.skyflow.roles ?? "").split(",").map((r) => r.trim()).filter((r) => r);
+  const auth = await resolveVaultAuth({
+    flags,
+    io,
+    config: config.skyflow,
+    readFile,
+    promptSecret: input.promptSecret,
+  });
 
   const settings: LoadSettings = {
     source,
@@ -180,24 +183,23 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     requestTimeoutMs,
     backoffBaseMs: DEFAULTS.backoffBaseMs,
     backoffCapMs: DEFAULTS.backoffCapMs,
-    bearerToken: token.token,
-    tokenOrigin: token.origin,
-    roles,
+    ...auth,
     detach: flags.detach ?? false,
     maxRecordsDefaulted,
     json: flags.json ?? false,
     configPath: config.path,
   };
   if (errorLog !== undefined) settings.errorLog = errorLog;
-  if (credentials && token.origin === "credentials") {
-    settings.credentials = credentials.text;
-    settings.credentialsOrigin = credentials.origin;
-  }
+  if (shard) settings.shard = shard;
   return settings;
 }
 
 /** Reads the config file named by `--config`, `BYOT_CONFIG`, or the default `config.json`. */
-async function loadConfig(flags: LoadFlags, io: Io, readFile: ReadTextFile): Promise<ConfigFile> {
+export async function loadConfig(
+  flags: { config?: string },
+  io: Io,
+  readFile: ReadTextFile,
+): Promise<ConfigFile> {
   const chosen = first([flags.config, "--config"], [envString(io, "BYOT_CONFIG"), "BYOT_CONFIG"]);
   const path = chosen?.value ?? DEFAULTS.configPath;
   try {

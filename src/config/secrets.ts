@@ -165,3 +165,55 @@ export async function resolveCredentials(
   }
   return undefined;
 }
+
+/** How byot authenticates to the vault: a static bearer token, or service-account credentials. */
+export interface VaultAuth {
+  /** The bearer token (secret); empty when credentials are used. */
+  bearerToken: string;
+  tokenOrigin: TokenOrigin;
+  /** Service-account credentials.json text (secret). */
+  credentials?: string;
+  /** Where the credentials came from, for messages. */
+  credentialsOrigin?: string;
+  /** Role ids to scope service-account tokens to. */
+  roles: string[];
+}
+
+/** Inputs of {@linkcode resolveVaultAuth}. */
+export interface VaultAuthInput {
+  flags: { token?: string; tokenFile?: string; credentials?: string; role?: string };
+  io: Io;
+  /** The config file's `skyflow` section. */
+  config: { bearerToken?: string; credentialsFile?: string; roles?: string };
+  readFile?: ReadTextFile;
+  promptSecret?: PromptSecret;
+}
+
+/**
+ * Service-account credentials when configured (and no explicit token flag), else the bearer token
+ * in its usual order; plus the role ids. Prompts only when nothing else supplies a secret.
+ */
+export async function resolveVaultAuth(input: VaultAuthInput): Promise<VaultAuth> {
+  const { flags, io, config } = input;
+  const readFile = input.readFile ?? Deno.readTextFile;
+  const roles = (flags.role ?? config.roles ?? "").split(",").map((r) => r.trim()).filter((r) => r);
+  const credentials = await resolveCredentials(flags, io, config.credentialsFile, readFile);
+  if (credentials && flags.token === undefined && flags.tokenFile === undefined) {
+    return {
+      bearerToken: "",
+      tokenOrigin: "credentials",
+      credentials: credentials.text,
+      credentialsOrigin: credentials.origin,
+      roles,
+    };
+  }
+  const token = await resolveBearerToken({
+    flag: flags.token,
+    file: flags.tokenFile,
+    config: config.bearerToken,
+    io,
+    readFile,
+    promptSecret: input.promptSecret,
+  });
+  return { bearerToken: token.token, tokenOrigin: token.origin, roles };
+}

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Clock, systemClock } from "../common/clock.ts";
-import type { LoadSettings } from "../config/settings.ts";
+import type { VaultAuth } from "../config/secrets.ts";
 import { parseCredentials, ServiceAccountTokenProvider } from "./service_account.ts";
 import { StaticTokenProvider, type TokenProvider } from "./token_provider.ts";
 
@@ -25,7 +25,7 @@ export interface TokenFactoryDeps {
  *
  * @throws {ConfigError} when the credentials are not valid `credentials.json`.
  */
-export function createTokenProvider(settings: LoadSettings, deps: TokenFactoryDeps = {}): TokenProvider {
+export function createTokenProvider(settings: VaultAuth, deps: TokenFactoryDeps = {}): TokenProvider {
   if (settings.credentials === undefined) return new StaticTokenProvider(settings.bearerToken);
   return new ServiceAccountTokenProvider({
     credentials: parseCredentials(settings.credentials, settings.credentialsOrigin ?? "the credentials"),
