@@ -70,9 +70,12 @@ export function renderStatus(report: StatusReport, now: number): string {
           "resuming continues it.",
       );
     }
+    const active = run.status === "running" && last !== undefined && now - last <= STALE_MS;
     if (inFlight > 0) {
       lines.push(
-        `${formatInt(inFlight)} batches were in flight; a resume replays them safely (no duplicates).`,
+        active
+          ? `${formatInt(inFlight)} batches in flight.`
+          : `${formatInt(inFlight)} batches were in flight; a resume replays them safely (no duplicates).`,
       );
     }
     lines.push(
