@@ -97,6 +97,11 @@ function buildLoadOptions(cmd: Command) {
       "rows to skip at the start of each source (default: 0)",
       intArg("--start-record"),
     )
+    .option(
+      "--shard <i/n|auto>",
+      "load only shard i of n (0-based, e.g. 0/8); auto: index from JOB_COMPLETION_INDEX or " +
+        "AWS_BATCH_JOB_ARRAY_INDEX, count from BYOT_SHARD_COUNT ($BYOT_SHARD)",
+    )
     .option("--upsert", "update values that already exist instead of failing (performance.upsert)")
     .option("--no-upsert", "do not upsert, even if the config says so")
     .option("--append-suffix", "append a per-run suffix to values and tokens, for test loads")
@@ -173,6 +178,7 @@ const FLAG_KEYS: readonly (keyof LoadFlags)[] = [
   "detach",
   "maxRecords",
   "startRecord",
+  "shard",
   "upsert",
   "appendSuffix",
   "baseDelayMs",

@@ -16,6 +16,7 @@ import type { LoadSettings } from "../config/settings.ts";
 import { type CsvVaultSource, fingerprintFile } from "../sources/csv_source.ts";
 import { pairedCsvSource } from "../sources/csv_paired.ts";
 import { singleCsvSource } from "../sources/csv_single.ts";
+import { formatShard, shardSource } from "../pipeline/shard.ts";
 import {
   errorLogFingerprint,
   errorLogSource,
@@ -79,6 +80,12 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
     appendSuffix: settings.appendSuffix,
     vaults: settings.vaults.map((v) => ({ name: v.name, id: v.id, table: v.table, column: v.column })),
   };
+  if (settings.shard) batchSettings.shard = formatShard(settings.shard);
+  if (settings.shard && settings.source === "snowflake") {
+    // Guard until the Snowflake query applies snowflakeShardPredicate (src/pipeline/shard.ts): without it
+    // every shard would read every row.
+    throw new ConfigError("--shard is not available for --source snowflake in this build yet");
+  }
   if (settings.source === "snowflake") return await planSnowflake(settings, batchSettings, options);
   if (settings.source === "error-log") return await planErrorLog(settings, batchSettings);
 
@@ -107,6 +114,11 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
     batchSettings.csv = { dataDir: settings.csv.dataDir };
   }
   for (const v of vaults) await (v.source as CsvVaultSource).open();
+  // CSV shards by global row position (Snowflake shards in its query: its positions are the shard's own).
+  const shard = settings.shard;
+  if (shard) {
+    for (const v of vaults) v.source = shardSource(v.source, shard);
+  }
   const fingerprint: Record<string, unknown> = {};
   for (const v of vaults) {
     fingerprint[v.spec.name] = await Promise.all(v.files.map((f) => fingerprintFile(f)));

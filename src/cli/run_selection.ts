@@ -9,6 +9,7 @@ import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import type { LoadSettings } from "../config/settings.ts";
 import { checkResumable, type Ledger, type RunInfo } from "../ledger/mod.ts";
+import { formatShard } from "../pipeline/shard.ts";
 import type { LoadPlan } from "./load_plan.ts";
 
 /** Options of {@linkcode selectRun}. */
@@ -37,7 +38,9 @@ export function selectRun(
   if (options.resume && options.restart) {
     throw new ConfigError("--resume and --restart cannot be used together");
   }
-  const existing = ledger.latestUnfinishedRun(settings.source);
+  const shard = settings.shard ? formatShard(settings.shard) : undefined;
+  const ofShard = shard ? ` for shard ${shard}` : "";
+  const existing = ledger.latestUnfinishedRun(settings.source, shard ?? null);
   if (existing && options.restart) {
     ledger.finishRun(existing.id, "abandoned");
     io.stderr.write(`--restart: abandoned unfinished run ${existing.id}; starting a new run\n`);
@@ -47,13 +50,13 @@ export function selectRun(
     ledger.reopenRun(existing.id, Deno.pid);
     const started = new Date(existing.createdAt).toISOString().replace("T", " ").slice(0, 19);
     io.stderr.write(
-      `resuming run ${existing.id} (started ${started} UTC) from ${options.statePath}; ` +
+      `resuming run ${existing.id}${ofShard} (started ${started} UTC) from ${options.statePath}; ` +
         "--restart starts over\n",
     );
     return { run: existing, resumed: true };
   } else if (options.resume) {
     throw new ConfigError(
-      `nothing to resume: ${options.statePath} has no unfinished ${settings.source} run (drop --resume to start one)`,
+      `nothing to resume: ${options.statePath} has no unfinished ${settings.source} run${ofShard} (drop --resume to start one)`,
     );
   }
   const run = ledger.createRun({
@@ -63,7 +66,8 @@ export function selectRun(
     vaults: plan.vaults.map((v) => v.spec),
     command: options.command,
     pid: Deno.pid,
+    ...(shard ? { shard } : {}),
   });
-  io.stderr.write(`run ${run.id}: checkpoints in ${options.statePath}\n`);
+  io.stderr.write(`run ${run.id}${ofShard}: checkpoints in ${options.statePath}\n`);
   return { run, resumed: false };
 }

@@ -51,6 +51,8 @@ export interface LoadFlags {
   maxRecords?: number;
   /** `--start-record N`. */
   startRecord?: number;
+  /** `--shard i/n` (0-based) or `--shard auto` (index from the batch platform). */
+  shard?: string;
   /** `--upsert` / `--no-upsert`. */
   upsert?: boolean;
   /** `--append-suffix` / `--no-append-suffix`. */

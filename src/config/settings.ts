@@ -113,6 +113,11 @@ export interface LoadSettings {
   maxRecordsDefaulted?: boolean;
   /** Rows to skip at the start of each source. @default 0 */
   startRecord: number;
+  /**
+   * `--shard i/n` (0-based): load only shard `index` of `count` of every source; absent = everything.
+   * The record range (`startRecord`, `maxRecords`) is applied first, in global positions.
+   */
+  shard?: { index: number; count: number };
   /** Send `upsert: <column>` so existing values are updated instead of rejected. @default false */
   upsert: boolean;
   /** Append a deterministic per-record suffix to values and tokens (test loads). @default false */

@@ -81,9 +81,12 @@ export class Ledger {
     return runs.getRun(this.#store, id);
   }
 
-  /** The newest run not `finished` (optionally of one source kind): the one a plain rerun resumes. */
-  latestUnfinishedRun(sourceKind?: string): runs.RunInfo | undefined {
-    return runs.latestUnfinishedRun(this.#store, sourceKind);
+  /**
+   * The newest run not `finished` (optionally of one source kind, and of one shard, `null` = unsharded):
+   * the one a plain rerun resumes.
+   */
+  latestUnfinishedRun(sourceKind?: string, shard?: string | null): runs.RunInfo | undefined {
+    return runs.latestUnfinishedRun(this.#store, sourceKind, shard);
   }
 
   /** Runs, newest first. */

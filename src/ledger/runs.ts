@@ -115,17 +115,31 @@ export function getRun(store: Store, id: string): RunInfo | undefined {
   return row ? toRun(store, row) : undefined;
 }
 
-/** The most recent run that is not `finished` (optionally of one source kind), or `undefined`. */
-export function latestUnfinishedRun(store: Store, sourceKind?: string): RunInfo | undefined {
-  const row = sourceKind === undefined
-    ? store.get(
-      `SELECT ${RUN_COLUMNS} FROM runs WHERE status NOT IN ('finished', 'abandoned') ORDER BY created_at DESC, id DESC`,
-    )
-    : store.get(
-      `SELECT ${RUN_COLUMNS} FROM runs WHERE status NOT IN ('finished', 'abandoned') AND source_kind = ? ` +
-        "ORDER BY created_at DESC, id DESC",
-      sourceKind,
-    );
+/**
+ * The most recent run that is not `finished` or `abandoned`, or `undefined`. `sourceKind` narrows it
+ * to one source kind; `shard` to one shard (`"3/8"`), or with `null` to unsharded runs, so shards that
+ * share a state file never resume each other's runs. Omitted filters match any run.
+ */
+export function latestUnfinishedRun(
+  store: Store,
+  sourceKind?: string,
+  shard?: string | null,
+): RunInfo | undefined {
+  const where = ["status NOT IN ('finished', 'abandoned')"];
+  const params: string[] = [];
+  if (sourceKind !== undefined) {
+    where.push("source_kind = ?");
+    params.push(sourceKind);
+  }
+  if (shard === null) where.push("shard IS NULL");
+  else if (shard !== undefined) {
+    where.push("shard = ?");
+    params.push(shard);
+  }
+  const row = store.get(
+    `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC`,
+    ...params,
+  );
   return row ? toRun(store, row) : undefined;
 }
 
