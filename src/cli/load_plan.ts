@@ -81,11 +81,6 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
     vaults: settings.vaults.map((v) => ({ name: v.name, id: v.id, table: v.table, column: v.column })),
   };
   if (settings.shard) batchSettings.shard = formatShard(settings.shard);
-  if (settings.shard && settings.source === "snowflake") {
-    // Guard until the Snowflake query applies snowflakeShardPredicate (src/pipeline/shard.ts): without it
-    // every shard would read every row.
-    throw new ConfigError("--shard is not available for --source snowflake in this build yet");
-  }
   if (settings.source === "snowflake") return await planSnowflake(settings, batchSettings, options);
   if (settings.source === "error-log") return await planErrorLog(settings, batchSettings);
 
@@ -131,7 +126,7 @@ async function planSnowflake(
   batchSettings: Record<string, unknown>,
   options: PlanOptions,
 ): Promise<LoadPlan> {
-  const range = { startRecord: settings.startRecord, maxRecords: settings.maxRecords };
+  const range = { startRecord: settings.startRecord, maxRecords: settings.maxRecords, shard: settings.shard };
   // Builds every vault's SQL first: a mode that cannot serve a column fails before logging in.
   const queries = Object.fromEntries(
     settings.vaults.map((v) => [v.name, snowflakeQueryText(settings.snowflake, v, range)]),

@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { type Clock, systemClock } from "../common/clock.ts";
 import { crashPoint } from "../common/crash_points.ts";
-import { ExitCode, exitCodeOf, InterruptedError } from "../common/errors.ts";
+import { ExitCode, InterruptedError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import type { LoadFlags } from "../config/load_flags.ts";
 import { resolveLoadSettings } from "../config/resolve.ts";
@@ -21,9 +21,12 @@ import { ProgressReporter } from "../report/progress.ts";
 import { RunMetrics } from "../report/run_metrics.ts";
 import { renderSummary } from "../report/summary.ts";
 import { summaryJson } from "../report/json.ts";
+import { countInShard } from "../pipeline/shard.ts";
 import { estimateDataRows } from "../sources/row_count.ts";
 import { createTokenProvider } from "../vault/token_factory.ts";
 import { detachLoad, shouldDetach } from "./detach.ts";
+import { runDryRun } from "./dry_run.ts";
+import { runExitCode } from "./exit_code.ts";
 import { type LoadPlan, planLoad } from "./load_plan.ts";
 import { selectRun } from "./run_selection.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "./signals.ts";
@@ -38,6 +41,8 @@ export interface RunFlags {
   restart?: boolean;
   /** `--no-checkpoint` (false): run without the ledger: no resume, failures only in the summary. */
   checkpoint?: boolean;
+  /** `--dry-run`: read, validate and batch, print what would be sent; no request, no ledger. */
+  dryRun?: boolean;
 }
 
 /** Collaborators of {@linkcode runLoadCommand}; production defaults at the edge. */
@@ -63,6 +68,13 @@ export async function runLoadCommand(
   const statePath = flags.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
   const plan = await planLoad(settings, { logDir: dirname(statePath) });
   const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock });
+  if (flags.dryRun) {
+    try {
+      return await runDryRun(settings, plan, io);
+    } finally {
+      await plan.close?.();
+    }
+  }
   const ledger = flags.checkpoint === false ? undefined : Ledger.open(statePath, { clock });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
   let progress: ProgressReporter | undefined;
@@ -149,13 +161,7 @@ export async function runLoadCommand(
     );
     const totalsNow = metrics.totals();
     const failed = totalsNow.failed + totalsNow.resumedFailed;
-    const code = end.fatal !== undefined
-      ? exitCodeOf(end.fatal)
-      : interrupted
-      ? (stop.received === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted)
-      : failed > 0
-      ? ExitCode.someFailed
-      : ExitCode.ok;
+    const code = runExitCode(end, stop.received, failed);
     const extra = closingLines(code, end.fatal, run.id, statePath, command, failed);
     io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
     if (settings.json) {
@@ -211,8 +217,11 @@ async function fillTotals(plan: LoadPlan, s: LoadSettings, metrics: RunMetrics, 
     if (!plan.errorLog && v.files.length === 0) continue; // the source reports its own total
     const rows = plan.errorLog ? plan.errorLog.records.length : await estimateDataRows(v.files[0], signal);
     if (rows === undefined || signal.aborted) return;
-    const inRange = Math.max(0, rows - s.startRecord);
-    metrics.vault(v.spec.name).total = s.maxRecords > 0 ? Math.min(inRange, s.maxRecords) : inRange;
+    const available = Math.max(0, rows - s.startRecord);
+    const inRange = s.maxRecords > 0 ? Math.min(available, s.maxRecords) : available;
+    metrics.vault(v.spec.name).total = s.shard
+      ? countInShard(s.startRecord, s.startRecord + inRange, s.shard)
+      : inRange;
   }
 }
 

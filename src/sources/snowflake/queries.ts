@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { type Shard, snowflakeShardPredicate } from "../../pipeline/shard.ts";
 import { ConfigError } from "../../common/errors.ts";
 import type { VaultSpec } from "../../common/types.ts";
 import type { SnowflakeCustomQuery, SnowflakeSettings, SnowflakeUnionNames } from "../../config/settings.ts";
@@ -53,6 +54,8 @@ export interface QueryRange {
   startRecord?: number;
   /** Rows to read after `startRecord`; 0 = all. @default 0 */
   maxRecords?: number;
+  /** Only this shard's rows (after the range): `MOD(ABS(HASH(value, token)), n) = i`. */
+  shard?: Shard;
 }
 
 const MODES: readonly SnowflakeQueryMode[] = ["simple", "generic", "union", "custom"];
@@ -152,7 +155,11 @@ export function snowflakeQueryText(
   vault: VaultSpec,
   range: QueryRange = {},
 ): string {
-  return orderedQuery(baseQueryText(settings, vault), range);
+  const ordered = orderedQuery(baseQueryText(settings, vault), range);
+  if (!range.shard || range.shard.count <= 1) return ordered;
+  return `SELECT * FROM (\n${ordered}\n)\nWHERE ${
+    snowflakeShardPredicate("$1", "$2", range.shard)
+  }\nORDER BY 1, 2`;
 }
 
 /** Appends `ORDER BY 1, 2` and, when a range is set, `LIMIT ... OFFSET ...` to a query. */

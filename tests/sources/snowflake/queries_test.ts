@@ -205,3 +205,17 @@ Deno.test("resultScanQuery() re-reads a stored result in the same order and reje
   );
   throwsConfig(() => resultScanQuery("x'); DROP TABLE t; --"), /not a Snowflake query id/);
 });
+
+Deno.test("snowflakeQueryText() keeps only the shard's rows after the ordered range", () => {
+  const vault = { name: "SSN", id: "v", column: "ssn", table: "ssn" };
+  const sql = snowflakeQueryText({ database: "DB", schema: "S" }, vault, {
+    startRecord: 10,
+    maxRecords: 100,
+    shard: { index: 2, count: 8 },
+  });
+  assert.match(
+    sql,
+    /^SELECT \* FROM \(\n[\s\S]*ORDER BY 1, 2\nLIMIT 100 OFFSET 10\n\)\nWHERE MOD\(ABS\(HASH\(\$1, \$2\)\), 8\) = 2\nORDER BY 1, 2$/,
+  );
+  assert.doesNotMatch(snowflakeQueryText({}, vault, { shard: { index: 0, count: 1 } }), /HASH/);
+});
