@@ -183,8 +183,21 @@ function processUsage(): { cpuUserMs: number; cpuSystemMs: number; maxRssMb: num
   return {
     cpuUserMs: Math.round(u.userCPUTime / 1000),
     cpuSystemMs: Math.round(u.systemCPUTime / 1000),
-    maxRssMb: Math.round(u.maxRSS / 1024),
+    maxRssMb: Math.round(peakRssKb(u.maxRSS) / 1024),
   };
+}
+
+/**
+ * Peak RSS in KiB: `VmHWM` from /proc (getrusage's maxRSS on Linux starts from the parent's RSS at
+ * fork, so a byot spawned by a large process would report the parent's figure).
+ */
+function peakRssKb(fallbackKb: number): number {
+  try {
+    const match = Deno.readTextFileSync("/proc/self/status").match(/^VmHWM:\s+(\d+) kB/m);
+    return match ? Number(match[1]) : fallbackKb;
+  } catch {
+    return fallbackKb;
+  }
 }
 
 function closingLines(

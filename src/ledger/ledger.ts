@@ -37,7 +37,11 @@ export interface LedgerOptions {
   clock?: Clock;
   /** Random source for run ids. @default Math.random */
   random?: () => number;
-  /** `PRAGMA synchronous`: FULL makes each group commit durable across power loss. @default "FULL" */
+  /**
+   * `PRAGMA synchronous`. NORMAL (WAL) survives any process crash; after a power loss the last
+   * commits may roll back, and those batches are then replayed safely on resume. FULL also fsyncs
+   * every group commit, which stalls the event loop on slow disks. @default "NORMAL"
+   */
   synchronous?: "NORMAL" | "FULL";
   /** Wait for another process's write lock, in ms. @default 5000 */
   busyTimeoutMs?: number;

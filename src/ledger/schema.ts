@@ -1,6 +1,6 @@
 /**
  * The ledger's SQLite schema, its migrations, and how the state file is opened: created with mode
- * 0600 before SQLite touches it, WAL journal, `synchronous=FULL` by default (group commits keep it
+ * 0600 before SQLite touches it, WAL journal, `synchronous=NORMAL` by default (group commits keep it
  * cheap), a busy timeout, and an `application_id` so a foreign SQLite file is refused.
  *
  * @module
@@ -100,7 +100,7 @@ export const SCHEMA_VERSION: number = MIGRATIONS.length;
 export interface OpenStoreOptions {
   clock: Clock;
   random: () => number;
-  /** `PRAGMA synchronous`. @default "FULL" */
+  /** `PRAGMA synchronous`. @default "NORMAL" */
   synchronous?: "NORMAL" | "FULL";
   /** How long to wait for another process's write lock, in ms. @default 5000 */
   busyTimeoutMs?: number;
@@ -126,7 +126,7 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     store.guard("read the state file (is it a byot state file?)", () => {
       db.exec("PRAGMA foreign_keys = ON");
       db.exec("PRAGMA journal_mode = WAL");
-      db.exec(`PRAGMA synchronous = ${options.synchronous ?? "FULL"}`);
+      db.exec(`PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}`);
     });
     migrate(store);
     if (!inMemory) privatiseSidecars(path);

@@ -75,7 +75,10 @@ export async function httpExchange(options: HttpExchangeOptions): Promise<HttpAn
     const response = await doFetch(options.url, {
       method: options.method,
       headers,
-      body: options.body,
+      // A streamed body: Deno's fetch silently re-sends a buffered POST when a reused keep-alive
+      // connection closes after sending, which would hide an ambiguous outcome (a false 409 later).
+      // A stream cannot be replayed, so that case surfaces as a transport error we settle safely.
+      body: options.body === undefined ? undefined : new Blob([options.body]).stream(),
       signal,
     });
     const body = await response.text();
