@@ -47,6 +47,12 @@ export function selectRun(
   } else if (existing) {
     const storedSeed = (existing.settings as { suffixSeed?: string } | undefined)?.suffixSeed;
     checkResumable(existing, plan.fingerprint, { ...plan.batchSettings, suffixSeed: storedSeed });
+    if (existing.status === "running" && existing.pid !== undefined && loaderAlive(existing.pid)) {
+      throw new ConfigError(
+        `run ${existing.id} is being loaded right now by process ${existing.pid}; ` +
+          `follow it with byot status --watch --state ${options.statePath}, or stop it first (kill ${existing.pid})`,
+      );
+    }
     ledger.reopenRun(existing.id, Deno.pid);
     const started = new Date(existing.createdAt).toISOString().replace("T", " ").slice(0, 19);
     io.stderr.write(
@@ -70,4 +76,19 @@ export function selectRun(
   });
   io.stderr.write(`run ${run.id}${ofShard}: checkpoints in ${options.statePath}\n`);
   return { run, resumed: false };
+}
+
+/**
+ * True when `pid` is another live byot load (Linux: `/proc/<pid>/cmdline` names a load). Elsewhere,
+ * or when it cannot tell, false: a crashed run must always be resumable.
+ */
+function loaderAlive(pid: number): boolean {
+  // our own pid, or the parent that detached us and hands the run over
+  if (pid === Deno.pid || pid === Deno.ppid) return false;
+  try {
+    const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
+    return cmdline.includes("load");
+  } catch {
+    return false;
+  }
 }
