@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { denoRunArgs } from "../src/cli/runtime.ts";
 import { type Child, finishChild, runChild, sleep, spawnChild } from "./children.ts";
 import { cpuSecondsOf, watchPeakRss } from "./proc.ts";
 
@@ -175,7 +176,7 @@ export function loadArgv(args: LoadArgs): string[] {
  */
 export function spawnLoad(args: LoadArgs, cwd: string): Child {
   return spawnChild({
-    args: ["run", "-A", MAIN_TS, ...loadArgv(args)],
+    args: [...denoRunArgs(MAIN_TS), ...loadArgv(args)],
     cwd,
     env: { SKYFLOW_BEARER_TOKEN: BENCH_TOKEN, NO_COLOR: "1" },
   });

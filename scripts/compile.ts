@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { V8_FLAGS } from "../src/cli/runtime.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Io } from "../src/common/io.ts";
@@ -62,7 +63,7 @@ export interface CompileOptions {
 
 /** The `deno compile` arguments that build `target` into `outDir`. */
 export function compileArgs(target: string, outDir = "dist"): string[] {
-  const args = ["compile", ...PERMISSIONS, "--target", target];
+  const args = ["compile", ...PERMISSIONS, `--v8-flags=${V8_FLAGS}`, "--target", target];
   for (const path of INCLUDES) args.push("--include", path);
   for (const path of EXCLUDES) args.push("--exclude", path);
   args.push("--output", join(outDir, `byot-${target}`), "main.ts");

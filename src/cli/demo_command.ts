@@ -11,6 +11,7 @@ import { generateFiles } from "../sources/generator.ts";
 import type { CommandResult } from "./load_command.ts";
 import { intArg } from "./load_options.ts";
 import { runLoadCommand } from "./load_run.ts";
+import { denoRunArgs } from "./runtime.ts";
 
 const VAULTS = [
   { name: "NAME", id: "demo-name-vault", column: "name" },
@@ -77,9 +78,7 @@ async function startSimulatorProcess(latencyMs: number): Promise<{ url: string; 
   const isDeno = /(^|[\\/])deno(\.exe)?$/.test(exec);
   const main = new URL("../../main.ts", import.meta.url);
   const args = [
-    ...(isDeno
-      ? ["run", "-A", main.protocol === "file:" ? decodeURIComponent(main.pathname) : main.href]
-      : []),
+    ...(isDeno ? denoRunArgs(main.protocol === "file:" ? decodeURIComponent(main.pathname) : main.href) : []),
     "simulate",
     "--port",
     "0",

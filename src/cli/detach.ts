@@ -25,6 +25,7 @@
  *
  * @module
  */
+import { denoRunArgs } from "./runtime.ts";
 import { spawn } from "node:child_process";
 import { closeSync, fchmodSync, openSync, writeSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
@@ -76,7 +77,7 @@ export function childCommand(
     kept.push(arg);
   }
   const cli = /^deno(\.exe)?$/i.test(basename(options.execPath));
-  return { command: options.execPath, args: cli ? ["run", "-A", options.mainPath, ...kept] : kept };
+  return { command: options.execPath, args: cli ? [...denoRunArgs(options.mainPath), ...kept] : kept };
 }
 
 /**

@@ -162,10 +162,14 @@ export async function runLoadCommand(
     const totalsNow = metrics.totals();
     const failed = totalsNow.failed + totalsNow.resumedFailed;
     const code = runExitCode(end, stop.received, failed);
-    const extra = closingLines(code, end.fatal, run.id, statePath, command, failed);
+    const usage = processUsage();
+    const extra = [
+      `Process: CPU ${usage.cpuUserMs} ms user + ${usage.cpuSystemMs} ms system | peak RSS ${usage.maxRssMb} MB`,
+      ...closingLines(code, end.fatal, run.id, statePath, command, failed),
+    ];
     io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
     if (settings.json) {
-      const json = { ...summaryJson(metrics, { exitCode: code, runId: run.id }), process: processUsage() };
+      const json = { ...summaryJson(metrics, { exitCode: code, runId: run.id }), process: usage };
       io.stdout.write(JSON.stringify(json) + "\n");
     }
     return code;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { denoRunArgs } from "../../src/cli/runtime.ts";
 import process from "node:process";
 import {
   childCommand,
@@ -38,7 +39,7 @@ Deno.test("childCommand() drops the detach, restart and secret flags and re-runs
   const deno = childCommand(argv, { execPath: "/usr/bin/deno", mainPath: "/app/main.ts" });
   assert.deepEqual(deno, {
     command: "/usr/bin/deno",
-    args: ["run", "-A", "/app/main.ts", "load", "--config", "c.json", "--batch-size", "50"],
+    args: [...denoRunArgs("/app/main.ts"), "load", "--config", "c.json", "--batch-size", "50"],
   });
   const compiled = childCommand(["load", "--token-file", "t.txt", "--detach"], {
     execPath: "/opt/byot",
