@@ -12,6 +12,9 @@ import type { LoadSettings } from "../config/settings.ts";
 import { BatchSender } from "../vault/batch_sender.ts";
 import { VaultClient } from "../vault/client.ts";
 import type { TokenProvider } from "../vault/token_provider.ts";
+import { AdaptiveController, type AdaptiveState, withController } from "./adaptive.ts";
+import { Limiter } from "./limiter.ts";
+import { RateLimiter } from "./rate_limiter.ts";
 import { type ResumePoint, runVault } from "./vault_run.ts";
 
 /** One vault's part of the plan. */
@@ -59,6 +62,37 @@ export interface LoadEnd {
   interrupted: boolean;
   /** Vaults whose source was read to the end and every batch settled. */
   completed: string[];
+  /** Final state of each vault's pacing controller (limit, rate, throttles), by vault name. */
+  pacing?: Record<string, AdaptiveState>;
+}
+
+/** One vault's pacing: its in-flight limiter, its rate bucket and the controller that drives them. */
+interface Pacing {
+  limiter: Limiter;
+  rate: RateLimiter;
+  controller: AdaptiveController;
+  observer: VaultObserver;
+}
+
+/**
+ * Builds the pacing of one vault. With `--concurrency auto` the controller adapts the in-flight
+ * limit and the rate; with a fixed concurrency only the rate, which stays uncapped until a 429 (or
+ * at `--max-rps`), so a quota found by 429s is kept instead of rushing the gate with every worker.
+ */
+function pacingFor(s: LoadSettings, observer: VaultObserver, clock: Clock): Pacing {
+  const limiter = new Limiter(s.concurrency);
+  // a quota the user gave is paced smoothly (no burst above one request); one the controller found
+  // may burst for a second after the 429 gate, when the vault's own bucket has refilled
+  const rate = new RateLimiter({ rate: s.maxRps, burstSeconds: s.maxRps > 0 ? 0 : 1, clock });
+  const controller = new AdaptiveController({
+    limiter,
+    rate,
+    maxConcurrency: s.concurrency,
+    fixedConcurrency: !s.concurrencyAuto,
+    maxRps: s.maxRps,
+    clock,
+  });
+  return { limiter, rate, controller, observer: withController(observer, controller) };
 }
 
 /** Runs every planned vault to the end (or until stopped) and flushes the sink. */
@@ -69,8 +103,11 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
   const signal = o.signal ? AbortSignal.any([o.signal, stopAll.signal]) : stopAll.signal;
   let fatal: unknown;
   const completed: string[] = [];
+  const controllers = new Map<string, AdaptiveController>();
   const runs = o.vaults.map(async (planned) => {
     const name = planned.spec.name;
+    const pacing = pacingFor(s, o.observer, clock);
+    controllers.set(name, pacing.controller);
     const client = new VaultClient({
       vaultUrl: s.vaultUrl,
       vaultName: name,
@@ -82,7 +119,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
       clock,
       random: o.random,
       fetch: o.fetch,
-      observer: o.observer,
+      observer: pacing.observer,
+      rate: pacing.rate,
     });
     const sender = new BatchSender({
       client,
@@ -101,6 +139,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
         sink: o.sink,
         batchSize: s.batchSize,
         concurrency: s.concurrency,
+        limiter: pacing.limiter,
         startRecord: s.startRecord,
         maxRecords: s.maxRecords,
         suffixSeed: s.appendSuffix ? s.suffixSeed : undefined,
@@ -128,5 +167,6 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
   await Promise.all(runs);
   await o.sink.flush();
   if (fatal === undefined && o.signal?.aborted) fatal = o.signal.reason;
-  return { fatal, interrupted: o.intake?.aborted === true, completed };
+  const states = Object.fromEntries([...controllers].map(([name, c]) => [name, c.state]));
+  return { fatal, interrupted: o.intake?.aborted === true, completed, pacing: states };
 }
