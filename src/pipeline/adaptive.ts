@@ -16,66 +16,12 @@
  *
  * @module
  */
-import { type Clock, systemClock } from "../common/clock.ts";
+import { systemClock } from "../common/clock.ts";
 import type { VaultObserver } from "../common/types.ts";
-import type { Limiter } from "./limiter.ts";
-import type { RateLimiter } from "./rate_limiter.ts";
+import type { AdaptiveOptions, AdaptiveReason, AdaptiveState } from "./adaptive_options.ts";
+import { AcceptedLog, WindowedMin } from "./pacing_window.ts";
 
-/** Options of {@linkcode AdaptiveController}. */
-export interface AdaptiveOptions {
-  /** The in-flight limit it drives (shared with the vault's workers). */
-  limiter: Limiter;
-  /** The rate bucket it drives (taken by the vault client before every attempt). */
-  rate: RateLimiter;
-  /** Ceiling of the in-flight limit (`--concurrency-max`). */
-  maxConcurrency: number;
-  /** In-flight limit at the start. @default 4 (at most `maxConcurrency`) */
-  initialConcurrency?: number;
-  /** Leave the limiter's limit alone and adapt only the rate (a fixed `--concurrency N`). @default false */
-  fixedConcurrency?: boolean;
-  /** Ceiling of the rate in requests per second (`--max-rps`); 0 = none. @default 0 */
-  maxRps?: number;
-  /** Factor applied to the in-flight limit on a decrease. @default 0.7 */
-  decrease?: number;
-  /** Rate after a 429 as a fraction of the measured accepted rate. @default 0.9 */
-  rateBackoff?: number;
-  /** Rate growth per second while the rate holds requests back. @default 0.02 */
-  rateProbe?: number;
-  /** Lowest rate in requests per second. @default 0.5 */
-  minRate?: number;
-  /**
-   * A round whose mean latency is above this multiple of the best recent one is a rise: in slow
-   * start the best single answer, later the best round's mean (robust to lone fast answers). @default 2
-   */
-  latencyTolerance?: number;
-  /** ...and above it by at least this many ms (noise floor of sub-ms latencies). @default 5 */
-  latencySlackMs?: number;
-  /** Window of the best recent latency, in ms. @default 30000 */
-  latencyWindowMs?: number;
-  /** @default systemClock */
-  clock?: Clock;
-  /** Called after every change of limit or rate, with the reason. @default none */
-  onChange?: (state: AdaptiveState, reason: AdaptiveReason) => void;
-}
-
-/** Why the controller changed a knob. */
-export type AdaptiveReason = "grow" | "settle" | "throttle" | "error" | "latency" | "probe";
-
-/** A snapshot of the controller, for the summary and tests. */
-export interface AdaptiveState {
-  /** In-flight limit now. */
-  limit: number;
-  /** Requests per second the rate bucket allows; 0 = uncapped (no 429 yet and no `--max-rps`). */
-  rate: number;
-  /** `slow-start` until the first decrease or settle, then `steady` (always with a fixed concurrency). */
-  phase: "slow-start" | "steady";
-  /** 429 episodes (the 429s of requests already in flight when the first came back are one). */
-  throttles: number;
-  /** Decreases of the in-flight limit, throttles included (0 with a fixed concurrency). */
-  decreases: number;
-  /** Best mean 2xx latency of a round in the recent window, in ms (0 before the first round). */
-  bestLatencyMs: number;
-}
+export type { AdaptiveOptions, AdaptiveReason, AdaptiveState } from "./adaptive_options.ts";
 
 const ACCEPTED_KEEP_MS = 10_000;
 const FIRST_WINDOW_MS = 2_000;
@@ -112,12 +58,8 @@ export class AdaptiveController {
   #pausedUntil = -Infinity;
   #lastProbeAt: number;
   #waitedAtProbe = 0;
-  /**
-   * Arrival and send times of the 2xx answers of the last {@linkcode ACCEPTED_KEEP_MS}, in arrival
-   * order from `#acceptedHead`.
-   */
-  #accepted: { arrived: number[]; sent: number[] } = { arrived: [], sent: [] };
-  #acceptedHead = 0;
+  /** Arrival and send times of the 2xx answers of the last {@linkcode ACCEPTED_KEEP_MS}. */
+  readonly #accepted = new AcceptedLog(ACCEPTED_KEEP_MS);
   /** The last throttle: the accepted rate is re-measured as answers of requests sent before it arrive. */
   #episode?: Episode;
   readonly #bestAnswer: WindowedMin;
@@ -176,7 +118,7 @@ export class AdaptiveController {
     this.#firstSentAt = Math.min(this.#firstSentAt ?? sentAt, sentAt);
     const status = e.status;
     if (status >= 200 && status < 300) {
-      this.#acceptedAt(now, sentAt);
+      this.#accepted.add(now, sentAt);
       if (this.#episode && sentAt <= this.#episode.end) this.#rateFromAccepted(this.#episode);
       this.#bestAnswer.add(now, e.latencyMs);
       this.#round.ok++;
@@ -286,11 +228,7 @@ export class AdaptiveController {
     const { since, end, previousRate } = episode;
     // a first window starts with the earliest request, which may be answered last
     const start = since ?? Math.max((this.#firstSentAt ?? end) - 1, end - FIRST_WINDOW_MS);
-    const a = this.#accepted;
-    let count = 0;
-    for (let i = a.arrived.length - 1; i >= this.#acceptedHead && a.arrived[i] > start; i--) {
-      if (a.sent[i] > start && a.sent[i] <= end) count++;
-    }
+    const count = this.#accepted.sentBetween(start, end);
     const measured = (count * 1000) / Math.max(MIN_WINDOW_MS, end - start);
     let next = this.#o.rateBackoff * measured;
     if (previousRate !== Infinity) {
@@ -314,18 +252,6 @@ export class AdaptiveController {
     this.#changed("probe");
   }
 
-  #acceptedAt(now: number, sentAt: number): void {
-    const a = this.#accepted;
-    a.arrived.push(now);
-    a.sent.push(sentAt);
-    while (a.arrived[this.#acceptedHead] <= now - ACCEPTED_KEEP_MS) this.#acceptedHead++;
-    if (this.#acceptedHead > 1024 && this.#acceptedHead * 2 > a.arrived.length) {
-      a.arrived = a.arrived.slice(this.#acceptedHead);
-      a.sent = a.sent.slice(this.#acceptedHead);
-      this.#acceptedHead = 0;
-    }
-  }
-
   #setLimit(limit: number): void {
     this.#limit = limit;
     this.#o.limiter.limit = limit;
@@ -337,32 +263,6 @@ export class AdaptiveController {
 
   #changed(reason: AdaptiveReason): void {
     this.#o.onChange?.(this.state, reason);
-  }
-}
-
-/** The minimum of samples over a sliding time window, kept as one minimum per second. */
-class WindowedMin {
-  #seconds: { second: number; min: number }[] = [];
-  constructor(readonly windowMs: number) {}
-
-  add(now: number, value: number): void {
-    const second = Math.floor(now / 1000);
-    const last = this.#seconds.at(-1);
-    if (last?.second === second) last.min = Math.min(last.min, value);
-    else this.#seconds.push({ second, min: value });
-    while (this.#seconds.length > 1 && this.#seconds[0].second < this.#oldest(now)) this.#seconds.shift();
-  }
-
-  get(now: number): number | undefined {
-    let min: number | undefined;
-    for (const s of this.#seconds) {
-      if (s.second >= this.#oldest(now) && !(s.min >= (min ?? Infinity))) min = s.min;
-    }
-    return min;
-  }
-
-  #oldest(now: number): number {
-    return Math.floor((now - this.windowMs) / 1000);
   }
 }
 

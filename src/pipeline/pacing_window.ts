@@ -1,0 +1,61 @@
+/**
+ * The sliding windows the adaptive controller measures with: the best recent latency, and the
+ * answers the vault accepted (when each was sent and when it arrived).
+ *
+ * @module
+ */
+
+/** The minimum of samples over a sliding time window, kept as one minimum per second. */
+export class WindowedMin {
+  #seconds: { second: number; min: number }[] = [];
+  constructor(readonly windowMs: number) {}
+
+  add(now: number, value: number): void {
+    const second = Math.floor(now / 1000);
+    const last = this.#seconds.at(-1);
+    if (last?.second === second) last.min = Math.min(last.min, value);
+    else this.#seconds.push({ second, min: value });
+    while (this.#seconds.length > 1 && this.#seconds[0].second < this.#oldest(now)) this.#seconds.shift();
+  }
+
+  get(now: number): number | undefined {
+    let min: number | undefined;
+    for (const s of this.#seconds) {
+      if (s.second >= this.#oldest(now) && !(s.min >= (min ?? Infinity))) min = s.min;
+    }
+    return min;
+  }
+
+  #oldest(now: number): number {
+    return Math.floor((now - this.windowMs) / 1000);
+  }
+}
+
+/** Arrival and send times of accepted answers over the last `keepMs`, in arrival order. */
+export class AcceptedLog {
+  #arrived: number[] = [];
+  #sent: number[] = [];
+  #head = 0;
+  constructor(readonly keepMs: number) {}
+
+  /** An accepted answer arrived at `now` for a request sent at `sentAt`. */
+  add(now: number, sentAt: number): void {
+    this.#arrived.push(now);
+    this.#sent.push(sentAt);
+    while (this.#arrived[this.#head] <= now - this.keepMs) this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > this.#arrived.length) {
+      this.#arrived = this.#arrived.slice(this.#head);
+      this.#sent = this.#sent.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** Accepted answers that arrived after `start` for requests sent in `(start, end]`. */
+  sentBetween(start: number, end: number): number {
+    let count = 0;
+    for (let i = this.#arrived.length - 1; i >= this.#head && this.#arrived[i] > start; i--) {
+      if (this.#sent[i] > start && this.#sent[i] <= end) count++;
+    }
+    return count;
+  }
+}
