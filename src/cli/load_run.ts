@@ -15,6 +15,7 @@ import { resolveLoadSettings } from "../config/resolve.ts";
 import type { PromptSecret } from "../config/secrets.ts";
 import type { LoadSettings } from "../config/settings.ts";
 import { importLegacyErrorLog, Ledger } from "../ledger/mod.ts";
+import type { AdaptiveState } from "../pipeline/adaptive.ts";
 import { runLoad } from "../pipeline/run_load.ts";
 import { TeeSink } from "../pipeline/tee_sink.ts";
 import { ProgressReporter } from "../report/progress.ts";
@@ -164,12 +165,17 @@ export async function runLoadCommand(
     const code = runExitCode(end, stop.received, failed);
     const usage = processUsage();
     const extra = [
+      ...pacingLines(end.pacing, settings.concurrencyAuto),
       `Process: CPU ${usage.cpuUserMs} ms user + ${usage.cpuSystemMs} ms system | peak RSS ${usage.maxRssMb} MB`,
       ...closingLines(code, end.fatal, run.id, statePath, command, failed),
     ];
     io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
     if (settings.json) {
-      const json = { ...summaryJson(metrics, { exitCode: code, runId: run.id }), process: usage };
+      const json = {
+        ...summaryJson(metrics, { exitCode: code, runId: run.id }),
+        pacing: end.pacing ?? {},
+        process: usage,
+      };
       io.stdout.write(JSON.stringify(json) + "\n");
     }
     return code;
@@ -179,6 +185,18 @@ export async function runLoadCommand(
     ledger?.close();
     await plan.close?.();
   }
+}
+
+/** One line per vault whose pacing did something: adaptive limit, learned or given rate, 429 episodes. */
+function pacingLines(pacing: Record<string, AdaptiveState> | undefined, auto: boolean): string[] {
+  return Object.entries(pacing ?? {})
+    .filter(([, p]) => auto || p.rate > 0 || p.throttles > 0)
+    .map(([vault, p]) =>
+      `Pacing ${vault}: in-flight limit ${p.limit}, rate ${
+        p.rate > 0 ? `${p.rate.toFixed(1)} req/s` : "uncapped"
+      }, ` +
+      `${p.throttles} 429 episode${p.throttles === 1 ? "" : "s"}`
+    );
 }
 
 /** CPU time and peak RSS of this process so far (Linux `getrusage`). */
