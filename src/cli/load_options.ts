@@ -98,6 +98,12 @@ function buildLoadOptions(cmd: Command) {
       intArg("--start-record"),
     )
     .option(
+      "--end-record <n>",
+      "exclusive end row (legacy; = --max-records end-start)",
+      intArg("--end-record"),
+    )
+    .option("--clear", "legacy flag: clearing is now its own command, byot clear")
+    .option(
       "--shard <i/n|auto>",
       "load only shard i of n (0-based, e.g. 0/8); auto: index from JOB_COMPLETION_INDEX or " +
         "AWS_BATCH_JOB_ARRAY_INDEX, count from BYOT_SHARD_COUNT ($BYOT_SHARD)",
@@ -178,6 +184,8 @@ const FLAG_KEYS: readonly (keyof LoadFlags)[] = [
   "detach",
   "maxRecords",
   "startRecord",
+  "endRecord",
+  "clear",
   "shard",
   "upsert",
   "appendSuffix",

@@ -51,6 +51,10 @@ export interface LoadFlags {
   maxRecords?: number;
   /** `--start-record N`. */
   startRecord?: number;
+  /** `--end-record N` (legacy): exclusive end row, the same as `--max-records N - start`. */
+  endRecord?: number;
+  /** `--clear` (legacy): refused with a pointer to `byot clear`. */
+  clear?: boolean;
   /** `--shard i/n` (0-based) or `--shard auto` (index from the batch platform). */
   shard?: string;
   /** `--upsert` / `--no-upsert`. */

@@ -58,6 +58,11 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
   const at = (key: string) => `${config.path}: ${key}`;
   const perf = config.performance;
 
+  if (flags.clear) {
+    throw new ConfigError(
+      "-clear is no longer part of load: run byot clear --vault NAME first (it asks before deleting), then load",
+    );
+  }
   const source = resolveSource(flags, io);
   const batchSize = intSetting(
     "positive",
@@ -102,6 +107,15 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     [perf.maxRecords, at("performance.max_records")],
   );
   const startRecord = intSetting("non-negative", DEFAULTS.startRecord, [flags.startRecord, "--start-record"]);
+  if (flags.endRecord !== undefined) {
+    if (flags.maxRecords !== undefined) throw new ConfigError("use --end-record or --max-records, not both");
+    if (flags.endRecord <= startRecord) {
+      throw new ConfigError(
+        `--end-record must be greater than --start-record (got ${flags.endRecord} and ${startRecord})`,
+      );
+    }
+    maxRecords = flags.endRecord - startRecord;
+  }
   const shard = resolveShard({ flag: flags.shard, env: (name) => io.env(name) });
   if (shard && source === "error-log") {
     throw new ConfigError(

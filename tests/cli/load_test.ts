@@ -118,3 +118,17 @@ Deno.test("byot load --append-suffix appends a deterministic per-record suffix t
     assert.match(token, /_\d+_[0-9a-z]{16}$/);
   }
 });
+
+Deno.test("byot load keeps the Go loader's -end-record and points -clear to byot clear", async () => {
+  await using ws = await workspace({ count: 400, columns: ["dob"] });
+  const base = ["-config", ws.configPath, "--state", ws.statePath];
+  const clear = await ws.byot([...base, "-clear"]);
+  assert.equal(clear.code, 2, clear.err);
+  assert.match(clear.err, /byot clear --vault/);
+  const bad = await ws.byot([...base, "-start-record", "50", "-end-record", "50"]);
+  assert.equal(bad.code, 2, bad.err);
+  assert.match(bad.err, /--end-record must be greater than --start-record/);
+  const run = await ws.byot([...base, "-start-record", "50", "-end-record", "300"]);
+  assert.equal(run.code, 0, run.err);
+  ws.assertExact("dob", { from: 50, to: 300 });
+});
