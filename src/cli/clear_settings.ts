@@ -10,14 +10,13 @@
  * @module
  */
 import type { Clock } from "../common/clock.ts";
-import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import type { VaultSpec } from "../common/types.ts";
 import type { ConfigFile, ReadTextFile } from "../config/config_file.ts";
-import { loadConfig } from "../config/resolve.ts";
+import { loadConfig, resolveVaultUrl } from "../config/resolve.ts";
 import { type PromptSecret, resolveVaultAuth } from "../config/secrets.ts";
 import { DEFAULTS } from "../config/settings.ts";
-import { checkHttpUrl, envString, first, intSetting } from "../config/rules.ts";
+import { intSetting } from "../config/rules.ts";
 import { selectVaults } from "../config/vault_selection.ts";
 import { createTokenProvider } from "../vault/token_factory.ts";
 import type { TokenProvider } from "../vault/token_provider.ts";
@@ -77,20 +76,10 @@ export async function resolveClearTarget(
 ): Promise<ClearTarget> {
   const config = await loadConfig(flags, io, readFile);
   const at = (key: string) => `${config.path}: ${key}`;
-  const url = first(
-    [flags.vaultUrl, "--vault-url"],
-    [envString(io, "SKYFLOW_VAULT_URL"), "SKYFLOW_VAULT_URL"],
-    [config.skyflow.vaultUrl || undefined, at("skyflow.vault_url")],
-  );
-  if (!url) {
-    throw new ConfigError(
-      `no vault URL: pass --vault-url URL, set SKYFLOW_VAULT_URL, or set skyflow.vault_url in ${config.path}`,
-    );
-  }
   const perf = config.performance;
   return {
     config,
-    vaultUrl: checkHttpUrl(url.value, url.label),
+    vaultUrl: resolveVaultUrl(flags, io, config),
     vaults: selectVaults(config.skyflow.vaults, flags.vault, config.path),
     maxAttempts: intSetting("positive", DEFAULTS.maxAttempts, [
       perf.maxAttempts,

@@ -142,17 +142,7 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     [perf.requestTimeoutMs, at("performance.request_timeout_ms")],
   );
 
-  const url = first(
-    [flags.vaultUrl, "--vault-url"],
-    [envString(io, "SKYFLOW_VAULT_URL"), "SKYFLOW_VAULT_URL"],
-    [config.skyflow.vaultUrl || undefined, at("skyflow.vault_url")],
-  );
-  if (!url) {
-    throw new ConfigError(
-      `no vault URL: pass --vault-url URL, set SKYFLOW_VAULT_URL, or set skyflow.vault_url in ${config.path}`,
-    );
-  }
-  const vaultUrl = checkHttpUrl(url.value, url.label);
+  const vaultUrl = resolveVaultUrl(flags, io, config);
   const vaults = selectVaults(config.skyflow.vaults, flags.vault, config.path);
   const byotMode = resolveByotMode(flags, config);
   const csv = await resolveCsv(flags, config, source, vaults.length);
@@ -206,6 +196,26 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
   if (errorLog !== undefined) settings.errorLog = errorLog;
   if (shard) settings.shard = shard;
   return settings;
+}
+
+/**
+ * The vault URL: `--vault-url` > `SKYFLOW_VAULT_URL` > `skyflow.vault_url`, checked to be http(s),
+ * without trailing slashes.
+ *
+ * @throws {ConfigError} when none is given or it is not an http(s) URL.
+ */
+export function resolveVaultUrl(flags: { vaultUrl?: string }, io: Io, config: ConfigFile): string {
+  const url = first(
+    [flags.vaultUrl, "--vault-url"],
+    [envString(io, "SKYFLOW_VAULT_URL"), "SKYFLOW_VAULT_URL"],
+    [config.skyflow.vaultUrl || undefined, `${config.path}: skyflow.vault_url`],
+  );
+  if (!url) {
+    throw new ConfigError(
+      `no vault URL: pass --vault-url URL, set SKYFLOW_VAULT_URL, or set skyflow.vault_url in ${config.path}`,
+    );
+  }
+  return checkHttpUrl(url.value, url.label);
 }
 
 /** Reads the config file named by `--config`, `BYOT_CONFIG`, or the default `config.json`. */
