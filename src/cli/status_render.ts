@@ -36,7 +36,8 @@ const COLUMNS: TableColumn[] = [
  */
 export function renderStatus(report: StatusReport, now: number): string {
   const { run } = report;
-  const lines = [`Run ${run.id} (${run.sourceKind}): ${run.status}`];
+  const shard = run.shard ? `, shard ${run.shard}` : "";
+  const lines = [`Run ${run.id} (${run.sourceKind}${shard}): ${run.status}`];
   lines.push(`  state file     ${report.stateFile}`);
   lines.push(`  started        ${utcTime(run.createdAt)}`);
   const last = report.totals.lastActivityAt;
@@ -132,6 +133,8 @@ export interface StatusJson {
     status: string;
     finished: boolean;
     sourceKind: string;
+    /** The shard this run covers (`i/n`), or null. */
+    shard: string | null;
     createdAt: string;
     updatedAt: string;
     finishedAt: string | null;
@@ -152,6 +155,7 @@ export function statusJson(report: StatusReport | undefined, stateFile: string):
     stateFile,
     run: {
       id: run.id,
+      shard: run.shard ?? null,
       status: run.status,
       finished: report.finished,
       sourceKind: run.sourceKind,

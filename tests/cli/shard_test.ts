@@ -81,6 +81,10 @@ Deno.test("byot load --shard auto takes the index from JOB_COMPLETION_INDEX and 
   assert.equal(run.code, 0, run.err);
   const others = new Set(Array.from({ length: 300 }, (_, i) => i).filter((i) => i % 3 !== 1));
   ws.assertExact("id", { except: others });
+  const status = await ws.byot(["status", "--state", ws.statePath, "--json"]);
+  assert.equal(JSON.parse(status.out).run.shard, "1/3");
+  const text = await ws.byot(["status", "--state", ws.statePath]);
+  assert.match(text.out, /\(csv, shard 1\/3\)/);
 });
 
 Deno.test("byot load refuses a 1-based shard number with a hint and exit code 2", async () => {
