@@ -87,7 +87,8 @@ export function tuneCommand(io: Io, result: CommandResult, deps: TuneDeps = {}) 
     )
     .option(
       "--records <n>",
-      `generated records per setting (default: ${DEFAULT_TUNE_RECORDS})`,
+      `generated records per setting (default: ${DEFAULT_TUNE_RECORDS}; with --simulate, at least two full ` +
+        "rounds of each setting)",
       intArg("--records"),
     )
     .option("--max-seconds <s>", "time cap per setting (default: 30)", intArg("--max-seconds"))
@@ -158,7 +159,9 @@ export async function runTune(flags: TuneFlags, io: Io, deps: TuneDeps = {}): Pr
           vault: target.vault,
           tuneId,
           probe: i + 1,
-          records,
+          // simulated probes default to two full rounds of the setting, so every setting is filled
+          records: flags.records ??
+            (target.simulated ? Math.max(records, 2 * setting.batchSize * setting.concurrency) : records),
           maxMs: maxSeconds * 1000,
           tokens,
           clock,
@@ -183,6 +186,7 @@ export async function runTune(flags: TuneFlags, io: Io, deps: TuneDeps = {}): Pr
       target: target.label,
       simulated: target.simulated,
       recordsPerProbe: records,
+      autoSized: target.simulated && flags.records === undefined,
       results,
       projections,
       interrupted: results.length < probes,

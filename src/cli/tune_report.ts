@@ -43,6 +43,8 @@ export interface TuneReport {
   simulated: boolean;
   /** Records per probe. */
   recordsPerProbe: number;
+  /** Simulated probes were sized to two full rounds of each setting (at least `recordsPerProbe`). */
+  autoSized?: boolean;
   /** One result per probe, in grid order. */
   results: ProbeResult[];
   /** Counts to project (the source's, when known, then 500M). */
@@ -116,8 +118,11 @@ const COLUMNS: TableColumn[] = [
 /** The text form: the table, notes, projections and the recommended snippet. */
 export function renderTune(report: TuneReport): string {
   const lines = [
-    `byot tune ${report.tuneId}: ${formatInt(report.recordsPerProbe)} generated records per setting into ` +
-    report.target,
+    `byot tune ${report.tuneId}: ${
+      report.autoSized
+        ? `at least ${formatInt(report.recordsPerProbe)} (two full rounds of each setting)`
+        : formatInt(report.recordsPerProbe)
+    } generated records per setting into ${report.target}`,
     "",
   ];
   const rows = report.results.map((r) => [

@@ -169,3 +169,20 @@ Deno.test("recommend() prefers clean settings, then auto and fewer requests in f
   assert.equal(recommend([probe(32, 0, { loaded: 0 })]), undefined);
   assert.equal(QUICK_GRID.length, 5);
 });
+
+Deno.test("tune --simulate without --records fills every setting with two full rounds", async () => {
+  const sim = await startSimulator();
+  try {
+    const io = captureIo();
+    const code = await runTune({ simulate: true, json: true }, io, { simulator: sim });
+    assert.equal(code, 0, io.err);
+    const json: TuneJson = JSON.parse(io.out);
+    const loaded = Object.fromEntries(json.probes.map((p) => [p.setting, p.loaded]));
+    assert.equal(loaded["32×100"], 6_400);
+    assert.equal(loaded["100×300"], 60_000);
+    assert.equal(loaded["200×50"], 20_000);
+    assert.ok(json.probes.every((p) => !p.underfilled && p.failed === 0));
+  } finally {
+    await sim.shutdown();
+  }
+});
