@@ -1,20 +1,9 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../src/common/clock.ts";
-import type { Batch, BatchResult } from "../../src/common/types.ts";
+import type { BatchResult } from "../../src/common/types.ts";
 import { summaryJson } from "../../src/report/json.ts";
 import { RunMetrics } from "../../src/report/run_metrics.ts";
-
-function batch(vault: string, records: number): Batch {
-  return {
-    vault,
-    seq: 0,
-    firstPosition: 0,
-    endPosition: records,
-    records: Array.from({ length: records }, (_, i) => ({ position: i, value: "v", token: "t" })),
-    skipped: { null_value: 1 },
-    cursor: { position: 0 },
-  };
-}
+import { batch } from "./_fixtures.ts";
 
 const ok: BatchResult = {
   loaded: 25,
@@ -41,7 +30,7 @@ Deno.test("summaryJson() has version 1, the run's times, per-vault objects and t
   metrics.observer.retry({ vault: "NAME", reason: "5xx", delayMs: 250 });
   metrics.observer.request({ vault: "NAME", kind: "insert", status: 200, latencyMs: 70, records: 25 });
   metrics.observer.replay({ vault: "NAME", path: "upsert", records: 25 });
-  const b = batch("NAME", 25);
+  const b = batch("NAME", 25, { null_value: 1 });
   metrics.batchStarted(b);
   metrics.batchFinished(b, ok);
   metrics.vault("NAME").timing.jsonMs = 1.23456;

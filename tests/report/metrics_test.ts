@@ -1,43 +1,14 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../src/common/clock.ts";
-import type { Batch, BatchResult, SkipReason } from "../../src/common/types.ts";
 import { VaultMetrics } from "../../src/report/metrics.ts";
-
-function batch(records: number, skipped: Partial<Record<SkipReason, number>> = {}): Batch {
-  return {
-    vault: "NAME",
-    seq: 0,
-    firstPosition: 0,
-    endPosition: records,
-    records: Array.from({ length: records }, (_, i) => ({ position: i, value: "v", token: "t" })),
-    skipped,
-    cursor: { position: 0 },
-  };
-}
-
-function result(loaded: number, failed: number, retried = false): BatchResult {
-  return {
-    loaded,
-    failures: Array.from({ length: failed }, (_, i) => ({
-      record: { position: i, value: "v", token: "t" },
-      status: 400,
-      message: "bad",
-      retryable: false,
-      attempts: 1,
-    })),
-    requests: retried ? 2 : 1,
-    retried,
-    lastStatus: 200,
-    replayed: { upsert: 0, readback: 0, resent: 0 },
-  };
-}
+import { batch, result } from "./_fixtures.ts";
 
 Deno.test("VaultMetrics.batchFinished() classes batches as immediate, retried, failed or partial", () => {
   const m = new VaultMetrics("NAME", { clock: new FakeClock() });
-  m.batchFinished(batch(25), result(25, 0));
-  m.batchFinished(batch(25), result(25, 0, true));
-  m.batchFinished(batch(25), result(0, 25, true));
-  m.batchFinished(batch(25), result(23, 2));
+  m.batchFinished(batch("NAME", 25), result(25, 0));
+  m.batchFinished(batch("NAME", 25), result(25, 0, true));
+  m.batchFinished(batch("NAME", 25), result(0, 25, true));
+  m.batchFinished(batch("NAME", 25), result(23, 2));
   assert.deepEqual(m.batches, { immediate: 1, retried: 1, failed: 1, partial: 1 });
   assert.equal(m.batchesFinished, 4);
   assert.equal(m.loaded, 73);
@@ -46,8 +17,8 @@ Deno.test("VaultMetrics.batchFinished() classes batches as immediate, retried, f
 
 Deno.test("VaultMetrics.batchFinished() counts skipped rows by reason and no class for an empty batch", () => {
   const m = new VaultMetrics("NAME", { clock: new FakeClock() });
-  m.batchFinished(batch(0, { empty_value: 2, null_token: 1 }), result(0, 0));
-  m.batchFinished(batch(3, { empty_value: 1 }), result(3, 0));
+  m.batchFinished(batch("NAME", 0, { empty_value: 2, null_token: 1 }), result(0, 0));
+  m.batchFinished(batch("NAME", 3, { empty_value: 1 }), result(3, 0));
   assert.equal(m.skipped, 4);
   assert.deepEqual(m.skippedBy, { empty_value: 3, empty_token: 0, null_value: 0, null_token: 1 });
   assert.deepEqual(m.batches, { immediate: 1, retried: 0, failed: 0, partial: 0 });
@@ -58,14 +29,14 @@ Deno.test("VaultMetrics.batchFinished() does not count result.requests or result
   const m = new VaultMetrics("NAME", { clock: new FakeClock() });
   const r = result(25, 0, true);
   r.replayed.upsert = 25;
-  m.batchFinished(batch(25), r);
+  m.batchFinished(batch("NAME", 25), r);
   assert.equal(m.requests, 0);
   assert.equal(m.replays.upsert, 0);
 });
 
 Deno.test("VaultMetrics tracks batches in flight and the peak", () => {
   const m = new VaultMetrics("NAME", { clock: new FakeClock() });
-  const [a, b, c] = [batch(1), batch(1), batch(1)];
+  const [a, b, c] = [batch("NAME", 1), batch("NAME", 1), batch("NAME", 1)];
   m.batchStarted(a);
   m.batchStarted(b);
   m.batchStarted(b); // twice: counted once
@@ -113,7 +84,7 @@ Deno.test("VaultMetrics.rate counts settled records per second", async () => {
   const clock = new FakeClock(0);
   const m = new VaultMetrics("NAME", { clock });
   await clock.tick(2000);
-  m.batchFinished(batch(10, { empty_token: 2 }), result(8, 2));
+  m.batchFinished(batch("NAME", 10, { empty_token: 2 }), result(8, 2));
   assert.equal(m.rate.perSecond(), 6); // 8 loaded + 2 failed + 2 skipped over 2 s
 });
 
@@ -121,8 +92,8 @@ Deno.test("VaultMetrics.merge() sums counters and keeps totals unknown when one 
   const clock = new FakeClock(0);
   const a = new VaultMetrics("A", { clock, total: 100 });
   const b = new VaultMetrics("B", { clock, total: 50 });
-  a.batchFinished(batch(10), result(10, 0));
-  b.batchFinished(batch(10, { null_value: 1 }), result(9, 1));
+  a.batchFinished(batch("NAME", 10), result(10, 0));
+  b.batchFinished(batch("NAME", 10, { null_value: 1 }), result(9, 1));
   a.requestDone("insert", 200, 10);
   b.requestDone("insert", 200, 30);
   b.retryPlanned("5xx", 200);

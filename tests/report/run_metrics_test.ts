@@ -1,19 +1,8 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../src/common/clock.ts";
-import type { Batch, BatchResult } from "../../src/common/types.ts";
+import type { BatchResult } from "../../src/common/types.ts";
 import { RunMetrics } from "../../src/report/run_metrics.ts";
-
-function batch(vault: string, records: number): Batch {
-  return {
-    vault,
-    seq: 0,
-    firstPosition: 0,
-    endPosition: records,
-    records: Array.from({ length: records }, (_, i) => ({ position: i, value: "v", token: "t" })),
-    skipped: {},
-    cursor: { position: 0 },
-  };
-}
+import { batch } from "./_fixtures.ts";
 
 function ok(loaded: number): BatchResult {
   return {

@@ -1,37 +1,8 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../src/common/clock.ts";
-import type { Batch, BatchResult, SkipReason } from "../../src/common/types.ts";
 import { renderSummary } from "../../src/report/summary.ts";
 import { RunMetrics } from "../../src/report/run_metrics.ts";
-
-function batch(vault: string, records: number, skipped: Partial<Record<SkipReason, number>> = {}): Batch {
-  return {
-    vault,
-    seq: 0,
-    firstPosition: 0,
-    endPosition: records,
-    records: Array.from({ length: records }, (_, i) => ({ position: i, value: "v", token: "t" })),
-    skipped,
-    cursor: { position: 0 },
-  };
-}
-
-function result(loaded: number, failed: number, retried = false): BatchResult {
-  return {
-    loaded,
-    failures: Array.from({ length: failed }, (_, i) => ({
-      record: { position: i, value: "v", token: "t" },
-      status: 400,
-      message: "bad",
-      retryable: false,
-      attempts: 1,
-    })),
-    requests: 1,
-    retried,
-    lastStatus: 200,
-    replayed: { upsert: 0, readback: 0, resent: 0 },
-  };
-}
+import { batch, result } from "./_fixtures.ts";
 
 /** NAME: 4 batches of 25 in 2 s (one retried after a 429, one partial with 2 failures, 3 skipped rows). */
 async function finishedRun(): Promise<RunMetrics> {
