@@ -137,7 +137,6 @@ export async function runLoadCommand(
         read: (v, ms) => void (metrics.vault(v).timing.readMs += ms),
         suffix: (v, ms) => void (metrics.vault(v).timing.suffixMs += ms),
         baseDelay: (v, ms) => void (metrics.vault(v).timing.baseDelayMs += ms),
-        skipSettled: () => {},
       },
       clock,
       random: deps.random,

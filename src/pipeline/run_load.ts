@@ -29,7 +29,6 @@ export interface LoadTimings {
   read(vault: string, ms: number): void;
   suffix(vault: string, ms: number): void;
   baseDelay(vault: string, ms: number): void;
-  skipSettled(vault: string, records: number, skipped: number): void;
 }
 
 /** Options of {@linkcode runLoad}. */
@@ -152,7 +151,6 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
         onRead: (ms) => o.timings?.read(name, ms),
         onSuffix: (ms) => o.timings?.suffix(name, ms),
         onBaseDelay: (ms) => o.timings?.baseDelay(name, ms),
-        onSkipSettled: (b) => o.timings?.skipSettled(name, b.records.length, b.endPosition - b.firstPosition),
       });
       if (!o.intake?.aborted && !signal.aborted) completed.push(name);
     } catch (error) {

@@ -57,8 +57,6 @@ export interface VaultRunOptions {
    * with {@linkcode VaultUnavailableError} (exit 75). @default 3
    */
   maxExhaustedBatches?: number;
-  /** A settled batch that was skipped because the ledger already had it. */
-  onSkipSettled?: (batch: Batch) => void;
 }
 
 /** Sends every batch of one vault. Resolves when the source is exhausted or intake stopped. */
@@ -101,10 +99,7 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
         }
         const batch = next.value;
         crashPoint("after-read");
-        if (terminal?.has(batch.seq)) {
-          o.onSkipSettled?.(batch);
-          continue;
-        }
+        if (terminal?.has(batch.seq)) continue;
         if (o.replay || batch.seq < (o.resume?.replayBelowSeq ?? 0)) batch.replay = true;
         if (o.baseDelayMs) {
           await o.clock.sleep(o.baseDelayMs, o.signal);
