@@ -93,7 +93,7 @@ export class VaultMetrics {
    * previous run settled (`resumed`); drives % and ETA.
    */
   total?: number;
-  /** Rows read from the source (loaded, failed or skipped later). */
+  /** Rows of the finished batches (records plus skipped rows); read = loaded + failed + skipped. */
   recordsRead = 0;
   /** Records a previous run already settled (skipped on resume); shown in progress, not in rates. */
   resumed = 0;
@@ -240,6 +240,7 @@ export class VaultMetrics {
         skipped += n;
       }
     }
+    this.recordsRead += batch.records.length + skipped;
     this.loaded += result.loaded;
     this.failed += failed;
     this.skipped += skipped;

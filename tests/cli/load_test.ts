@@ -20,6 +20,7 @@ Deno.test("byot load isolates rejected records by bisection, loads the rest and 
   assert.equal(summary.exitCode, 3);
   assert.equal(summary.totals.failed, rejected.size);
   assert.equal(summary.totals.loaded, 1000 - rejected.size);
+  assert.equal(summary.totals.recordsRead, 1000, "read = loaded + failed + skipped");
   assert.match(run.err, /byot failures list/);
 });
 

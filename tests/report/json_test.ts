@@ -58,7 +58,7 @@ Deno.test("summaryJson() has version 1, the run's times, per-vault objects and t
   assert.deepEqual(name, {
     name: "NAME",
     total: 26,
-    recordsRead: 0,
+    recordsRead: 26,
     resumed: 0,
     resumedLoaded: 0,
     resumedFailed: 0,

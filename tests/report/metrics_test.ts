@@ -23,6 +23,7 @@ Deno.test("VaultMetrics.batchFinished() counts skipped rows by reason and no cla
   assert.deepEqual(m.skippedBy, { empty_value: 3, empty_token: 0, null_value: 0, null_token: 1 });
   assert.deepEqual(m.batches, { immediate: 1, retried: 0, failed: 0, partial: 0 });
   assert.equal(m.done, 7);
+  assert.equal(m.recordsRead, 7, "rows read = loaded + failed + skipped");
 });
 
 Deno.test("VaultMetrics.batchFinished() does not count result.requests or result.replayed", () => {

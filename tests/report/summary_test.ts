@@ -21,7 +21,6 @@ async function finishedRun(): Promise<RunMetrics> {
   metrics.batchFinished(batch("NAME", 25), result(25, 0, true));
   metrics.batchFinished(batch("NAME", 25), result(23, 2));
   metrics.vault("NAME").timing.readMs = 500;
-  metrics.vault("NAME").recordsRead = 100;
   await clock.tick(2000);
   metrics.finish();
   return metrics;
@@ -30,7 +29,7 @@ async function finishedRun(): Promise<RunMetrics> {
 Deno.test("renderSummary() shows the key figures of a vault", async () => {
   const text = renderSummary(await finishedRun(), { exitCode: 3 });
   assert.match(text, /^Vault NAME$/m);
-  assert.match(text, /Records {4}100 read \| 98 loaded \| 2 failed \| 3 skipped/);
+  assert.match(text, /Records {4}103 read \| 98 loaded \| 2 failed \| 3 skipped/);
   assert.match(text, /Skipped {4}empty_value 2, null_token 1/);
   assert.match(text, /Time {7}2\.0s \| 52 rec\/s/);
   assert.match(text, /Batches {4}4 \| 2 immediate \| 1 retried \| 0 failed \| 1 partial \| 75\.0% ok/);
@@ -98,7 +97,7 @@ Deno.test("renderSummary() adds an overall block when several vaults ran", async
   assert.match(text, /^Vault SSN$/m);
   assert.match(text, /^Overall \(2 vaults\)$/m);
   const overall = text.slice(text.indexOf("Overall"));
-  assert.match(overall, /Records {4}100 read \| 108 loaded \| 2 failed \| 3 skipped/);
+  assert.match(overall, /Records {4}113 read \| 108 loaded \| 2 failed \| 3 skipped/);
 });
 
 Deno.test("renderSummary() never prints NaN or Infinity with zero data", () => {
