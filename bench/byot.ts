@@ -34,7 +34,7 @@ export interface SimulatorChild {
  * ```
  */
 export async function startSimulatorChild(args: string[], timeoutMs = 30_000): Promise<SimulatorChild> {
-  const child = spawnChild({ args: ["run", "-A", MAIN_TS, "simulate", "--port", "0", ...args] });
+  const child = spawnChild({ args: [...denoRunArgs(MAIN_TS), "simulate", "--port", "0", ...args] });
   const line = await Promise.race([child.firstLine, sleep(timeoutMs).then(() => "timeout")]);
   const match = line?.match(/listening on (http:\/\/\S+)/);
   if (!match) {
@@ -207,6 +207,6 @@ export async function runLoad(args: LoadArgs, cwd: string, timeoutMs: number): P
  * ```
  */
 export async function loadHelp(): Promise<string> {
-  const end = await runChild({ args: ["run", "-A", MAIN_TS, "load", "--help"] }, 60_000);
+  const end = await runChild({ args: [...denoRunArgs(MAIN_TS), "load", "--help"] }, 60_000);
   return end.stdout + end.stderrTail;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { join } from "node:path";
+import { denoRunArgs } from "../src/cli/runtime.ts";
 import { MAIN_TS } from "./byot.ts";
 import { runChild } from "./children.ts";
 
@@ -45,7 +46,7 @@ export async function ensureData(
   }
   log(`generating ${count.toLocaleString("en-US")} records into ${dir}`);
   await Deno.mkdir(dir, { recursive: true });
-  const end = await runChild({ args: ["run", "-A", MAIN_TS, ...generateArgv(count, dir)] }, 600_000);
+  const end = await runChild({ args: [...denoRunArgs(MAIN_TS), ...generateArgv(count, dir)] }, 600_000);
   if (end.code !== 0) throw new Error(`byot generate failed (exit ${end.code}): ${end.stderrTail}`);
   await Deno.writeTextFile(marker, `${count}\n`);
   return dir;

@@ -209,10 +209,10 @@ export function commandsFor(
     extra: spec.extra,
   });
   return [
-    `deno run -A main.ts ${generateArgv(records, "$DATA").join(" ")}   # once, cached`,
-    `deno run -A main.ts simulate --port 0 ${(spec.simArgs ?? []).join(" ")}`.trimEnd() +
+    `deno task byot ${generateArgv(records, "$DATA").join(" ")}   # once, cached`,
+    `deno task byot simulate --port 0 ${(spec.simArgs ?? []).join(" ")}`.trimEnd() +
     "   # fresh per run; prints $URL",
-    `SKYFLOW_BEARER_TOKEN=bench deno run -A main.ts ${load.join(" ")}`,
+    `SKYFLOW_BEARER_TOKEN=bench deno task byot ${load.join(" ")}`,
   ];
 }
 

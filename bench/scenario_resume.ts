@@ -106,10 +106,10 @@ export async function resumeScenario(ctx: BenchContext): Promise<ScenarioReport>
       loadNote(before, loadAverage()),
     ],
     commands: [
-      `deno run -A main.ts ${generateArgv(records, "$DATA").join(" ")}   # once, cached`,
+      `deno task byot ${generateArgv(records, "$DATA").join(" ")}   # once, cached`,
       `deno run -A --v8-flags=--max-old-space-size=12288 bench/resume_host.ts $WORK/config.json $WORK ` +
       `${records} ${FRACTION}`,
-      `#   host: startSimulator() in-process; SKYFLOW_BEARER_TOKEN=bench deno run -A main.ts load ` +
+      `#   host: startSimulator() in-process; SKYFLOW_BEARER_TOKEN=bench deno task byot load ` +
       `--config $WORK/config.json --vault-url $URL --state $WORK/resume-state.db --batch-size 300 ` +
       `--concurrency 32 --json; SIGKILL at ${FRACTION * 100}% stored; the same load command again`,
     ],
