@@ -98,6 +98,14 @@ export class RateLimiter {
     if (this.#rate !== Infinity) this.#tokens = 0;
   }
 
+  /** Takes one token if one is free now and nobody waits; true when taken. */
+  tryAcquire(): boolean {
+    this.#refill();
+    if (this.#queue.length > 0 || this.#tokens < 1 - EPSILON) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
   /** Takes one token, waiting for it in arrival order. Rejects with the signal's reason if it aborts first. */
   acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);

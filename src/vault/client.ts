@@ -34,7 +34,7 @@ export interface VaultClientOptions {
    * Requests-per-second bucket of this vault (`--max-rps`, `--concurrency auto`), taken before every
    * attempt, after the gate. @default none
    */
-  rate?: { acquire(signal?: AbortSignal): Promise<void> };
+  rate?: { acquire(signal?: AbortSignal): Promise<void>; tryAcquire?(): boolean };
   /** @default systemClock */
   clock?: Clock;
   /** @default Math.random */
@@ -116,8 +116,9 @@ export class VaultClient {
     let requests = 0;
     let refreshed = false;
     for (let attempt = 1;; attempt++) {
-      await this.#admit(signal);
-      const token = await o.tokens.get(signal);
+      // the usual case (gate open, a rate token free, a fresh bearer token) takes no promise hop
+      if (!this.#admitNow()) await this.#admit(signal);
+      const token = o.tokens.peek?.() ?? await o.tokens.get(signal);
       requests++;
       let answer: HttpAnswer;
       try {
@@ -189,6 +190,12 @@ export class VaultClient {
       }
       return { kind: "answer", answer, requests, ambiguous };
     }
+  }
+
+  /** True when a request may go now (gate open, rate token taken); false: call {@linkcode #admit}. */
+  #admitNow(): boolean {
+    if (this.gate.openAt > this.#o.clock.now()) return false;
+    return this.#o.rate?.tryAcquire?.() ?? this.#o.rate === undefined;
   }
 
   /** Waits at the gate, then for a rate token; waits again if a 429 closed the gate meanwhile. */

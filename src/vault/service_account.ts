@@ -198,6 +198,12 @@ export class ServiceAccountTokenProvider implements TokenProvider {
     return (await untilAborted(this.#refresh(), signal)).token;
   }
 
+  /** The current token while it is fresh (before its refresh time); else undefined. */
+  peek(): string | undefined {
+    const current = this.#current;
+    return current && this.#o.clock.now() < current.refreshAt ? current.token : undefined;
+  }
+
   /** Replaces `token` after a 401 said it expired; concurrent calls share one exchange. */
   async invalidate(token: string, signal?: AbortSignal): Promise<boolean> {
     const current = this.#current;

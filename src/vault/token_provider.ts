@@ -9,6 +9,8 @@
 export interface TokenProvider {
   /** The current token. */
   get(signal?: AbortSignal): Promise<string>;
+  /** The current token when it can be used now without an exchange; else undefined (then `get`). */
+  peek?(): string | undefined;
   /**
    * Called after a 401 saying `token` expired. Returns true when a fresh token is now available
    * (the request is then retried once), false when the provider cannot refresh.
@@ -24,6 +26,9 @@ export class StaticTokenProvider implements TokenProvider {
   }
   get(): Promise<string> {
     return Promise.resolve(this.#token);
+  }
+  peek(): string {
+    return this.#token;
   }
   invalidate(): Promise<boolean> {
     return Promise.resolve(false);

@@ -126,3 +126,16 @@ Deno.test("RateLimiter keeps the tokens a late timer wake-up earned, so the rate
   assert.ok(granted >= 18, `${granted} of 20 granted in 2 s at 10/s`);
   assert.ok(granted <= 20);
 });
+
+Deno.test("RateLimiter.tryAcquire() takes a free token at once, and never one a waiter is owed", async () => {
+  const clock = new FakeClock(1000);
+  const bucket = new RateLimiter({ rate: 2, clock });
+  assert.equal(bucket.tryAcquire(), true);
+  assert.equal(bucket.tryAcquire(), true);
+  assert.equal(bucket.tryAcquire(), false, "the burst of 2 is spent");
+  const waiting = bucket.acquire();
+  await clock.tick(500);
+  assert.equal(bucket.tryAcquire(), false, "the token earned belongs to the waiter");
+  await waiting;
+  assert.equal(new RateLimiter({ clock }).tryAcquire(), true, "an unlimited bucket always has one");
+});

@@ -194,6 +194,20 @@ Deno.test("ServiceAccountTokenProvider.get() caches, refreshes in the background
   }
 });
 
+Deno.test("ServiceAccountTokenProvider.peek() gives the cached token only before its refresh time", async () => {
+  const { clock, sim, provider } = await setup({ ttl: 100 });
+  try {
+    assert.equal(provider.peek(), undefined, "no token yet: the caller must get() one");
+    const first = await provider.get();
+    assert.equal(provider.peek(), first);
+    await clock.tick(80_000); // exp − 20 s: time to refresh
+    assert.equal(provider.peek(), undefined, "a token due for refresh goes through get()");
+    assert.equal(sim.stats.tokensIssued, 1, "peek() never exchanges");
+  } finally {
+    await sim.shutdown();
+  }
+});
+
 Deno.test("ServiceAccountTokenProvider.get() shares one exchange among concurrent callers", async () => {
   const { sim, provider } = await setup();
   try {
