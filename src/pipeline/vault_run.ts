@@ -1,7 +1,6 @@
 /**
- * One vault's share of a load: N workers take batches from the batcher under a {@linkcode Limiter},
- * send them, and report each result to the outcome sink as it happens. The batcher reads ahead at
- * most one batch per worker ({@linkcode ReadAhead}), so memory stays bounded by the concurrency.
+ * One vault's share of a load: N workers take batches from the batcher (pulled, never pushed) under a
+ * {@linkcode Limiter}, send them, and report each result to the outcome sink as it happens.
  *
  * @module
  */
@@ -12,7 +11,6 @@ import type { Batch, BatchResult, OutcomeSink, SourceCursor, VaultSource } from 
 import type { BatchSender } from "../vault/batch_sender.ts";
 import { batchesOf } from "./batcher.ts";
 import { Limiter } from "./limiter.ts";
-import { ReadAhead } from "./read_ahead.ts";
 
 /** Where a resumed vault restarts (from the ledger). */
 export interface ResumePoint {
@@ -63,23 +61,19 @@ export interface VaultRunOptions {
 
 /** Sends every batch of one vault. Resolves when the source is exhausted or intake stopped. */
 export async function runVault(o: VaultRunOptions): Promise<void> {
-  // one batch ready per worker: an answered worker sends its next batch at once
-  const batches = new ReadAhead(
-    batchesOf({
-      vault: o.vault,
-      source: o.source,
-      batchSize: o.batchSize,
-      startRecord: o.startRecord,
-      maxRecords: o.maxRecords,
-      suffixSeed: o.suffixSeed,
-      from: o.resume?.cursor,
-      startSeq: o.resume?.startSeq,
-      signal: o.signal,
-      onRead: o.onRead,
-      onSuffix: o.onSuffix,
-    }),
-    { capacity: o.concurrency },
-  );
+  const batches = batchesOf({
+    vault: o.vault,
+    source: o.source,
+    batchSize: o.batchSize,
+    startRecord: o.startRecord,
+    maxRecords: o.maxRecords,
+    suffixSeed: o.suffixSeed,
+    from: o.resume?.cursor,
+    startSeq: o.resume?.startSeq,
+    signal: o.signal,
+    onRead: o.onRead,
+    onSuffix: o.onSuffix,
+  });
   const limiter = o.limiter ?? new Limiter(o.concurrency);
   const terminal = o.resume?.terminalSeqs;
   let failure: { error: unknown } | undefined;
@@ -137,7 +131,7 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
   try {
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
   } finally {
-    await batches.return();
+    await batches.return(undefined);
   }
   if (failure) throw failure.error;
 }
