@@ -12,7 +12,7 @@ import type { ByotMode } from "../config/settings.ts";
 import type { Attempted, VaultClient } from "./client.ts";
 import { errorMessage, isTooLargeMessage, tryJson } from "./envelope.ts";
 import { BatchTally } from "./outcome.ts";
-import { batchBody, insertBody } from "./payload.ts";
+import { batchBytes, insertBytes } from "./payload.ts";
 import { readBack } from "./readback.ts";
 
 /** Options of {@linkcode BatchSender}. */
@@ -278,7 +278,7 @@ export class BatchSender {
   ): Promise<{ attempted: Attempted; maybeApplied: boolean }> {
     const o = this.#o;
     const target = { ...o.vault, byotMode: o.byotMode };
-    const build = kind === "insert" ? insertBody : batchBody;
+    const build = kind === "insert" ? insertBytes : batchBytes;
     const attempted = await o.client.send({
       kind,
       method: "POST",
@@ -290,7 +290,7 @@ export class BatchSender {
     return { attempted, maybeApplied: replay || attempted.ambiguous };
   }
 
-  #timed(build: () => string): string {
+  #timed(build: () => Uint8Array): Uint8Array {
     const t0 = performance.now();
     const body = build();
     this.#o.observer.build({ vault: this.#o.vault.name, ms: performance.now() - t0 });

@@ -70,7 +70,8 @@ export interface VaultRequest {
   kind: RequestKind;
   method: "GET" | "POST" | "DELETE";
   path: string;
-  body?: string;
+  /** JSON text, or its UTF-8 bytes (the hot path encodes at once, so the text dies young). */
+  body?: string | Uint8Array;
   records: number;
 }
 

@@ -43,7 +43,7 @@ export interface HttpExchangeOptions {
   url: string;
   bearerToken: string;
   /** JSON text to send. */
-  body?: string;
+  body?: string | Uint8Array;
   /** Per-request timeout in ms. */
   timeoutMs: number;
   /** Aborts the exchange (run cancelled); its reason is rethrown as is. */
@@ -78,7 +78,7 @@ export async function httpExchange(options: HttpExchangeOptions): Promise<HttpAn
       // A streamed body: Deno's fetch silently re-sends a buffered POST when a reused keep-alive
       // connection closes after sending, which would hide an ambiguous outcome (a false 409 later).
       // A stream cannot be replayed, so that case surfaces as a transport error we settle safely.
-      body: options.body === undefined ? undefined : new Blob([options.body]).stream(),
+      body: options.body === undefined ? undefined : streamOf(options.body),
       signal,
     });
     const body = await response.text();
@@ -100,6 +100,17 @@ export async function httpExchange(options: HttpExchangeOptions): Promise<HttpAn
       : `network error: ${brief(text)}`;
     throw new TransportError(message, { maybeApplied, timedOut, latencyMs, cause: error });
   }
+}
+
+/** A one-chunk stream of `body` (a new one per attempt: a stream is read once). */
+function streamOf(body: string | Uint8Array): ReadableStream<Uint8Array> {
+  if (typeof body === "string") return new Blob([body]).stream();
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(body);
+      controller.close();
+    },
+  });
 }
 
 /**
