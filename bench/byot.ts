@@ -11,6 +11,9 @@ import { cpuSecondsOf, watchPeakRss } from "./proc.ts";
 /** Absolute path of byot's `main.ts`. */
 export const MAIN_TS: string = new URL("../main.ts", import.meta.url).pathname;
 
+/** Deno's cache directory for the simulator children (see {@linkcode startSimulatorChild}). */
+const SIM_DENO_DIR = `${Deno.env.get("TMPDIR") ?? "/tmp"}/byot-bench-sim-deno-dir`;
+
 /** The bearer token the benchmark passes (the simulator accepts any). */
 export const BENCH_TOKEN = "bench";
 
@@ -34,7 +37,14 @@ export interface SimulatorChild {
  * ```
  */
 export async function startSimulatorChild(args: string[], timeoutMs = 30_000): Promise<SimulatorChild> {
-  const child = spawnChild({ args: [...denoRunArgs(MAIN_TS), "simulate", "--port", "0", ...args] });
+  // The simulator is a test double that keeps every record: it runs without byot's memory-saving
+  // heap flags, which would slow it as its store grows. Deno's V8 code cache is keyed by the V8
+  // flags, so it keeps its own DENO_DIR: sharing one, every start of either process would reject
+  // and rewrite the other's cache (~100 ms more start-up for the load).
+  const child = spawnChild({
+    args: ["run", "-A", MAIN_TS, "simulate", "--port", "0", ...args],
+    env: { DENO_DIR: SIM_DENO_DIR },
+  });
   const line = await Promise.race([child.firstLine, sleep(timeoutMs).then(() => "timeout")]);
   const match = line?.match(/listening on (http:\/\/\S+)/);
   if (!match) {

@@ -72,7 +72,10 @@ async function header(
     `cached in \`${ctx.dataRoot}\`. Config (\`$WORK/config.json\`): \`${config}\`; token via ` +
     `\`SKYFLOW_BEARER_TOKEN=bench\`.`,
     `- A fresh \`byot simulate\` child per run (the legacy setup's separate fake); \`byot load --json\` as ` +
-    `another child; CPU-s and peak RSS from its \`process\` figures (getrusage); wall from spawn to exit.`,
+    `another child; CPU-s and peak RSS from its \`process\` figures (getrusage); wall from spawn to exit. ` +
+    `byot's children run as \`deno task byot\` does (byot's V8 heap flags); the simulator, a test double ` +
+    `that keeps every record, runs without them and with its own \`DENO_DIR\` (\`$SIMCACHE\`), since ` +
+    `Deno's V8 code cache is keyed by the V8 flags.`,
     "",
   ].join("\n");
 }

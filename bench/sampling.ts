@@ -210,7 +210,7 @@ export function commandsFor(
   });
   return [
     `deno task byot ${generateArgv(records, "$DATA").join(" ")}   # once, cached`,
-    `deno task byot simulate --port 0 ${(spec.simArgs ?? []).join(" ")}`.trimEnd() +
+    `DENO_DIR=$SIMCACHE deno run -A main.ts simulate --port 0 ${(spec.simArgs ?? []).join(" ")}`.trimEnd() +
     "   # fresh per run; prints $URL",
     `SKYFLOW_BEARER_TOKEN=bench deno task byot ${load.join(" ")}`,
   ];
