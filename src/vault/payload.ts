@@ -25,7 +25,11 @@ const RECORD_BYTES_GUESS = 128;
  * Insert Records body as UTF-8 bytes:
  * `{"records":[{"fields":{col:v},"tokens":{col:t}}],"tokenization":true,"byot":…[,"upsert":col]}`.
  */
-export function insertBytes(target: PayloadTarget, records: readonly SourceRecord[], upsert: boolean): Uint8Array {
+export function insertBytes(
+  target: PayloadTarget,
+  records: readonly SourceRecord[],
+  upsert: boolean,
+): Uint8Array {
   const col = JSON.stringify(target.column);
   const fields = utf8(`{"fields":{${col}:`);
   const tokens = utf8(`},"tokens":{${col}:`);
@@ -50,7 +54,11 @@ export function insertBody(target: PayloadTarget, records: readonly SourceRecord
  * Batch body with `continueOnError: true` as UTF-8 bytes: one `POST` operation per record on the
  * vault's table.
  */
-export function batchBytes(target: PayloadTarget, records: readonly SourceRecord[], upsert: boolean): Uint8Array {
+export function batchBytes(
+  target: PayloadTarget,
+  records: readonly SourceRecord[],
+  upsert: boolean,
+): Uint8Array {
   const col = JSON.stringify(target.column);
   const head = utf8(
     `{"method":"POST","tableName":${JSON.stringify(target.table)},"tokenization":true,"fields":{${col}:`,

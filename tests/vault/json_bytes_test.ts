@@ -30,7 +30,11 @@ Deno.test("JsonBytes matches JSON.stringify on 2,000 random strings of any UTF-1
     const units = Array.from({ length }, () => {
       const r = next();
       // mostly printable ASCII, some controls, quotes, backslashes, BMP text and surrogates
-      return r < 0.7 ? 0x20 + Math.floor(next() * 95) : r < 0.8 ? Math.floor(next() * 0x20) : r < 0.85
+      return r < 0.7
+        ? 0x20 + Math.floor(next() * 95)
+        : r < 0.8
+        ? Math.floor(next() * 0x20)
+        : r < 0.85
         ? 0x5c
         : r < 0.9
         ? 0x22
