@@ -6,7 +6,18 @@
  * @module
  */
 
-const intFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+/**
+ * A non-negative integer below 1e21 with a comma every three digits. Written out instead of
+ * `Intl.NumberFormat`, whose first use loads ICU data: ~10 ms of start-up before the first request.
+ */
+function grouped(n: number): string {
+  const digits = String(n);
+  let out = digits.slice(Math.max(0, digits.length - 3));
+  for (let end = digits.length - 3; end > 0; end -= 3) {
+    out = `${digits.slice(Math.max(0, end - 3), end)},${out}`;
+  }
+  return out;
+}
 
 /**
  * Divides, returning 0 when the divisor is 0 or the result is not finite.
@@ -36,7 +47,7 @@ function finite(n: number): number {
  */
 export function formatInt(n: number): string {
   const r = Math.round(finite(n));
-  return intFormat.format(r === 0 ? 0 : r); // no "-0"
+  return r < 0 ? `-${grouped(-r)}` : grouped(r === 0 ? 0 : r); // no "-0"
 }
 
 /**
@@ -52,8 +63,8 @@ export function formatDecimal(n: number, digits: number): string {
   const fixed = v.toFixed(digits);
   const [int, frac] = fixed.split(".");
   const sign = int.startsWith("-") && Number(fixed) !== 0 ? "-" : "";
-  const grouped = intFormat.format(Math.abs(Number(int)));
-  return frac === undefined ? `${sign}${grouped}` : `${sign}${grouped}.${frac}`;
+  const whole = grouped(Math.abs(Number(int)));
+  return frac === undefined ? `${sign}${whole}` : `${sign}${whole}.${frac}`;
 }
 
 /**

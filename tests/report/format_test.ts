@@ -93,3 +93,12 @@ Deno.test("safeDiv() and roundTo() never return NaN or Infinity", () => {
   assert.equal(roundTo(NaN, 2), 0);
   assert.ok(Object.is(roundTo(-0.0001, 2), 0));
 });
+
+Deno.test("formatInt() and formatDecimal() group thousands exactly as en-US Intl.NumberFormat does", () => {
+  const intl = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+  for (const n of [0, 1, 12, 123, 999, 1000, 1001, 99_999, 100_000, 123_456_789, 500_000_000, 2 ** 53 - 1]) {
+    assert.equal(formatInt(n), intl.format(n), `${n}`);
+    assert.equal(formatInt(-n), intl.format(-n === 0 ? 0 : -n), `-${n}`);
+    if (n < 2 ** 40) assert.equal(formatDecimal(n + 0.5, 1), `${intl.format(n)}.5`, `${n}.5`);
+  }
+});
