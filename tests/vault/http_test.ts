@@ -130,3 +130,59 @@ Deno.test("httpExchange() rethrows the caller's abort reason as is", () =>
     }).catch((e) => e);
     assert.equal(error, reason);
   }));
+
+Deno.test("httpExchange() stops its timeout as soon as the exchange ends, answered or failed", async () => {
+  // AbortSignal.timeout() would keep every request's signal alive for the whole timeout: a minute
+  // of requests held in memory during a load. Count the timers the exchange leaves running.
+  const running = new Set<unknown>();
+  const realSet = globalThis.setTimeout;
+  const realClear = globalThis.clearTimeout;
+  const spySet = ((fn: () => void, ms?: number) => {
+    const id = realSet(() => {
+      running.delete(id);
+      fn();
+    }, ms);
+    running.add(id);
+    return id;
+  }) as typeof setTimeout;
+  const spyClear = ((id?: number) => {
+    running.delete(id);
+    realClear(id);
+  }) as typeof clearTimeout;
+  await withSim({}, async (sim) => {
+    let armed = 0;
+    const fetchSpy: typeof fetch = (input, init) => {
+      armed = running.size;
+      return fetch(input, init);
+    };
+    globalThis.setTimeout = spySet;
+    globalThis.clearTimeout = spyClear;
+    try {
+      const answer = await httpExchange({
+        method: "POST",
+        url: `${sim.url}/v1/vaults/${VAULT.id}/${VAULT.table}`,
+        bearerToken: "t",
+        body,
+        timeoutMs: 60_000,
+        fetch: fetchSpy,
+        clock: systemClock,
+      });
+      assert.equal(answer.status, 200);
+      assert.equal(armed, 1, "one timeout timer runs while the request is out");
+      assert.equal(running.size, 0, "and none once answered");
+      const failed = await httpExchange({
+        method: "POST",
+        url: `http://127.0.0.1:${closedPort()}/v1/vaults/x/y`,
+        bearerToken: "t",
+        body,
+        timeoutMs: 60_000,
+        clock: systemClock,
+      }).catch((e) => e);
+      assert.ok(failed instanceof TransportError);
+      assert.equal(running.size, 0, "none after a transport failure either");
+    } finally {
+      globalThis.setTimeout = realSet;
+      globalThis.clearTimeout = realClear;
+    }
+  });
+});
