@@ -70,7 +70,7 @@ export interface VaultRequest {
   kind: RequestKind;
   method: "GET" | "POST" | "DELETE";
   path: string;
-  /** JSON text, or its UTF-8 bytes (the hot path encodes at once, so the text dies young). */
+  /** JSON text, or its UTF-8 bytes (Insert and Batch bodies are written as bytes: `payload.ts`). */
   body?: string | Uint8Array;
   records: number;
 }

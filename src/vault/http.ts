@@ -42,7 +42,7 @@ export interface HttpExchangeOptions {
   method: "GET" | "POST" | "DELETE";
   url: string;
   bearerToken: string;
-  /** JSON text to send. */
+  /** JSON to send, as text or UTF-8 bytes. */
   body?: string | Uint8Array;
   /** Per-request timeout in ms. */
   timeoutMs: number;
