@@ -20,6 +20,28 @@ export interface PayloadTarget {
 
 /** Bytes per record to start the buffer with (it grows if values are longer). */
 const RECORD_BYTES_GUESS = 128;
+const RECORDS_OPEN = utf8(`{"records":[`);
+const COMMA = utf8(",");
+
+/**
+ * `{"records":[` then, per record and comma-separated, `before` value `between` token `after`, then
+ * `tail` (which closes the array): the shape shared by the Insert and Batch bodies.
+ */
+function recordsBody(
+  records: readonly SourceRecord[],
+  piece: { before: string; between: string; after: string; tail: string },
+  bytesPerRecord: number,
+): Uint8Array {
+  const before = utf8(piece.before);
+  const between = utf8(piece.between);
+  const after = utf8(piece.after);
+  const out = new JsonBytes(64 + records.length * bytesPerRecord).raw(RECORDS_OPEN);
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0) out.raw(COMMA);
+    out.raw(before).string(records[i].value).raw(between).string(records[i].token).raw(after);
+  }
+  return out.raw(utf8(piece.tail)).bytes();
+}
 
 /**
  * Insert Records body as UTF-8 bytes:
@@ -31,18 +53,13 @@ export function insertBytes(
   upsert: boolean,
 ): Uint8Array {
   const col = JSON.stringify(target.column);
-  const fields = utf8(`{"fields":{${col}:`);
-  const tokens = utf8(`},"tokens":{${col}:`);
-  const close = utf8("}}");
-  const comma = utf8(",");
-  const out = new JsonBytes(64 + records.length * RECORD_BYTES_GUESS).raw(utf8(`{"records":[`));
-  for (let i = 0; i < records.length; i++) {
-    if (i > 0) out.raw(comma);
-    out.raw(fields).string(records[i].value).raw(tokens).string(records[i].token).raw(close);
-  }
   const upsertPart = upsert ? `,"upsert":${col}` : "";
-  out.raw(utf8(`],"tokenization":true,"byot":${JSON.stringify(target.byotMode)}${upsertPart}}`));
-  return out.bytes();
+  return recordsBody(records, {
+    before: `{"fields":{${col}:`,
+    between: `},"tokens":{${col}:`,
+    after: "}}",
+    tail: `],"tokenization":true,"byot":${JSON.stringify(target.byotMode)}${upsertPart}}`,
+  }, RECORD_BYTES_GUESS);
 }
 
 /** {@linkcode insertBytes} as text. */
@@ -60,19 +77,14 @@ export function batchBytes(
   upsert: boolean,
 ): Uint8Array {
   const col = JSON.stringify(target.column);
-  const head = utf8(
-    `{"method":"POST","tableName":${JSON.stringify(target.table)},"tokenization":true,"fields":{${col}:`,
-  );
-  const tokens = utf8(`},"tokens":{${col}:`);
-  const close = utf8(upsert ? `},"upsert":${col}}` : "}}");
-  const comma = utf8(",");
-  const out = new JsonBytes(64 + records.length * 2 * RECORD_BYTES_GUESS).raw(utf8(`{"records":[`));
-  for (let i = 0; i < records.length; i++) {
-    if (i > 0) out.raw(comma);
-    out.raw(head).string(records[i].value).raw(tokens).string(records[i].token).raw(close);
-  }
-  out.raw(utf8(`],"continueOnError":true,"byot":${JSON.stringify(target.byotMode)}}`));
-  return out.bytes();
+  return recordsBody(records, {
+    before: `{"method":"POST","tableName":${
+      JSON.stringify(target.table)
+    },"tokenization":true,"fields":{${col}:`,
+    between: `},"tokens":{${col}:`,
+    after: upsert ? `},"upsert":${col}}` : "}}",
+    tail: `],"continueOnError":true,"byot":${JSON.stringify(target.byotMode)}}`,
+  }, 2 * RECORD_BYTES_GUESS);
 }
 
 /** {@linkcode batchBytes} as text. */
