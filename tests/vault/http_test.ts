@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { systemClock } from "../../src/common/clock.ts";
-import { httpExchange, TransportError } from "../../src/vault/http.ts";
+import { httpExchange, type HttpExchangeOptions, TransportError } from "../../src/vault/http.ts";
+import type { Simulator } from "../../src/vault/simulator/mod.ts";
 import { closedPort, VAULT, withSim } from "./_helpers.ts";
 
 const body = JSON.stringify({
@@ -8,16 +9,25 @@ const body = JSON.stringify({
   byot: "ENABLE_STRICT",
 });
 
+/** The simulator's Insert Records URL for the test vault. */
+const insertUrl = (sim: Simulator) => `${sim.url}/v1/vaults/${VAULT.id}/${VAULT.table}`;
+
+/** POSTs `body` to `url`: token "t", a 5 s timeout and the system clock unless `options` says otherwise. */
+function post(url: string, options: Partial<HttpExchangeOptions> = {}) {
+  return httpExchange({
+    method: "POST",
+    url,
+    bearerToken: "t",
+    body,
+    timeoutMs: 5_000,
+    clock: systemClock,
+    ...options,
+  });
+}
+
 Deno.test("httpExchange() returns status, raw body and the request id of a 2xx answer", () =>
   withSim({}, async (sim) => {
-    const answer = await httpExchange({
-      method: "POST",
-      url: `${sim.url}/v1/vaults/${VAULT.id}/${VAULT.table}`,
-      bearerToken: "test-token",
-      body,
-      timeoutMs: 5_000,
-      clock: systemClock,
-    });
+    const answer = await post(insertUrl(sim), { bearerToken: "test-token" });
     assert.equal(answer.status, 200);
     assert.ok(JSON.parse(answer.body).records[0].skyflow_id);
     assert.match(answer.requestId ?? "", /^[0-9a-f-]{36}$/);
@@ -33,13 +43,9 @@ Deno.test("httpExchange() sends the bearer token and JSON headers", async () => 
     return new Response("{}", { headers: { "x-request-id": "rid-1", "retry-after": "7" } });
   });
   try {
-    const answer = await httpExchange({
-      method: "POST",
-      url: `http://127.0.0.1:${server.addr.port}/x`,
+    const answer = await post(`http://127.0.0.1:${server.addr.port}/x`, {
       bearerToken: "s3cret",
       body: "{}",
-      timeoutMs: 5_000,
-      clock: systemClock,
     });
     assert.equal(seen[0].get("authorization"), "Bearer s3cret");
     assert.equal(seen[0].get("content-type"), "application/json");
@@ -52,27 +58,13 @@ Deno.test("httpExchange() sends the bearer token and JSON headers", async () => 
 
 Deno.test("httpExchange() returns 4xx answers instead of throwing", () =>
   withSim({}, async (sim) => {
-    const answer = await httpExchange({
-      method: "POST",
-      url: `${sim.url}/v1/vaults/${VAULT.id}/${VAULT.table}`,
-      bearerToken: "t",
-      body: body.replace("MARY", "MARY__REJECT__"),
-      timeoutMs: 5_000,
-      clock: systemClock,
-    });
+    const answer = await post(insertUrl(sim), { body: body.replace("MARY", "MARY__REJECT__") });
     assert.equal(answer.status, 400);
     assert.equal(JSON.parse(answer.body).error.http_code, 400);
   }));
 
 Deno.test("httpExchange() on a refused connection throws a TransportError that was not applied", async () => {
-  const error = await httpExchange({
-    method: "POST",
-    url: `http://127.0.0.1:${closedPort()}/v1/vaults/v1/name`,
-    bearerToken: "t",
-    body,
-    timeoutMs: 5_000,
-    clock: systemClock,
-  }).catch((e) => e);
+  const error = await post(`http://127.0.0.1:${closedPort()}/v1/vaults/v1/name`).catch((e) => e);
   assert.ok(error instanceof TransportError, String(error));
   assert.equal(error.maybeApplied, false, "nothing was sent: safe to resend");
   assert.equal(error.timedOut, false);
@@ -82,14 +74,7 @@ Deno.test("httpExchange() on a refused connection throws a TransportError that w
 
 Deno.test("httpExchange() when the answer is cut after the vault applied it says it may be applied", () =>
   withSim({ dropRate: 1 }, async (sim) => {
-    const error = await httpExchange({
-      method: "POST",
-      url: `${sim.url}/v1/vaults/${VAULT.id}/${VAULT.table}`,
-      bearerToken: "t",
-      body,
-      timeoutMs: 5_000,
-      clock: systemClock,
-    }).catch((e) => e);
+    const error = await post(insertUrl(sim)).catch((e) => e);
     assert.ok(error instanceof TransportError, String(error));
     assert.equal(error.maybeApplied, true);
     assert.equal(error.timedOut, false);
@@ -99,14 +84,7 @@ Deno.test("httpExchange() when the answer is cut after the vault applied it says
 Deno.test("httpExchange() times out a hung request and says it may be applied", () =>
   withSim({ hangRate: 1 }, async (sim) => {
     const started = Date.now();
-    const error = await httpExchange({
-      method: "POST",
-      url: `${sim.url}/v1/vaults/${VAULT.id}/${VAULT.table}`,
-      bearerToken: "t",
-      body,
-      timeoutMs: 150,
-      clock: systemClock,
-    }).catch((e) => e);
+    const error = await post(insertUrl(sim), { timeoutMs: 150 }).catch((e) => e);
     assert.ok(error instanceof TransportError, String(error));
     assert.equal(error.timedOut, true);
     assert.equal(error.maybeApplied, true);
@@ -119,15 +97,7 @@ Deno.test("httpExchange() rethrows the caller's abort reason as is", () =>
     const controller = new AbortController();
     const reason = new Error("cancelled by test");
     setTimeout(() => controller.abort(reason), 30);
-    const error = await httpExchange({
-      method: "POST",
-      url: `${sim.url}/v1/vaults/${VAULT.id}/${VAULT.table}`,
-      bearerToken: "t",
-      body,
-      timeoutMs: 5_000,
-      signal: controller.signal,
-      clock: systemClock,
-    }).catch((e) => e);
+    const error = await post(insertUrl(sim), { signal: controller.signal }).catch((e) => e);
     assert.equal(error, reason);
   }));
 
@@ -158,26 +128,12 @@ Deno.test("httpExchange() stops its timeout as soon as the exchange ends, answer
     globalThis.setTimeout = spySet;
     globalThis.clearTimeout = spyClear;
     try {
-      const answer = await httpExchange({
-        method: "POST",
-        url: `${sim.url}/v1/vaults/${VAULT.id}/${VAULT.table}`,
-        bearerToken: "t",
-        body,
-        timeoutMs: 60_000,
-        fetch: fetchSpy,
-        clock: systemClock,
-      });
+      const answer = await post(insertUrl(sim), { timeoutMs: 60_000, fetch: fetchSpy });
       assert.equal(answer.status, 200);
       assert.equal(armed, 1, "one timeout timer runs while the request is out");
       assert.equal(running.size, 0, "and none once answered");
-      const failed = await httpExchange({
-        method: "POST",
-        url: `http://127.0.0.1:${closedPort()}/v1/vaults/x/y`,
-        bearerToken: "t",
-        body,
-        timeoutMs: 60_000,
-        clock: systemClock,
-      }).catch((e) => e);
+      const failed = await post(`http://127.0.0.1:${closedPort()}/v1/vaults/x/y`, { timeoutMs: 60_000 })
+        .catch((e) => e);
       assert.ok(failed instanceof TransportError);
       assert.equal(running.size, 0, "none after a transport failure either");
     } finally {
