@@ -46,6 +46,11 @@ export class PauseGate {
     return this.#openAt;
   }
 
+  /** True when requests may go now. */
+  get isOpen(): boolean {
+    return this.#openAt <= this.#clock.now();
+  }
+
   /** Closes the gate for `ms` from now (never shortens an existing closure). */
   close(ms: number): void {
     this.#openAt = Math.max(this.#openAt, this.#clock.now() + ms);

@@ -195,7 +195,7 @@ export class VaultClient {
 
   /** True when a request may go now (gate open, rate token taken); false: call {@linkcode #admit}. */
   #admitNow(): boolean {
-    if (this.gate.openAt > this.#o.clock.now()) return false;
+    if (!this.gate.isOpen) return false;
     return this.#o.rate?.tryAcquire?.() ?? this.#o.rate === undefined;
   }
 
@@ -205,7 +205,7 @@ export class VaultClient {
       await this.gate.wait(signal);
       if (!this.#o.rate) return;
       await this.#o.rate.acquire(signal);
-      if (this.gate.openAt <= this.#o.clock.now()) return;
+      if (this.gate.isOpen) return;
     }
   }
 

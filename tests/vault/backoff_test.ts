@@ -34,6 +34,7 @@ Deno.test("PauseGate.wait() resolves at once when the gate is open", async () =>
   const clock = new FakeClock(1_000);
   const gate = new PauseGate(clock);
   assert.equal(gate.openAt, 0);
+  assert.equal(gate.isOpen, true);
   assert.equal(await gate.wait(), 0);
 });
 
@@ -49,7 +50,9 @@ Deno.test("PauseGate.close() keeps the gate shut until the time has passed", asy
   });
   await clock.tick(499);
   assert.equal(opened, false);
+  assert.equal(gate.isOpen, false);
   await clock.tick(1);
+  assert.equal(gate.isOpen, true);
   assert.equal(await waiting, 500);
   assert.equal(opened, true);
 });
