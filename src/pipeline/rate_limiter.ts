@@ -109,11 +109,7 @@ export class RateLimiter {
   /** Takes one token, waiting for it in arrival order. Rejects with the signal's reason if it aborts first. */
   acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    this.#refill();
-    if (this.#queue.length === 0 && this.#tokens >= 1 - EPSILON) {
-      this.#tokens -= 1;
-      return Promise.resolve();
-    }
+    if (this.tryAcquire()) return Promise.resolve();
     this.#waited++;
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal };
