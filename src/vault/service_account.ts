@@ -186,10 +186,10 @@ export class ServiceAccountTokenProvider implements TokenProvider {
 
   /** The current token; exchanges a new one first when there is none or it is about to expire. */
   async get(signal?: AbortSignal): Promise<string> {
-    const now = this.#o.clock.now();
+    const fresh = this.peek();
+    if (fresh !== undefined) return fresh;
     const current = this.#current;
-    if (current && now < current.refreshAt) return current.token;
-    if (current && now < current.expireAt) {
+    if (current && this.#o.clock.now() < current.expireAt) {
       if (!this.#pending && !this.#backgroundFailed) {
         this.#refresh().catch(() => void (this.#backgroundFailed = true));
       }
