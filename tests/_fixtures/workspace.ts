@@ -36,6 +36,8 @@ export interface Workspace {
   count: number;
   /** Runs `byot <args>` in-process with SKYFLOW_BEARER_TOKEN set. */
   byot(args: string[], options?: { env?: Record<string, string>; deps?: MainDeps }): Promise<CliRun>;
+  /** `byot load --config <configPath> --state <statePath> ...args`. */
+  load(args?: string[], options?: { env?: Record<string, string>; deps?: MainDeps }): Promise<CliRun>;
   /** Asserts the simulator holds exactly the expected pairs of `column` (rows `from`..`to`-1 minus `except`). */
   assertExact(column: string, options?: { from?: number; to?: number; except?: Set<number> }): void;
   [Symbol.asyncDispose](): Promise<void>;
@@ -71,6 +73,11 @@ export async function workspace(options: WorkspaceOptions = {}): Promise<Workspa
   await Deno.writeTextFile(configPath, JSON.stringify(config));
   const statePath = `${dir}/state.db`;
   const rejectEvery = options.rejectEvery ?? 0;
+  const byot: Workspace["byot"] = async (args, opts = {}) => {
+    const io = captureIo({ env: { SKYFLOW_BEARER_TOKEN: "test-token", ...opts.env } });
+    const code = await main(args, io, opts.deps ?? {});
+    return { code, out: io.out, err: io.err };
+  };
   return {
     dir,
     dataDir,
@@ -78,11 +85,8 @@ export async function workspace(options: WorkspaceOptions = {}): Promise<Workspa
     statePath,
     sim,
     count,
-    async byot(args, opts = {}) {
-      const io = captureIo({ env: { SKYFLOW_BEARER_TOKEN: "test-token", ...opts.env } });
-      const code = await main(args, io, opts.deps ?? {});
-      return { code, out: io.out, err: io.err };
-    },
+    byot,
+    load: (args = [], opts) => byot(["load", "--config", configPath, "--state", statePath, ...args], opts),
     assertExact(column, o = {}) {
       const vault = VAULTS.find((v) => v.column === column)!;
       const stored = sim.store.pairs(vault.id, column, column);

@@ -37,7 +37,7 @@ Deno.test("byot load rejects bad settings with one clear line and exit code 2", 
 Deno.test("byot load names the file and the expected column when a header lacks it", async () => {
   await using ws = await workspace({ count: 20, columns: ["ssn"] });
   await Deno.writeTextFile(`${ws.dataDir}/ssn_tokens.csv`, "wrong_header\nt1\n");
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath]);
+  const run = await ws.load();
   assertUserError(run, 2, /ssn_tokens\.csv.*ssn_token/);
   assert.equal(ws.sim.store.count("vault-ssn", "ssn"), 0);
 });
@@ -46,7 +46,7 @@ Deno.test("byot load names both files and counts when paired files differ in len
   await using ws = await workspace({ count: 120, columns: ["ssn"] });
   const tokens = (await Deno.readTextFile(`${ws.dataDir}/ssn_tokens.csv`)).split("\n");
   await Deno.writeTextFile(`${ws.dataDir}/ssn_tokens.csv`, tokens.slice(0, 101).join("\n") + "\n");
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath]);
+  const run = await ws.load();
   assert.equal(run.code, 2, run.err);
   assert.match(run.err, /ssn_data\.csv.*120.*ssn_tokens\.csv.*100|ssn_tokens\.csv.*100.*ssn_data\.csv.*120/);
   assert.ok(ws.sim.store.count("vault-ssn", "ssn") <= 100, "no row beyond the shorter file was sent");
@@ -55,12 +55,7 @@ Deno.test("byot load names both files and counts when paired files differ in len
 Deno.test("byot load counts rows with an empty value or token as skipped", async () => {
   await using ws = await workspace({ count: 10, columns: ["id"] });
   await Deno.writeTextFile(`${ws.dir}/one.csv`, "value,token\na,t-a\n,t-b\nc,\nd,t-d\n");
-  const run = await ws.byot([
-    "load",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
+  const run = await ws.load([
     "--file",
     `${ws.dir}/one.csv`,
     "--json",
@@ -82,7 +77,7 @@ Deno.test("byot load stops with exit 2 and never prints the token when the vault
     simulator: { bearerToken: "the-right-one" },
   });
   const secret = "sekrit-TOKEN-4711";
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath], {
+  const run = await ws.load([], {
     env: { SKYFLOW_BEARER_TOKEN: secret },
   });
   assert.equal(run.code, 2, run.err);
@@ -95,7 +90,7 @@ Deno.test("byot load stops with exit 2 and never prints the token when the vault
 
 Deno.test("byot load without any bearer token says how to supply one", async () => {
   await using ws = await workspace({ count: 10, columns: ["ssn"] });
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath], {
+  const run = await ws.load([], {
     env: { SKYFLOW_BEARER_TOKEN: "" },
   });
   assertUserError(run, 2, /no bearer token/);

@@ -10,7 +10,7 @@ const PROD = "https://abc123.vault.skyflowapis.com";
 /** A workspace whose SSN and NAME vaults hold `count` records each. */
 async function loaded(count = 200): Promise<Workspace> {
   const ws = await workspace({ count, columns: ["name", "ssn"] });
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath]);
+  const run = await ws.load();
   assert.equal(run.code, 0, run.err);
   assert.equal(ws.sim.store.count("vault-ssn", "ssn"), count);
   return ws;

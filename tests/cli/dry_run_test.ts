@@ -26,12 +26,7 @@ function errorLines(run: CliRun): string[] {
 
 Deno.test("byot load --dry-run prints counts and the masked first payload, sends nothing and writes no state", async () => {
   await using ws = await workspace({ count: 120, columns: ["name", "ssn"] });
-  const run = await ws.byot([
-    "load",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
+  const run = await ws.load([
     "--dry-run",
     "--json",
   ]);

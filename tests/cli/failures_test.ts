@@ -13,7 +13,7 @@ const EVERY = 97;
 /** A workspace of one vault (SSN) loaded once: the rejected records are stored as failures. */
 async function loadedWithRejects(count = 500): Promise<Workspace> {
   const ws = await workspace({ count, rejectEvery: EVERY, columns: ["ssn"] });
-  const load = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath]);
+  const load = await ws.load();
   assert.equal(load.code, 3, load.err);
   return ws;
 }
@@ -357,7 +357,7 @@ Deno.test("byot failures commands need an existing state file and refuse source 
 
 Deno.test("byot failures retry settles records that had landed despite a network failure without duplicates", async () => {
   await using ws = await workspace({ count: 200, columns: ["ssn"] });
-  const load = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath]);
+  const load = await ws.load();
   assert.equal(load.code, 0, load.err);
   const ledger = Ledger.open(ws.statePath);
   const runId = ledger.listRuns(1)[0].id;

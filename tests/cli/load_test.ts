@@ -3,7 +3,7 @@ import { rejectedPositions, VAULTS, workspace } from "../_fixtures/workspace.ts"
 
 Deno.test("byot load stores every pair of all four vaults exactly once and exits 0", async () => {
   await using ws = await workspace({ count: 2000 });
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath]);
+  const run = await ws.load();
   assert.equal(run.code, 0, run.err);
   for (const v of VAULTS) ws.assertExact(v.column);
   assert.match(run.err, /All 8,000 records loaded\./);
@@ -11,7 +11,7 @@ Deno.test("byot load stores every pair of all four vaults exactly once and exits
 
 Deno.test("byot load isolates rejected records by bisection, loads the rest and exits 3", async () => {
   await using ws = await workspace({ count: 1000, rejectEvery: 97, columns: ["ssn"] });
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath, "--json"]);
+  const run = await ws.load(["--json"]);
   assert.equal(run.code, 3, run.err);
   const rejected = rejectedPositions("ssn", 1000, 97);
   assert.ok(rejected.size >= 10);
@@ -26,12 +26,7 @@ Deno.test("byot load isolates rejected records by bisection, loads the rest and 
 
 Deno.test("byot load with --continue-on-error uses the Batch endpoint and records per-record failures", async () => {
   await using ws = await workspace({ count: 600, rejectEvery: 50, columns: ["id"] });
-  const run = await ws.byot([
-    "load",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
+  const run = await ws.load([
     "--continue-on-error",
     "--json",
   ]);
@@ -50,12 +45,7 @@ Deno.test("byot load rides out 429s with Retry-After, 5xx bursts and dropped con
     simulator: { rateLimit: 40, errorRate: 0.05, dropRate: 0.05, seed: 7 },
     performance: { batch_size: 50, max_concurrency: 8 },
   });
-  const run = await ws.byot([
-    "load",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
+  const run = await ws.load([
     "--json",
     "--max-attempts",
     "12",
@@ -72,12 +62,7 @@ Deno.test("byot load rides out 429s with Retry-After, 5xx bursts and dropped con
 
 Deno.test("byot load --max-records and --start-record select a row range", async () => {
   await using ws = await workspace({ count: 500, columns: ["ssn"] });
-  const run = await ws.byot([
-    "load",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
+  const run = await ws.load([
     "--start-record",
     "100",
     "--max-records",
@@ -110,7 +95,7 @@ Deno.test("byot load keeps the Go loader's single-dash flags and no-subcommand f
 
 Deno.test("byot load --append-suffix appends a deterministic per-record suffix to values and tokens", async () => {
   await using ws = await workspace({ count: 200, columns: ["name"] });
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath, "--append-suffix"]);
+  const run = await ws.load(["--append-suffix"]);
   assert.equal(run.code, 0, run.err);
   const stored = ws.sim.store.pairs("vault-name", "name", "name");
   assert.equal(stored.size, 200);

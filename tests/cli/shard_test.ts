@@ -75,7 +75,7 @@ Deno.test("byot load shards sharing one state file each get their own run and ne
 
 Deno.test("byot load --shard auto takes the index from JOB_COMPLETION_INDEX and the count from BYOT_SHARD_COUNT", async () => {
   await using ws = await workspace({ count: 300, columns: ["id"] });
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath, "--shard", "auto"], {
+  const run = await ws.load(["--shard", "auto"], {
     env: { JOB_COMPLETION_INDEX: "1", BYOT_SHARD_COUNT: "3" },
   });
   assert.equal(run.code, 0, run.err);
@@ -89,7 +89,7 @@ Deno.test("byot load --shard auto takes the index from JOB_COMPLETION_INDEX and 
 
 Deno.test("byot load refuses a 1-based shard number with a hint and exit code 2", async () => {
   await using ws = await workspace({ count: 10, columns: ["id"] });
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath, "--shard", "4/4"]);
+  const run = await ws.load(["--shard", "4/4"]);
   assert.equal(run.code, 2);
   assert.match(run.err, /--shard "4\/4": the shard index must be from 0 to 3 .*the last of 4 is 3\/4/);
   assert.equal(ws.sim.stats.requests.insert ?? 0, 0);

@@ -6,7 +6,7 @@ import { rejectedPositions, workspace } from "../_fixtures/workspace.ts";
 
 Deno.test("byot status --json after a load with rejected records adds up and reports the run finished", async () => {
   await using ws = await workspace({ count: 1000, rejectEvery: 97, columns: ["ssn", "id"] });
-  const load = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath]);
+  const load = await ws.load();
   assert.equal(load.code, 3, load.err);
   const run = await ws.byot(["status", "--state", ws.statePath, "--json"]);
   assert.equal(run.code, 0, run.err);
@@ -34,7 +34,7 @@ Deno.test("byot status --json after a load with rejected records adds up and rep
 
 Deno.test("byot status prints a table per vault and the hints for failed records", async () => {
   await using ws = await workspace({ count: 500, rejectEvery: 97, columns: ["ssn"] });
-  await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath]);
+  await ws.load();
   const run = await ws.byot(["status"], { env: { BYOT_STATE: ws.statePath } });
   assert.equal(run.code, 0, run.err);
   assert.match(run.out, /^Run r\d{14}[0-9a-f]{4} \(csv\): finished\n/);
@@ -64,7 +64,7 @@ Deno.test("byot status of an interrupted run shows pending rows, an ETA and the 
     if (ws.sim.store.count("vault-name", "name") >= 200) intake.abort(new InterruptedError("SIGINT"));
     return response;
   };
-  const load = await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath], {
+  const load = await ws.load([], {
     deps: { stop, fetch: fetchThenMaybeStop },
   });
   assert.equal(load.code, 130, load.err);
@@ -96,7 +96,7 @@ Deno.test("byot status of an interrupted run shows pending rows, an ETA and the 
 
 Deno.test("byot status --run picks a run and an unknown id is a usage error", async () => {
   await using ws = await workspace({ count: 200, columns: ["dob"] });
-  await ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath]);
+  await ws.load();
   const first: StatusJson = JSON.parse((await ws.byot(["status", "--state", ws.statePath, "--json"])).out);
   const again = await ws.byot(["status", "--state", ws.statePath, "--run", first.run!.id, "--json"]);
   assert.equal(JSON.parse(again.out).run.id, first.run!.id);

@@ -175,7 +175,7 @@ Deno.test("byot status --watch follows a real load in this process until it fini
     simulator: { latencyMs: 20 },
     performance: { batch_size: 50, max_concurrency: 2 },
   });
-  const loading = ws.byot(["load", "--config", ws.configPath, "--state", ws.statePath]);
+  const loading = ws.load();
   let reader: Ledger | undefined;
   for (let i = 0; i < 200 && !reader?.listRuns(1).length; i++) {
     await new Promise((r) => setTimeout(r, 10));

@@ -62,12 +62,7 @@ Deno.test("byot load --credentials refreshes service-account tokens across sever
   });
   const credentials = `${ws.dir}/credentials.json`;
   await Deno.writeTextFile(credentials, credentialsJson(ws.sim.url));
-  const run = await ws.byot([
-    "load",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
+  const run = await ws.load([
     "--credentials",
     credentials,
     "--json",

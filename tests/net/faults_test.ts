@@ -27,12 +27,7 @@ interface Loaded {
 
 async function load(ws: Workspace, extra: string[] = [], env: Record<string, string> = {}): Promise<Loaded> {
   const started = performance.now();
-  const run = await ws.byot([
-    "load",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
+  const run = await ws.load([
     "--batch-size",
     "25",
     "--concurrency",
