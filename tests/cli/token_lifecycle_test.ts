@@ -2,24 +2,11 @@ import assert from "node:assert/strict";
 import { Ledger } from "../../src/ledger/mod.ts";
 import { base64UrlEncode } from "../../src/vault/jwt.ts";
 import { workspace } from "../_fixtures/workspace.ts";
+import { privatePem, publicPem, rsaKeyPair } from "../_fixtures/rsa.ts";
 
-const pem = (label: string, der: ArrayBuffer) =>
-  `-----BEGIN ${label}-----\n${
-    btoa(String.fromCharCode(...new Uint8Array(der))).replace(/.{64}/g, "$&\n")
-  }\n-----END ${label}-----\n`;
-
-const keys = await crypto.subtle.generateKey(
-  {
-    name: "RSASSA-PKCS1-v1_5",
-    modulusLength: 2048,
-    publicExponent: new Uint8Array([1, 0, 1]),
-    hash: "SHA-256",
-  },
-  true,
-  ["sign", "verify"],
-);
-const PRIVATE_KEY = pem("PRIVATE KEY", await crypto.subtle.exportKey("pkcs8", keys.privateKey));
-const PUBLIC_KEY = pem("PUBLIC KEY", await crypto.subtle.exportKey("spki", keys.publicKey));
+const keys = await rsaKeyPair();
+const PRIVATE_KEY = await privatePem(keys.privateKey);
+const PUBLIC_KEY = await publicPem(keys.publicKey);
 
 /** A service account's credentials.json text for the simulator at `url`. */
 function credentialsJson(url: string): string {

@@ -12,6 +12,7 @@ import { createTokenProvider } from "../../src/vault/token_factory.ts";
 import { StaticTokenProvider } from "../../src/vault/token_provider.ts";
 import { type Workspace, workspace } from "../_fixtures/workspace.ts";
 import { type FaultProxyOptions, type FaultProxyStats, startFaultProxy } from "./fault_proxy.ts";
+import { privatePem, publicPem, rsaKeyPair } from "../_fixtures/rsa.ts";
 
 const COUNT = 2000;
 const TIMEOUT_MS = 500;
@@ -149,29 +150,15 @@ function serviceAccountsSupported(): boolean {
 }
 
 async function serviceAccount(tokenUri: string): Promise<{ credentials: string; publicKey: string }> {
-  const keys = await crypto.subtle.generateKey(
-    {
-      name: "RSASSA-PKCS1-v1_5",
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: "SHA-256",
-    },
-    true,
-    ["sign", "verify"],
-  );
-  const pem = async (format: "pkcs8" | "spki", key: CryptoKey, label: string) => {
-    const der = new Uint8Array(await crypto.subtle.exportKey(format, key));
-    const base64 = btoa(String.fromCharCode(...der)).replace(/(.{64})/g, "$1\n");
-    return `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----\n`;
-  };
+  const keys = await rsaKeyPair();
   const credentials = JSON.stringify({
     clientID: "client-1",
     clientName: "byot-test",
     keyID: "key-1",
     tokenURI: tokenUri,
-    privateKey: await pem("pkcs8", keys.privateKey, "PRIVATE KEY"),
+    privateKey: await privatePem(keys.privateKey),
   });
-  return { credentials, publicKey: await pem("spki", keys.publicKey, "PUBLIC KEY") };
+  return { credentials, publicKey: await publicPem(keys.publicKey) };
 }
 
 Deno.test({

@@ -22,19 +22,14 @@ import { base64UrlEncode } from "../../src/vault/simulator/auth.ts";
 import { createTokenProvider } from "../../src/vault/token_factory.ts";
 import { StaticTokenProvider } from "../../src/vault/token_provider.ts";
 import { DEFAULTS, type LoadSettings } from "../../src/config/settings.ts";
+import { privatePem, publicPem, rsaKeyPair } from "../_fixtures/rsa.ts";
 
-const pem = (label: string, der: ArrayBuffer) =>
-  `-----BEGIN ${label}-----\n${
-    btoa(String.fromCharCode(...new Uint8Array(der))).replace(/.{64}/g, "$&\n")
-  }\n-----END ${label}-----\n`;
-
-const rsa = { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) };
-const pair = await crypto.subtle.generateKey({ ...rsa, hash: "SHA-256" }, true, ["sign", "verify"]);
-const other = await crypto.subtle.generateKey({ ...rsa, hash: "SHA-256" }, true, ["sign", "verify"]);
-const PKCS8 = pem("PRIVATE KEY", await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+const pair = await rsaKeyPair();
+const other = await rsaKeyPair();
+const PKCS8 = await privatePem(pair.privateKey);
 const PKCS1 = createPrivateKey(PKCS8).export({ type: "pkcs1", format: "pem" }) as string;
-const SPKI = pem("PUBLIC KEY", await crypto.subtle.exportKey("spki", pair.publicKey));
-const OTHER_SPKI = pem("PUBLIC KEY", await crypto.subtle.exportKey("spki", other.publicKey));
+const SPKI = await publicPem(pair.publicKey);
+const OTHER_SPKI = await publicPem(other.publicKey);
 const START = 1_700_000_000_000;
 
 function credentials(tokenURI: string, privateKey = PKCS8): ServiceAccountCredentials {

@@ -5,6 +5,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import { privatePem, rsaKeyPair } from "../../_fixtures/rsa.ts";
 
 function base64UrlDecode(text: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.from(text.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
@@ -31,20 +32,7 @@ export async function verifyJwt(
 
 /** Generates an RSA key pair; writes the private key as PKCS#8 PEM to `path`. */
 export async function writeRsaKey(path: string): Promise<CryptoKey> {
-  const pair = await crypto.subtle.generateKey(
-    {
-      name: "RSASSA-PKCS1-v1_5",
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: "SHA-256",
-    },
-    true,
-    ["sign", "verify"],
-  );
-  const der = Buffer.from(await crypto.subtle.exportKey("pkcs8", pair.privateKey)).toString("base64");
-  const pem = `-----BEGIN PRIVATE KEY-----\n${
-    der.match(/.{1,64}/g)!.join("\n")
-  }\n-----END PRIVATE KEY-----\n`;
-  await Deno.writeTextFile(path, pem);
+  const pair = await rsaKeyPair();
+  await Deno.writeTextFile(path, await privatePem(pair.privateKey));
   return pair.publicKey;
 }

@@ -6,6 +6,7 @@ import {
   startSimulator,
 } from "../../../src/vault/simulator/mod.ts";
 import { base64UrlEncode } from "../../../src/vault/simulator/auth.ts";
+import { publicPem, rsaKeyPair } from "../../_fixtures/rsa.ts";
 
 function unsignedJwt(payload: Record<string, unknown>): string {
   return `${base64UrlEncode(JSON.stringify({ alg: "none", typ: "JWT" }))}.${
@@ -19,25 +20,6 @@ async function rs256Jwt(payload: Record<string, unknown>, key: CryptoKey): Promi
   }`;
   const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, new TextEncoder().encode(input));
   return `${input}.${base64UrlEncode(new Uint8Array(signature))}`;
-}
-
-function rsaKeyPair(): Promise<CryptoKeyPair> {
-  return crypto.subtle.generateKey(
-    {
-      name: "RSASSA-PKCS1-v1_5",
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: "SHA-256",
-    },
-    true,
-    ["sign", "verify"],
-  );
-}
-
-async function spkiPem(key: CryptoKey): Promise<string> {
-  const der = new Uint8Array(await crypto.subtle.exportKey("spki", key));
-  const base64 = btoa(String.fromCharCode(...der)).replace(/.{64}/g, "$&\n");
-  return `-----BEGIN PUBLIC KEY-----\n${base64}\n-----END PUBLIC KEY-----\n`;
 }
 
 const claims = (nowMs: number) => ({
@@ -144,7 +126,7 @@ Deno.test("the token endpoint rejects bad grants, malformed and expired assertio
 
 Deno.test("the token endpoint verifies RS256 assertions against serviceAccountPublicKey", async () => {
   const keys = await rsaKeyPair();
-  const sim = await startSimulator({ serviceAccountPublicKey: await spkiPem(keys.publicKey) });
+  const sim = await startSimulator({ serviceAccountPublicKey: await publicPem(keys.publicKey) });
   try {
     const now = Date.now();
     const signed = await exchange(sim, {
