@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Simulator, startSimulator } from "../../../src/vault/simulator/mod.ts";
+import type { Simulator } from "../../../src/vault/simulator/mod.ts";
+import { withSim } from "../_helpers.ts";
 
 async function batch(sim: Simulator, body: unknown) {
   const res = await fetch(`${sim.url}/v1/vaults/v1`, {
@@ -19,17 +20,8 @@ const entry = (value: string, token: string, extra: Record<string, unknown> = {}
   ...extra,
 });
 
-async function withSim(fn: (sim: Simulator) => Promise<void>) {
-  const sim = await startSimulator();
-  try {
-    await fn(sim);
-  } finally {
-    await sim.shutdown();
-  }
-}
-
 Deno.test("batch with continueOnError answers 207 with per-record statuses in request order", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     await batch(sim, { records: [entry("TAKEN", "t0")], continueOnError: true, byot: "ENABLE_STRICT" });
     const res = await batch(sim, {
       records: [
@@ -56,7 +48,7 @@ Deno.test("batch with continueOnError answers 207 with per-record statuses in re
   }));
 
 Deno.test("batch with continueOnError answers 200 when every record succeeds", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     const res = await batch(sim, {
       records: [entry("A", "t1"), entry("B", "t2")],
       continueOnError: true,
@@ -67,7 +59,7 @@ Deno.test("batch with continueOnError answers 200 when every record succeeds", (
   }));
 
 Deno.test("batch with continueOnError lets a record see the records before it", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     const res = await batch(sim, {
       records: [entry("A", "t1"), entry("A", "t2")],
       continueOnError: true,
@@ -78,7 +70,7 @@ Deno.test("batch with continueOnError lets a record see the records before it", 
   }));
 
 Deno.test("batch without continueOnError is all-or-nothing and answers the error envelope", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     const bad = await batch(sim, { records: [entry("A", "t1"), entry("B__REJECT__", "t2")], byot: "ENABLE" });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.http_code, 400);
@@ -92,7 +84,7 @@ Deno.test("batch without continueOnError is all-or-nothing and answers the error
   }));
 
 Deno.test("batch honours per-record upsert and rejects methods other than POST", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     await batch(sim, { records: [entry("A", "t1")], byot: "ENABLE" });
     const res = await batch(sim, {
       records: [entry("A", "t1", { upsert: "name" }), { ...entry("B", "t2"), method: "GET" }],

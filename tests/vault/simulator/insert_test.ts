@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Simulator, startSimulator } from "../../../src/vault/simulator/mod.ts";
+import type { Simulator } from "../../../src/vault/simulator/mod.ts";
+import { withSim } from "../_helpers.ts";
 
 const AUTH = { authorization: "Bearer test-token", "content-type": "application/json" };
 
@@ -15,17 +16,8 @@ async function insert(sim: Simulator, body: unknown, table = "name", vault = "v1
 const rec = (value: string, token?: string) =>
   token === undefined ? { fields: { name: value } } : { fields: { name: value }, tokens: { name: token } };
 
-async function withSim(fn: (sim: Simulator) => Promise<void>) {
-  const sim = await startSimulator();
-  try {
-    await fn(sim);
-  } finally {
-    await sim.shutdown();
-  }
-}
-
 Deno.test("insert stores records and answers skyflow ids and tokens in request order", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     const res = await insert(sim, {
       records: [rec("MARY", "t1"), rec("JOHN", "t2")],
       tokenization: true,
@@ -47,14 +39,14 @@ Deno.test("insert stores records and answers skyflow ids and tokens in request o
   }));
 
 Deno.test("insert leaves tokens out of the answer when tokenization is not true", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     const res = await insert(sim, { records: [rec("MARY", "t1")], byot: "ENABLE" });
     assert.equal(res.status, 200);
     assert.deepEqual(Object.keys(res.body.records[0]), ["skyflow_id"]);
   }));
 
 Deno.test("insert answers 409 for an existing value and applies nothing of the request", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     await insert(sim, { records: [rec("MARY", "t1")], byot: "ENABLE" });
     const res = await insert(sim, { records: [rec("NEW", "t9"), rec("MARY", "t2")], byot: "ENABLE" });
     assert.equal(res.status, 409);
@@ -71,7 +63,7 @@ Deno.test("insert answers 409 for an existing value and applies nothing of the r
   }));
 
 Deno.test("insert answers 409 when a token is already used in the vault, even by another table", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     await insert(
       sim,
       { records: [{ fields: { dob: "1990-01-01" }, tokens: { dob: "t1" } }], byot: "ENABLE" },
@@ -84,7 +76,7 @@ Deno.test("insert answers 409 when a token is already used in the vault, even by
   }));
 
 Deno.test("insert treats duplicates inside one request as conflicts", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     const sameValue = await insert(sim, { records: [rec("MARY", "t1"), rec("MARY", "t2")], byot: "ENABLE" });
     assert.equal(sameValue.status, 409);
     assert.equal(
@@ -97,7 +89,7 @@ Deno.test("insert treats duplicates inside one request as conflicts", () =>
   }));
 
 Deno.test("insert with upsert and the same value and token is a no-op success", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     const first = await insert(sim, { records: [rec("MARY", "t1")], byot: "ENABLE" });
     const again = await insert(sim, { records: [rec("MARY", "t1")], upsert: "name", byot: "ENABLE_STRICT" });
     assert.equal(again.status, 200);
@@ -108,7 +100,7 @@ Deno.test("insert with upsert and the same value and token is a no-op success", 
   }));
 
 Deno.test("insert with upsert replaces a token only when the new one is free", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     await insert(sim, { records: [rec("MARY", "t1"), rec("JOHN", "t2")], byot: "ENABLE" });
     const taken = await insert(sim, { records: [rec("MARY", "t2")], upsert: "name", byot: "ENABLE" });
     assert.equal(taken.status, 409);
@@ -122,7 +114,7 @@ Deno.test("insert with upsert replaces a token only when the new one is free", (
   }));
 
 Deno.test("insert answers 400 for a value with the reject marker and applies nothing", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     const res = await insert(sim, { records: [rec("OK", "t1"), rec("BAD__REJECT__", "t2")], byot: "ENABLE" });
     assert.equal(res.status, 400);
     assert.equal(res.body.error.message, "Insert failed. Invalid value for column name.");
@@ -130,7 +122,7 @@ Deno.test("insert answers 400 for a value with the reject marker and applies not
   }));
 
 Deno.test("insert enforces the byot modes", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     const disable = await insert(sim, { records: [rec("A", "t1")], byot: "DISABLE" });
     assert.equal(disable.status, 400);
     const strict = await insert(sim, { records: [rec("A", "t1"), rec("B")], byot: "ENABLE_STRICT" });
@@ -149,7 +141,7 @@ Deno.test("insert enforces the byot modes", () =>
   }));
 
 Deno.test("insert answers 400 for malformed JSON, missing records and a bad byot", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     assert.equal((await insert(sim, "{not json")).status, 400);
     assert.equal((await insert(sim, { tokenization: true })).status, 400);
     assert.equal((await insert(sim, { records: [] })).status, 400);
@@ -161,7 +153,7 @@ Deno.test("insert answers 400 for malformed JSON, missing records and a bad byot
   }));
 
 Deno.test("insert keeps values unique per table, not across tables", () =>
-  withSim(async (sim) => {
+  withSim({}, async (sim) => {
     assert.equal((await insert(sim, { records: [rec("SAME", "t1")], byot: "ENABLE" }, "a")).status, 200);
     assert.equal((await insert(sim, { records: [rec("SAME", "t2")], byot: "ENABLE" }, "b")).status, 200);
     assert.equal(
@@ -171,13 +163,9 @@ Deno.test("insert keeps values unique per table, not across tables", () =>
     assert.equal(sim.store.size, 3);
   }));
 
-Deno.test("insert answers 413 above maxRecordsPerRequest", async () => {
-  const sim = await startSimulator({ maxRecordsPerRequest: 2 });
-  try {
+Deno.test("insert answers 413 above maxRecordsPerRequest", () =>
+  withSim({ maxRecordsPerRequest: 2 }, async (sim) => {
     const res = await insert(sim, { records: [rec("A"), rec("B"), rec("C")] });
     assert.equal(res.status, 413);
     assert.equal(sim.store.size, 0);
-  } finally {
-    await sim.shutdown();
-  }
-});
+  }));
