@@ -12,6 +12,7 @@ import type { CommandResult } from "./load_command.ts";
 import { intArg } from "./load_options.ts";
 import { runLoadCommand } from "./load_run.ts";
 import { denoRunArgs } from "./runtime.ts";
+import { formatInt } from "../report/format.ts";
 
 const VAULTS = [
   { name: "NAME", id: "demo-name-vault", column: "name" },
@@ -47,7 +48,7 @@ async function runDemo(io: Io, o: DemoOptions): Promise<number> {
   await Deno.mkdir(dataDir, { recursive: true });
   const generated = await generateFiles({ count: o.records, outDir: dataDir, seed: 1 });
   io.stderr.write(
-    `demo: generated ${o.records.toLocaleString("en-US")} records for each of 4 vaults in ${dataDir} ` +
+    `demo: generated ${formatInt(o.records)} records for each of 4 vaults in ${dataDir} ` +
       `(${Math.round(generated.elapsedMs)} ms)\n`,
   );
   const simulator = await startSimulatorProcess(o.latencyMs);

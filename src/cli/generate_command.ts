@@ -9,6 +9,7 @@ import { type Clock, systemClock } from "../common/clock.ts";
 import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { GENERATED_COLUMNS, generateFiles, MAX_GENERATE_COUNT } from "../sources/generator.ts";
+import { formatInt } from "../report/format.ts";
 
 /** The `generate` command's type: one `<count>` argument and its options. */
 export type GenerateCommand = Command<
@@ -102,7 +103,7 @@ export function generateCommand(io: Io, options: GenerateCommandOptions = {}): G
       });
       const seconds = (summary.elapsedMs / 1000).toFixed(1);
       io.stderr.write(
-        `generated ${count.toLocaleString("en-US")} records for ${vaults.join(", ")} in ${flags.out} ` +
+        `generated ${formatInt(count)} records for ${vaults.join(", ")} in ${flags.out} ` +
           `(seed ${flags.seed}): ${summary.files.length} files, ${
             formatBytes(summary.bytes)
           } in ${seconds} s\n`,

@@ -18,6 +18,7 @@
 import { ConfigError } from "../common/errors.ts";
 import type { SourceItem, VaultSource } from "../common/types.ts";
 import { parseIntStrict, quote } from "../config/rules.ts";
+import { formatInt } from "../report/format.ts";
 
 /** One shard of `count`: rows whose position modulo `count` is `index` (0 ≤ index < count). */
 export interface Shard {
@@ -132,7 +133,7 @@ function platformShard(env: EnvLookup, label: string): Shard {
 
 function checkShard(index: number, count: number, what: string): Shard {
   if (count < 1 || count > MAX_SHARDS) {
-    throw new ConfigError(`${what}: the shard count must be from 1 to ${MAX_SHARDS.toLocaleString("en-US")}`);
+    throw new ConfigError(`${what}: the shard count must be from 1 to ${formatInt(MAX_SHARDS)}`);
   }
   if (index < 0 || index >= count) {
     const hint = index === count ? `; the last of ${count} is ${count - 1}/${count}` : "";
