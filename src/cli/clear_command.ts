@@ -5,14 +5,21 @@
  * `clear_vaults.go`, which paged through GETs and deleted without asking.
  *
  * Guards: a vault URL that does not look like a sandbox is refused unless `--force`; on a terminal
- * the user types each vault's name, off a terminal `--yes` is required. Exit codes: 0 done, 2 usage
- * or refusal, 1 anything else (the vault kept failing, or answered an unexpected error).
+ * the user types each vault's name, off a terminal `--yes` is required. Exit codes: 0 done, 2 usage,
+ * refusal or a 401/403/404 answer, 3 the vault rejected the delete, 75 the vault kept failing or never
+ * answered (the delete may or may not have been applied; running it again is safe).
  *
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
 import { type Clock, systemClock } from "../common/clock.ts";
-import { ByotError, ConfigError, ExitCode } from "../common/errors.ts";
+import {
+  ConfigError,
+  ExitCode,
+  UnknownOutcomeError,
+  VaultHttpError,
+  VaultUnavailableError,
+} from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import type { VaultSpec } from "../common/types.ts";
 import type { PromptSecret } from "../config/secrets.ts";
@@ -82,7 +89,9 @@ export function clearCommand(io: Io, result: CommandResult, deps: ClearDeps = {}
  *
  * @throws {ConfigError} (exit 2) for bad settings, a refusal, a declined confirmation, or a vault
  * answering 401/403/404.
- * @throws {ByotError} (exit 1) when a vault keeps failing or answers another error.
+ * @throws {VaultHttpError} (exit 3) when a vault rejects the delete.
+ * @throws {VaultUnavailableError} or {UnknownOutcomeError} (exit 75) when a vault keeps failing or
+ * never answers.
  */
 export async function runClear(flags: ClearFlags, io: Io, deps: ClearDeps = {}): Promise<number> {
   const target = await resolveClearTarget(flags, io);
@@ -134,11 +143,10 @@ async function deleteAll(client: VaultClient, vault: VaultSpec): Promise<Cleared
   const base = { name: vault.name, id: vault.id, table: vault.table };
   if (attempted.kind === "exhausted") {
     const status = attempted.status === 0 ? "no answer" : `HTTP ${attempted.status}`;
-    throw new ByotError(
-      `vault ${vault.name}: the delete failed after ${attempted.requests} attempts (${status}: ` +
-        `${attempted.message})${requestIdText(attempted.requestId)}; it may or may not have been applied, ` +
-        "and running byot clear again is safe",
-    );
+    const text = `vault ${vault.name}: the delete failed after ${attempted.requests} attempts (${status}: ` +
+      `${attempted.message})${requestIdText(attempted.requestId)}; it may or may not have been applied, ` +
+      "and running byot clear again is safe";
+    throw attempted.status === 0 ? new UnknownOutcomeError(text) : new VaultUnavailableError(text);
   }
   const { answer } = attempted;
   if (answer.status >= 200 && answer.status < 300) {
@@ -153,7 +161,11 @@ async function deleteAll(client: VaultClient, vault: VaultSpec): Promise<Cleared
   if (answer.status === 404) {
     throw new ConfigError(`${text}; check the vault URL, vault id and table in the config`);
   }
-  throw new ByotError(text);
+  throw new VaultHttpError(text, {
+    status: answer.status,
+    requestId: answer.requestId,
+    vaultMessage: message,
+  });
 }
 
 /** `"all"` for `{"RecordIDResponse":["*"]}`, else the number of ids listed (0 when unreadable). */

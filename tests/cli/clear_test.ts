@@ -142,6 +142,90 @@ Deno.test("byot clear on a terminal deletes nothing when a typed name does not m
   assert.equal(ws.sim.store.count("vault-name", "name"), 30);
 });
 
+/** A stand-in vault whose every delete gets `answer()`, or no answer at all when `answer` is undefined. */
+async function withVault(
+  answer: (() => Response) | undefined,
+  fn: (run: (args?: string[]) => Promise<CliRun>, deletes: () => number) => Promise<void>,
+): Promise<void> {
+  let deletes = 0;
+  const released = Promise.withResolvers<Response>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    if (request.method === "DELETE") deletes++;
+    return answer ? answer() : released.promise;
+  });
+  const dir = await Deno.makeTempDir({ prefix: "byot-clear-" });
+  try {
+    const configPath = `${dir}/config.json`;
+    await Deno.writeTextFile(
+      configPath,
+      JSON.stringify({
+        skyflow: {
+          vault_url: `http://127.0.0.1:${server.addr.port}`,
+          vaults: [{ name: "SSN", id: "vault-ssn", column: "ssn" }],
+        },
+        performance: { max_attempts: 2, request_timeout_ms: 200 },
+      }),
+    );
+    const run = async (args: string[] = []) => {
+      const io = captureIo({ env: { SKYFLOW_BEARER_TOKEN: "test-token" } });
+      const code = await main(["clear", "--vault", "ssn", "--config", configPath, "--yes", ...args], io, {
+        random: () => 0,
+      });
+      return { code, out: io.out, err: io.err };
+    };
+    await fn(run, () => deletes);
+  } finally {
+    released.resolve(new Response(null, { status: 500 }));
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function assertOneError(run: CliRun, code: number, pattern: RegExp): void {
+  assert.equal(run.code, code, run.err);
+  const lines = run.err.split("\n").filter((l) => l.startsWith("error:"));
+  assert.equal(lines.length, 1, run.err);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(run.err, /\n\s+at /, "no stack trace");
+}
+
+Deno.test("byot clear exits 3 with the vault's message and request id when the vault rejects the delete", async () => {
+  const envelope = {
+    error: { grpc_code: 3, http_code: 400, message: "Invalid table", http_status: "Bad Request" },
+  };
+  await withVault(
+    () => Response.json(envelope, { status: 400, headers: { "x-request-id": "req-400" } }),
+    async (
+      run,
+      deletes,
+    ) => {
+      assertOneError(await run(), 3, /vault SSN answered 400 to the delete: Invalid table.*req-400/);
+      assert.equal(deletes(), 1, "a definite rejection is not retried");
+    },
+  );
+});
+
+Deno.test("byot clear exits 75 and says a re-run is safe when the vault keeps answering 503", async () => {
+  await withVault(() => new Response("busy", { status: 503, headers: { "x-request-id": "req-503" } }), async (
+    run,
+    deletes,
+  ) => {
+    assertOneError(
+      await run(),
+      75,
+      /vault SSN: the delete failed after 2 attempts \(HTTP 503: .*req-503.*may or may not have been applied, and running byot clear again is safe/,
+    );
+    assert.equal(deletes(), 2, "max_attempts requests");
+  });
+});
+
+Deno.test("byot clear exits 75 when the vault never answers within the request timeout", async () => {
+  await withVault(undefined, async (run, deletes) => {
+    assertOneError(await run(), 75, /vault SSN: the delete failed after 2 attempts \(no answer: .*timed out/);
+    assert.equal(deletes(), 2);
+  });
+});
+
 Deno.test("isSandboxUrl() accepts Skyflow sandbox, dev and stage hosts and loopback, nothing else", () => {
   const yes = [
     "https://abc.vault.skyflowapis-preview.com",
