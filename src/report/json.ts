@@ -58,7 +58,6 @@ export interface VaultSummaryJson {
     read: number;
     suffix: number;
     payload: number;
-    json: number;
     baseDelay: number;
     api: number;
     retryDelay: number;
@@ -171,7 +170,6 @@ function vaultJson(m: VaultMetrics): VaultSummaryJson {
       read: roundTo(t.readMs, 3),
       suffix: roundTo(t.suffixMs, 3),
       payload: roundTo(t.payloadMs, 3),
-      json: roundTo(t.jsonMs, 3),
       baseDelay: roundTo(t.baseDelayMs, 3),
       api: roundTo(t.apiMs, 3),
       retryDelay: roundTo(t.retryDelayMs, 3),

@@ -39,10 +39,8 @@ export interface TimingBreakdown {
   readMs: number;
   /** Appending suffixes to values and tokens. */
   suffixMs: number;
-  /** Building request payloads. */
+  /** Building request bodies (records written straight into JSON bytes). */
   payloadMs: number;
-  /** `JSON.stringify` of request bodies. */
-  jsonMs: number;
   /** The configured pause before each batch. */
   baseDelayMs: number;
   /** Waiting for vault answers (sum of request latencies). */
@@ -152,7 +150,6 @@ export class VaultMetrics {
     readMs: 0,
     suffixMs: 0,
     payloadMs: 0,
-    jsonMs: 0,
     baseDelayMs: 0,
     apiMs: 0,
     retryDelayMs: 0,

@@ -133,7 +133,7 @@ function timingLines(m: VaultMetrics, wallMs: number): string[] {
   const entries: [string, number][] = [
     ["Source read", t.readMs],
     ["Suffix", t.suffixMs],
-    ["Payload+JSON", t.payloadMs + t.jsonMs],
+    ["Payload+JSON", t.payloadMs],
     ["Base delay", t.baseDelayMs],
     ["API calls", t.apiMs],
     ["Retry delays", t.retryDelayMs],

@@ -21,6 +21,9 @@ Deno.test("byot load isolates rejected records by bisection, loads the rest and 
   assert.equal(summary.totals.failed, rejected.size);
   assert.equal(summary.totals.loaded, 1000 - rejected.size);
   assert.equal(summary.totals.recordsRead, 1000, "read = loaded + failed + skipped");
+  const timing = summary.vaults[0].timingMs;
+  assert.deepEqual(Object.keys(timing), ["read", "suffix", "payload", "baseDelay", "api", "retryDelay"]);
+  for (const key of ["read", "payload", "api"]) assert.ok(timing[key] > 0, `timingMs.${key} is measured`);
   assert.match(run.err, /byot failures list/);
 });
 

@@ -33,7 +33,7 @@ Deno.test("summaryJson() has version 1, the run's times, per-vault objects and t
   const b = batch("NAME", 25, { null_value: 1 });
   metrics.batchStarted(b);
   metrics.batchFinished(b, ok);
-  metrics.vault("NAME").timing.jsonMs = 1.23456;
+  metrics.vault("NAME").timing.payloadMs = 1.23456;
   await clock.tick(500);
   metrics.finish();
 
@@ -75,7 +75,7 @@ Deno.test("summaryJson() has version 1, the run's times, per-vault objects and t
     splits: { bisect: 0, size: 0 },
     maxInFlight: 1,
     latencyMs: name.latencyMs,
-    timingMs: { read: 0, suffix: 0, payload: 0, json: 1.235, baseDelay: 0, api: 100, retryDelay: 250 },
+    timingMs: { read: 0, suffix: 0, payload: 1.235, baseDelay: 0, api: 100, retryDelay: 250 },
     averageConcurrency: 0.2,
   });
   assert.equal(name.latencyMs.count, 2);
