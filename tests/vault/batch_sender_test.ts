@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { SourceRecord } from "../../src/common/types.ts";
 import { ConfigError } from "../../src/common/errors.ts";
 import type { BatchSender } from "../../src/vault/batch_sender.ts";
+import { errorEnvelope } from "../../src/vault/simulator/http.ts";
 import { StaticTokenProvider } from "../../src/vault/token_provider.ts";
 import {
   assertStoredExactly,
@@ -26,6 +27,48 @@ function withRejects(records: SourceRecord[], indexes: number[]): SourceRecord[]
 
 const send = (sender: BatchSender, records: SourceRecord[], replay = false) =>
   sender.send(makeBatch(records, { replay }));
+
+/** A running fake vault in front of the simulator, with what it saw. */
+interface SizeLimitedVault {
+  url: string;
+  /** Requests refused with 400 for holding too many records. */
+  refused: number;
+  /** Record counts of the requests passed on to the simulator. */
+  passed: number[];
+  shutdown(): Promise<void>;
+}
+
+/**
+ * A real HTTP server in front of the simulator at `target` that answers 400 "Too many records" (the
+ * Skyflow envelope; not a 413) to an Insert or Batch request with more than `max` records and
+ * passes every other request on, so the simulator stores it.
+ */
+function startSizeLimitedVault(target: string, max: number): Promise<SizeLimitedVault> {
+  return new Promise((resolve) => {
+    const vault: SizeLimitedVault = { url: "", refused: 0, passed: [], shutdown: () => server.shutdown() };
+    const server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen: (addr) => resolve(Object.assign(vault, { url: `http://127.0.0.1:${addr.port}` })),
+    }, async (req) => {
+      const text = await req.text();
+      const count = (JSON.parse(text) as { records: unknown[] }).records.length;
+      if (count > max) {
+        vault.refused++;
+        const message = `Insert failed. Too many records: at most ${max} per request.`;
+        return Response.json(errorEnvelope(400, message), { status: 400 });
+      }
+      vault.passed.push(count);
+      const url = new URL(req.url);
+      const upstream = await fetch(`${target}${url.pathname}`, {
+        method: req.method,
+        headers: req.headers,
+        body: text,
+      });
+      return new Response(await upstream.text(), { status: upstream.status, headers: upstream.headers });
+    });
+  });
+}
 
 Deno.test("BatchSender.send() loads a clean batch of 300 in one request", () =>
   withSim({}, async (sim) => {
@@ -227,6 +270,40 @@ Deno.test("BatchSender.send() with continueOnError halves on 413 too", () =>
     assert.ok(sender.maxPerRequest <= 50);
     assertStoredExactly(sim, records);
   }));
+
+for (const continueOnError of [false, true]) {
+  Deno.test(`BatchSender.send() halves the request size on a 400 "too many records" like a 413 (continueOnError ${continueOnError})`, () =>
+    withSim({}, async (sim) => {
+      const max = 40;
+      const vault = await startSizeLimitedVault(sim.url, max);
+      try {
+        const observer = new RecordingObserver();
+        const sender = makeSender(makeClient({ url: vault.url }), { observer, continueOnError });
+        const records = makeRecords(300);
+        const result = await send(sender, records);
+        assert.equal(result.loaded, records.length);
+        assert.deepEqual(result.failures, []);
+        assert.ok(vault.refused > 0, "the vault refused the oversized requests with 400");
+        assert.equal(sim.stats.responses[413] ?? 0, 0, "no 413 was involved");
+        assert.ok(
+          sender.maxPerRequest <= max && sender.maxPerRequest >= Math.floor((max + 1) / 2),
+          `halved down to at most ${max}: ${sender.maxPerRequest}`,
+        );
+        assert.ok(vault.passed.every((n) => n <= sender.maxPerRequest), `passed sizes ${vault.passed}`);
+        assert.equal(vault.passed.reduce((a, b) => a + b, 0), records.length, "every record sent once");
+        assert.deepEqual(observer.splits.map((s) => s.reason), Array(vault.refused).fill("size"));
+        assert.equal(result.requests, vault.refused + vault.passed.length);
+        assertStoredExactly(sim, records);
+        const refused = vault.refused;
+        const next = makeRecords(100, "next");
+        assert.equal((await send(sender, next)).loaded, next.length);
+        assert.equal(vault.refused, refused, "no new 400 once the size is learned");
+        assertStoredExactly(sim, [...records, ...next]);
+      } finally {
+        await vault.shutdown();
+      }
+    }));
+}
 
 Deno.test("BatchSender.send() settles requests that timed out every time by read-back", () =>
   withSim({ hangRate: 1 }, async (sim) => {
