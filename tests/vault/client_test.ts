@@ -6,6 +6,8 @@ import { insertBody } from "../../src/vault/payload.ts";
 import type { TokenProvider } from "../../src/vault/token_provider.ts";
 import { StaticTokenProvider } from "../../src/vault/token_provider.ts";
 import { EXPIRED_TOKEN_MESSAGE, type Simulator } from "../../src/vault/simulator/mod.ts";
+import { errorEnvelope } from "../../src/vault/simulator/http.ts";
+import { retryAfterValue } from "../../src/vault/simulator/faults.ts";
 import {
   changeAfter,
   closedPort,
@@ -113,6 +115,78 @@ Deno.test("VaultClient.send() after a 429 holds back every other request of the 
     assert.equal(sim.stats.rateLimited, 1);
   });
 });
+
+/**
+ * A real HTTP fake vault whose first request answers `status` with `Retry-After` (in `format`, for
+ * `waitMs` on `clock`) and every later one 200; it notes when (on `clock`) each request arrived.
+ */
+function startRetryAfterVault(
+  clock: FakeClock,
+  status: number,
+  waitMs: number,
+  format: "seconds" | "date",
+): Promise<{ url: string; arrivals: number[]; shutdown(): Promise<void> }> {
+  const arrivals: number[] = [];
+  return new Promise((resolve) => {
+    const server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen: (addr) =>
+        resolve({ url: `http://127.0.0.1:${addr.port}`, arrivals, shutdown: () => server.shutdown() }),
+    }, async (req) => {
+      await req.body?.cancel();
+      arrivals.push(clock.now());
+      if (arrivals.length > 1) return Response.json({ records: [] });
+      return Response.json(errorEnvelope(status, "Internal error."), {
+        status,
+        headers: { "retry-after": retryAfterValue(waitMs, format, clock.now()) },
+      });
+    });
+  });
+}
+
+async function retryAfterOn5xxTest(status: number, format: "seconds" | "date") {
+  const start = Date.UTC(2026, 0, 2, 3, 4, 5);
+  const waitMs = 3_000;
+  const clock = new FakeClock(start);
+  const sleeps: number[] = [];
+  const sleep = clock.sleep.bind(clock);
+  clock.sleep = (ms, signal) => {
+    sleeps.push(ms);
+    return sleep(ms, signal);
+  };
+  const vault = await startRetryAfterVault(clock, status, waitMs, format);
+  try {
+    const observer = new RecordingObserver();
+    // the backoff would be 1 ms for the first retry: far from the Retry-After
+    const client = makeClient(vault, { clock, observer, random: () => 0.5 });
+    assert.notEqual(client.backoff(1), waitMs);
+    const failed = client.send(insert("a"));
+    await waitFor(() => clock.pending === 1);
+    assert.deepEqual(observer.retries.map((r) => [r.reason, r.delayMs]), [["5xx", waitMs]]);
+    assert.equal(client.gate.openAt, start + waitMs, "the shared gate is shut for the Retry-After");
+    const other = client.send(insert("b"));
+    await waitFor(() => clock.pending === 2 || vault.arrivals.length > 1);
+    assert.equal(vault.arrivals.length, 1, "the other request waits at the gate, unsent");
+    await clock.tick(waitMs - 1);
+    assert.equal(vault.arrivals.length, 1, "neither the retry nor the other request went early");
+    await clock.tick(1);
+    const results = await Promise.all([failed, other]);
+    assert.deepEqual(results.map((r) => r.kind === "answer" && r.answer.status), [200, 200]);
+    assert.deepEqual(results.map((r) => r.requests), [2, 1]);
+    assert.deepEqual(results.map((r) => r.ambiguous), [true, false], "only the 5xx may have been applied");
+    assert.deepEqual(sleeps, [waitMs, waitMs], "both waited the Retry-After at the gate, nothing else");
+    assert.deepEqual(vault.arrivals.map((t) => t - start), [0, waitMs, waitMs]);
+  } finally {
+    await vault.shutdown();
+  }
+}
+
+Deno.test("VaultClient.send() on a 503 with Retry-After seconds waits that long and holds other requests at the gate", () =>
+  retryAfterOn5xxTest(503, "seconds"));
+
+Deno.test("VaultClient.send() on a 500 with a Retry-After HTTP-date waits until then and holds other requests at the gate", () =>
+  retryAfterOn5xxTest(500, "date"));
 
 Deno.test("VaultClient.send() on a 5xx then success marks the answer ambiguous", () =>
   withSim({ errorRate: 1 }, async (sim: Simulator) => {
