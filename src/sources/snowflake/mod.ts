@@ -21,6 +21,7 @@
  *
  * @module
  */
+import type { Clock } from "../../common/clock.ts";
 import type { VaultSpec } from "../../common/types.ts";
 import type { SnowflakeSettings } from "../../config/settings.ts";
 import {
@@ -67,6 +68,10 @@ export interface SessionSourceOptions extends QueryRange {
   onQuery?: (info: SnowflakeQueryInfo) => void;
   /** Most items per yielded array. @default 1000 */
   chunkRows?: number;
+  /** Longest wait for the driver's next row while reading. @default DEFAULT_STALL_MS (15 min) */
+  stallMs?: number;
+  /** Times `stallMs`. @default systemClock */
+  clock?: Clock;
 }
 
 /** A logged-in Snowflake connection shared by the vault sources of one run. */
@@ -108,6 +113,8 @@ export async function openSnowflake(
         resume: sourceOptions.resume,
         onQuery: sourceOptions.onQuery,
         chunkRows: sourceOptions.chunkRows,
+        stallMs: sourceOptions.stallMs,
+        clock: sourceOptions.clock,
         firstPosition: sourceOptions.startRecord ?? 0,
         label: `Snowflake ${queryModeOf(settings)} query for vault ${vault.name} (column ${vault.column})`,
       };

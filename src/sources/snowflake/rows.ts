@@ -7,6 +7,7 @@
  * @module
  */
 import type { Readable } from "node:stream";
+import { type Clock, systemClock } from "../../common/clock.ts";
 import type { SourceItem } from "../../common/types.ts";
 
 /** A row in the driver's `array` row mode: strings (everything is fetched as a string) or null. */
@@ -62,19 +63,45 @@ export function itemOf(row: RawRow, position: number): SourceItem {
   return item;
 }
 
+/** Options of {@linkcode pullRows}. */
+export interface PullRowsOptions {
+  /** Stops the read with the signal's reason. */
+  signal?: AbortSignal;
+  /** Maps the stream's error before it is thrown. */
+  mapError?: (error: unknown) => unknown;
+  /**
+   * Longest wait, in ms, for the stream's next row, end or error while the consumer is waiting; then
+   * the read fails with `onStall()`. Guards against a stream that goes silent (snowflake-sdk 3.3.0
+   * swallows the error of a chunk it cannot parse, and its row stream then never ends).
+   * @default no limit
+   */
+  stallMs?: number;
+  /** Times `stallMs`. @default systemClock */
+  clock?: Clock;
+  /** The error thrown after `stallMs`. @default an Error saying the row stream stalled */
+  onStall?: () => unknown;
+}
+
 /**
  * Reads an object-mode Readable in arrays of up to `chunkRows` rows. Nothing is read between two
  * pulls of the consumer, so a slow consumer pauses the stream (and the driver's chunk downloads).
- * Destroys the stream when the consumer stops early, on error, and on abort.
+ * Destroys the stream when the consumer stops early, on error, on a stall, and on abort.
  *
- * @throws the stream's error, mapped through `mapError`, or `signal.reason` on abort.
+ * @example
+ * ```ts
+ * for await (const rows of pullRows(statement.streamRows(), 1000, { stallMs: 900_000 })) handle(rows);
+ * ```
+ *
+ * @throws the stream's error, mapped through `mapError`, `onStall()` when the stream stays silent for
+ *   `stallMs` while the consumer waits, or `signal.reason` on abort.
  */
 export async function* pullRows(
   stream: Readable,
   chunkRows: number,
-  options: { signal?: AbortSignal; mapError?: (error: unknown) => unknown } = {},
+  options: PullRowsOptions = {},
 ): AsyncGenerator<RawRow[]> {
-  const { signal } = options;
+  const { signal, stallMs } = options;
+  const clock = options.clock ?? systemClock;
   let ended = false;
   let failure: { error: unknown } | undefined;
   let signalled = false;
@@ -92,6 +119,18 @@ export async function* pullRows(
   const onError = (error: unknown) => {
     failure ??= { error };
     notify();
+  };
+  /** Waits for `notify()`; true when `stallMs` passed first. */
+  const stalled = async (ms: number): Promise<boolean> => {
+    const timer = new AbortController();
+    const woken = new Promise<boolean>((resolve) => wake = () => resolve(false));
+    const timedOut = clock.sleep(ms, timer.signal).then(() => true, () => false);
+    try {
+      return await Promise.race([woken, timedOut]);
+    } finally {
+      timer.abort();
+      wake = undefined;
+    }
   };
   stream.on("readable", notify);
   stream.on("end", onEnd);
@@ -114,7 +153,11 @@ export async function* pullRows(
         continue;
       }
       if (ended) return;
-      if (!signalled) await new Promise<void>((resolve) => wake = resolve);
+      if (signalled) continue;
+      if (stallMs === undefined) await new Promise<void>((resolve) => wake = resolve);
+      else if (await stalled(stallMs) && !signalled) {
+        throw options.onStall ? options.onStall() : new Error(`the row stream stalled for ${stallMs} ms`);
+      }
     }
   } finally {
     signal?.removeEventListener("abort", notify);

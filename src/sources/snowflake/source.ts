@@ -16,7 +16,8 @@
  * @module
  */
 import type * as Sdk from "snowflake-sdk";
-import { SourceError } from "../../common/errors.ts";
+import type { Clock } from "../../common/clock.ts";
+import { ExitCode, SourceError } from "../../common/errors.ts";
 import type { SourceCursor, SourceItem, VaultSource } from "../../common/types.ts";
 import { type SnowflakeConnection, sqlError } from "./connect.ts";
 import { resultScanQuery } from "./queries.ts";
@@ -63,6 +64,14 @@ export interface SnowflakeSourceOptions {
   chunkRows?: number;
   /** Source label. @default "Snowflake query" */
   label?: string;
+  /**
+   * Longest wait, in ms, for the driver's next row while the reader waits (see
+   * {@linkcode DEFAULT_STALL_MS}); then the read fails with a {@linkcode SourceError}.
+   * @default DEFAULT_STALL_MS
+   */
+  stallMs?: number;
+  /** Times `stallMs`. @default systemClock */
+  clock?: Clock;
 }
 
 /** A Snowflake-backed {@linkcode VaultSource}. */
@@ -71,6 +80,28 @@ export interface SnowflakeVaultSource extends VaultSource {
   readonly sqlText: string;
   /** Stops any read in progress (the session keeps the connection). Safe to call twice. */
   close(): Promise<void>;
+}
+
+/**
+ * How long a read waits for the driver's next row before it gives up: 15 minutes, longer than the
+ * driver's own retries of a failing chunk download (11 attempts of up to the 60 s request timeout,
+ * with up to 16 s between them). Without a limit a read would hang for good on a chunk the driver
+ * cannot parse (a 200 answer whose body is not rows, e.g. a proxy's page): snowflake-sdk 3.3.0
+ * swallows that error and its row stream never ends.
+ */
+export const DEFAULT_STALL_MS = 15 * 60_000;
+
+/**
+ * A failure while reading rows of an executed query: a result download that failed after the
+ * driver's retries, or a stall. Nothing is wrong with the input, so it exits 75 and says to re-run;
+ * an SQL error (one with an SQL state) stays a {@linkcode SourceError} with exit code 2.
+ */
+function transient(error: SourceError & { sqlState?: string }): SourceError {
+  if (error.sqlState) return error;
+  return new SourceError(`${error.message.replace(/\.$/, "")}; re-run to resume`, {
+    exitCode: ExitCode.tempFail,
+    cause: error,
+  });
 }
 
 const FETCH_AS_STRING: Sdk.DataType[] = ["Number", "Date", "Boolean", "JSON", "Buffer"];
@@ -217,9 +248,20 @@ export function snowflakeVaultSource(
     try {
       const { stmt, info } = await open(from, signal);
       let position = from?.position ?? first;
+      const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
       const rows = pullRows(stmt.streamRows({ start: position - first }), chunkRows, {
         signal,
-        mapError: (error) => sqlError(error, `${label} (reading rows)`),
+        mapError: (error) => transient(sqlError(error, `${label} (reading rows)`)),
+        stallMs,
+        clock: options.clock,
+        onStall: () =>
+          transient(
+            new SourceError(
+              `${label} (reading rows) failed: Snowflake sent no rows for ${
+                Math.round(stallMs / 1000)
+              } s (a result chunk could not be downloaded or read)`,
+            ),
+          ),
       });
       let reported = false;
       for await (const chunk of rows) {

@@ -12,6 +12,12 @@
  * - The first `inlineRows` rows go inline; the rest in chunks of `chunkRows`, served from absolute
  *   URLs as comma-joined JSON rows with `Content-Type: application/octet-stream`.
  * - Handler failures are answered as HTTP 200 `success: false`, never 5xx (the driver would retry).
+ * - `inProgressReplies` makes every query answer "in progress" (codes 333333, then 333334, alternating)
+ *   with a `getResultUrl` a few times before its result or SQL error, as a slow query does; the
+ *   driver polls that URL (`GET /queries/<id>/result`) until the answer is final.
+ * - `chunkFault` fails chunk downloads on purpose: an HTTP status (5xx, 403, 408 and 429 are retried
+ *   by the driver, a 404 is not), `"drop"` (part of the body, then the connection is cut) or
+ *   `"garbled"` (HTTP 200 whose body is not rows, like a proxy's error page).
  *
  * @module
  */
@@ -42,6 +48,24 @@ export interface FakeSqlError {
   error: { code: string; message: string; sqlState?: string };
 }
 
+/** A chunk download, as {@linkcode FakeSnowflakeOptions.chunkFault} sees it. */
+export interface FakeChunkRequest {
+  queryId: string;
+  /** Chunk number in the result's `chunks` list, from 0. */
+  index: number;
+  /** Rows `[start, end)` of the result. */
+  start: number;
+  end: number;
+  /** Downloads of this chunk so far, this one included (1 for the first). */
+  attempt: number;
+}
+
+/**
+ * How a chunk download fails: an HTTP status; `"drop"`: half the body, then the connection is cut;
+ * `"garbled"`: HTTP 200 with a body that is not JSON rows.
+ */
+export type FakeChunkFault = number | "drop" | "garbled";
+
 /** Options of {@linkcode startFakeSnowflake}. */
 export interface FakeSnowflakeOptions {
   /** Answers a query. @default every query fails with 002003 */
@@ -58,6 +82,13 @@ export interface FakeSnowflakeOptions {
   inlineRows?: number;
   /** Rows per chunk after the inline ones. @default 50000 */
   chunkRows?: number;
+  /**
+   * Times each query is answered "query in progress" (first the query request, then each poll of
+   * its `getResultUrl`) before the final answer. @default 0
+   */
+  inProgressReplies?: number;
+  /** Fails a chunk download when it returns a fault; `undefined` serves the chunk. @default none */
+  chunkFault?: (chunk: FakeChunkRequest) => FakeChunkFault | undefined;
 }
 
 /** A recorded request. */
@@ -83,6 +114,10 @@ export interface FakeSnowflake {
   queryIds: string[];
   /** Chunk downloads served. */
   chunkGets(): number;
+  /** Chunk downloads failed by `chunkFault`. */
+  chunkFaults(): number;
+  /** Polls of a query's result URL (`GET /queries/<id>/result`). */
+  resultPolls(): number;
   /** Forgets a stored result: RESULT_SCAN of it becomes a SQL error. */
   expire(queryId: string): void;
   close(): Promise<void>;
@@ -103,6 +138,7 @@ export function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Promise<
   const token = options.token ?? "pat-secret";
   const inlineRows = options.inlineRows ?? 1000;
   const chunkRows = options.chunkRows ?? 50_000;
+  const inProgressReplies = options.inProgressReplies ?? 0;
   const onQuery = options.onQuery ??
     (() => ({ error: { code: "002003", message: "Object does not exist", sqlState: "02000" } }));
   const results = new Map<string, FakeResult>();
@@ -110,7 +146,12 @@ export function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Promise<
   const logins: Record<string, unknown>[] = [];
   const queries: string[] = [];
   const queryIds: string[] = [];
+  /** Final answers of queries still "in progress", with the in-progress replies left to send. */
+  const running = new Map<string, { left: number; final: Record<string, unknown> }>();
+  const chunkAttempts = new Map<string, number>();
   let chunkGets = 0;
+  let chunkFaults = 0;
+  let resultPolls = 0;
   let base = "";
 
   async function login(data: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -211,17 +252,47 @@ export function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Promise<
         answer = { error: { code: "000603", message: `double handler failed: ${error}`, sqlState: "XX000" } };
       }
     }
+    let final: Record<string, unknown>;
     if ("error" in answer) {
       const { code, message, sqlState } = answer.error;
-      return {
+      final = {
         success: false,
         code,
         message,
         data: { errorCode: code, sqlState: sqlState ?? "42000", queryId },
       };
+    } else {
+      results.set(queryId, answer);
+      final = resultBody(queryId, answer);
     }
-    results.set(queryId, answer);
-    return resultBody(queryId, answer);
+    if (inProgressReplies === 0) return final;
+    running.set(queryId, { left: inProgressReplies - 1, final });
+    return inProgress(queryId, 0);
+  }
+
+  /** The `n`-th "query in progress" reply (from 0): code 333333, then 333334, alternating. */
+  function inProgress(queryId: string, n: number): Record<string, unknown> {
+    return {
+      success: true,
+      code: n % 2 === 0 ? "333333" : "333334",
+      message: null,
+      data: { queryId, getResultUrl: `/queries/${queryId}/result` },
+    };
+  }
+
+  function poll(queryId: string): Record<string, unknown> {
+    resultPolls++;
+    const run = running.get(queryId);
+    if (run) {
+      if (run.left === 0) {
+        running.delete(queryId);
+        return run.final;
+      }
+      run.left--;
+      return inProgress(queryId, inProgressReplies - 1 - run.left);
+    }
+    const stored = results.get(queryId);
+    return stored ? resultBody(queryId, stored) : { success: false, code: "000709", message: "not found" };
   }
 
   function chunk(url: URL): Response {
@@ -230,9 +301,28 @@ export function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Promise<
     const start = Number(url.searchParams.get("start"));
     const end = Number(url.searchParams.get("end"));
     if (!result) return new Response("not found", { status: 404 });
-    chunkGets++;
+    const attempt = (chunkAttempts.get(url.href) ?? 0) + 1;
+    chunkAttempts.set(url.href, attempt);
+    const index = Number(/chunk-(\d+)$/.exec(url.pathname)?.[1]);
+    const fault = options.chunkFault?.({ queryId, index, start, end, attempt });
     const body = result.rowsAt(start, end).map((row) => JSON.stringify(row)).join(",");
-    return new Response(body, { headers: { "content-type": "application/octet-stream" } });
+    const headers = { "content-type": "application/octet-stream" };
+    if (fault === undefined) {
+      chunkGets++;
+      return new Response(body, { headers });
+    }
+    chunkFaults++;
+    if (fault === "garbled") return new Response("<html>proxy error</html>", { headers });
+    if (fault !== "drop") return new Response("chunk unavailable", { status: fault, headers });
+    // half the body under the full length: the server closes the connection short of it
+    const bytes = new TextEncoder().encode(body);
+    const cut = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, Math.ceil(bytes.length / 2)));
+        controller.close();
+      },
+    });
+    return new Response(cut, { headers: { ...headers, "content-length": String(bytes.length) } });
   }
 
   async function handle(request: Request): Promise<Response> {
@@ -259,9 +349,7 @@ export function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Promise<
         answer = await login((body.data ?? {}) as Record<string, unknown>);
       } else if (url.pathname === "/queries/v1/query-request") answer = query(String(body.sqlText ?? ""));
       else if (url.pathname.startsWith("/queries/") && url.pathname.endsWith("/result")) {
-        const id = url.pathname.split("/")[2];
-        const stored = results.get(id);
-        answer = stored ? resultBody(id, stored) : { success: false, code: "000709", message: "not found" };
+        answer = poll(url.pathname.split("/")[2]);
       } else answer = { success: true, code: null, message: null, data: {} };
     } catch (error) {
       answer = { success: false, code: "000603", message: `double failed: ${error}`, data: {} };
@@ -278,6 +366,8 @@ export function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Promise<
     queries,
     queryIds,
     chunkGets: () => chunkGets,
+    chunkFaults: () => chunkFaults,
+    resultPolls: () => resultPolls,
     expire(queryId: string) {
       results.delete(queryId);
     },
