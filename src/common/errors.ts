@@ -6,7 +6,8 @@
  * |---------------------------|------|-------------------------------------------------------------|
  * | `ByotError`               | 1    | anything unexpected                                         |
  * | `ConfigError`             | 2    | usage, flags, config file, credentials, 401/403/404 vault   |
- * | `SourceError`             | 2    | unreadable or malformed input, refused resume               |
+ * | `SourceError`             | 2    | unreadable or malformed input, refused resume (75: a        |
+ * |                           |      | Snowflake result download failed mid-read; re-run)          |
  * | `VaultHttpError`          | 3    | a definite rejection of a request or record by the vault    |
  * | `UnknownOutcomeError`     | 75   | timeout or reset after the body was sent; may be applied    |
  * | `VaultUnavailableError`   | 75   | the vault kept failing transiently: stop, resume later      |
