@@ -2,9 +2,15 @@ import assert from "node:assert/strict";
 import { main } from "../../src/cli/main.ts";
 import { captureIo } from "../../src/common/io.ts";
 import { type Simulator, startSimulator } from "../../src/vault/simulator/mod.ts";
-import { type FakeResult, type FakeSnowflake, startFakeSnowflake } from "../sources/snowflake/_double.ts";
+import {
+  type FakeResult,
+  type FakeSnowflake,
+  type FakeSnowflakeOptions,
+  startFakeSnowflake,
+} from "../sources/snowflake/_double.ts";
 
 const ROWS = 3000;
+const PASSWORD = "sf-PASS-9731";
 /** Every 250th row has a NULL token: counted as skipped, never sent. */
 const isNull = (i: number) => i % 250 === 7;
 
@@ -33,15 +39,22 @@ interface Setup {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-async function setup(): Promise<Setup> {
+/** 500 inline rows, then chunks of 700 (chunk i holds rows 500 + 700 i ..); `faults` go to the double. */
+async function setup(faults: Pick<FakeSnowflakeOptions, "chunkFault"> = {}): Promise<Setup> {
   const dir = await Deno.makeTempDir({ prefix: "byot-sf-" });
-  const sf = await startFakeSnowflake({ onQuery: () => result(), inlineRows: 500, chunkRows: 700 });
+  const sf = await startFakeSnowflake({
+    onQuery: () => result(),
+    password: PASSWORD,
+    inlineRows: 500,
+    chunkRows: 700,
+    ...faults,
+  });
   const sim = await startSimulator({ latencyMs: 2 });
   const config = {
     skyflow: { vault_url: sim.url, vaults: [{ name: "SSN", id: "vault-ssn", column: "ssn" }] },
     snowflake: {
       user: "u",
-      password: "p",
+      password: PASSWORD,
       account: "fake",
       access_url: sf.url,
       query_mode: "custom",
@@ -159,4 +172,29 @@ Deno.test("byot load --source snowflake with a wrong password exits 2 with one l
   assert.equal(io.err.split("\n").filter((l) => l.startsWith("error:")).length, 1, io.err);
   assert.ok(!io.err.includes("wrong-PASS-123"));
   assert.equal(s.sim.stats.requests.insert ?? 0, 0);
+});
+
+Deno.test("byot load stops with exit 75 and one error line when a Snowflake result chunk keeps failing, and a re-run loads every row exactly once", async () => {
+  let broken = true;
+  // chunk 2 (rows 1900..2599) is not found while `broken`
+  await using s = await setup({ chunkFault: (c) => broken && c.index === 2 ? 404 : undefined });
+  const first = await s.byot();
+  assert.equal(first.code, 75, first.err);
+  const errors = first.err.split("\n").filter((line) => line.startsWith("error:"));
+  assert.deepEqual(errors, [
+    "error: Snowflake custom query for vault SSN (column ssn) (reading rows) failed: 402002: Request to S3/Blob " +
+    "failed; re-run to resume",
+  ]);
+  assert.doesNotMatch(first.err, /^\s+at /m, "no stack trace");
+  assert.doesNotMatch(first.err + first.out, new RegExp(PASSWORD), "no secret");
+  assert.match(first.err, /is not finished\. To resume, run again/);
+  assert.equal(JSON.parse(first.out).exitCode, 75, "the --json summary does not report success");
+  const partial = s.sim.store.count("vault-ssn", "ssn");
+  assert.ok(partial > 0 && partial < 1900, `only rows before the failing chunk were loaded: ${partial}`);
+
+  broken = false;
+  const second = await s.byot();
+  assert.equal(second.code, 0, second.err);
+  assert.match(second.err, /resuming run/);
+  s.assertExact();
 });
