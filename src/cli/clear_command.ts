@@ -61,7 +61,11 @@ export interface ClearedVault {
 /** The body of a delete of every record. */
 export const DELETE_ALL_BODY = '{"skyflow_ids":["*"]}';
 
-/** Builds the `clear` command. */
+/**
+ * Builds the `clear` command.
+ *
+ * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
+ */
 export function clearCommand(io: Io, result: CommandResult, deps: ClearDeps = {}): Command {
   return new Command("clear")
     .description(

@@ -21,8 +21,12 @@ const VAULTS = [
   { name: "SSN", id: "demo-ssn-vault", column: "ssn" },
 ];
 
-/** Builds the `demo` command. */
-export function demoCommand(io: Io, result: CommandResult) {
+/**
+ * Builds the `demo` command.
+ *
+ * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
+ */
+export function demoCommand(io: Io, result: CommandResult): Command {
   return new Command("demo")
     .description("generate records, start the simulator, load all four vaults into it, print the summary")
     .option("--records <n>", "records per vault", intArg("--records"), 100_000)

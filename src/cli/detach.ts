@@ -116,15 +116,17 @@ export interface DetachOptions {
   argv: readonly string[];
   /** The command line with secrets redacted, for the log's first line. @default "" */
   command?: string;
+  /** The resolved settings; the secrets the child needs are taken from them. */
   settings: LoadSettings;
+  /** Where the follow/check/stop hints are written (stderr). */
   io: Io;
-  /** @default Deno.execPath() */
+  /** The running executable (`deno`, or the compiled `byot`). @default Deno.execPath() */
   execPath?: string;
   /** Entry point given to `deno run`. @default the repository's main.ts */
   mainPath?: string;
-  /** @default Date.now */
+  /** Current time in ms since the epoch, for the log file name and first line. @default Date.now */
   now?: () => number;
-  /** @default node:child_process spawn, detached */
+  /** Starts the child process. @default node:child_process spawn, detached */
   spawn?: SpawnDetached;
 }
 
@@ -239,11 +241,11 @@ export interface DetachedChild extends Disposable {
 
 /** Options of {@linkcode detachedChild}. */
 export interface DetachedChildOptions {
-  /** @default Deno.pid */
+  /** This process's id, as written in the pid file. @default Deno.pid */
   pid?: number;
-  /** @default Deno.addSignalListener */
+  /** Installs the SIGHUP handler. @default Deno.addSignalListener */
   addListener?: (signal: "SIGHUP", handler: () => void) => void;
-  /** @default Deno.removeSignalListener */
+  /** Removes the SIGHUP handler. @default Deno.removeSignalListener */
   removeListener?: (signal: "SIGHUP", handler: () => void) => void;
 }
 

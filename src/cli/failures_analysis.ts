@@ -75,8 +75,11 @@ export interface RetryPlan {
   run: RunInfo;
   /** One per vault. */
   targets: RetryTarget[];
+  /** Records per request of the retry. */
   batchSize: number;
+  /** Requests in flight per vault. */
   concurrency: number;
+  /** True when the retry updates records already in the vault (`--upsert`). */
   upsert: boolean;
   /** Now, ms since the epoch (for "time since error"). */
   now: number;

@@ -23,8 +23,12 @@ export type FailuresDeps = RetryDeps;
 const STATE_HELP = "checkpoint ledger (default: $BYOT_STATE, else ./byot-state.db)";
 const VAULT_HELP = "only these vaults, comma-separated, any case (default: all)";
 
-/** Builds the `failures` command and its subcommands. */
-export function failuresCommand(io: Io, result: CommandResult, deps: FailuresDeps = {}) {
+/**
+ * Builds the `failures` command and its subcommands.
+ *
+ * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
+ */
+export function failuresCommand(io: Io, result: CommandResult, deps: FailuresDeps = {}): Command {
   const output = {
     writeOut: (text: string) => io.stdout.write(text),
     writeErr: (text: string) => io.stderr.write(text),

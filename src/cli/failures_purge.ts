@@ -27,7 +27,7 @@ export interface PurgeFlags {
 
 /** Collaborators of `byot failures purge`. */
 export interface PurgeDeps {
-  /** @default systemClock */
+  /** Time source of the state file (its timestamps). @default systemClock */
   clock?: Clock;
   /** Reads the confirmation. @default a line from stdin */
   prompt?: PromptLine;

@@ -11,7 +11,11 @@ import type { Io } from "../common/io.ts";
 import { GENERATED_COLUMNS, generateFiles, MAX_GENERATE_COUNT } from "../sources/generator.ts";
 import { formatInt } from "../report/format.ts";
 
-/** The `generate` command's type: one `<count>` argument and its options. */
+/**
+ * The `generate` command's type: one `<count>` argument and its options.
+ *
+ * @internal CLI wiring: its signature uses commander types, which are not documented here.
+ */
 export type GenerateCommand = Command<
   [string],
   { out: string; seed: string; vault?: string; rejectEvery?: string },
@@ -77,6 +81,8 @@ function formatBytes(bytes: number): string {
  * program.addCommand(generateCommand(denoIo()));
  * // byot generate 1000000 --out data --seed 7
  * ```
+ *
+ * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
  */
 export function generateCommand(io: Io, options: GenerateCommandOptions = {}): GenerateCommand {
   const clock = options.clock ?? systemClock;

@@ -12,6 +12,7 @@ import { type LoadDeps, runLoadCommand } from "./load_run.ts";
 
 /** Where a command leaves its exit code (commander actions cannot return one). */
 export interface CommandResult {
+  /** The exit code; the caller starts it at 0 and the command's action sets it. */
   code: number;
 }
 
@@ -25,8 +26,12 @@ export const RUN_LONG_NAMES: readonly string[] = [
   "dry-run",
 ];
 
-/** Builds the `load` command. */
-export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}) {
+/**
+ * Builds the `load` command.
+ *
+ * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
+ */
+export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}): Command {
   return addLoadOptions(
     new Command("load")
       .description("load (value, token) pairs into the configured vaults, resuming an unfinished run")

@@ -42,6 +42,8 @@ function concurrencyArg(value: string): number | "auto" {
  * ```ts
  * const load = addLoadOptions(new Command("load")).action((opts) => run(toLoadFlags(opts)));
  * ```
+ *
+ * @internal CLI wiring: its signature uses commander types, which are not documented here.
  */
 export function addLoadOptions<
   Args extends unknown[],
@@ -222,6 +224,8 @@ const FLAG_KEYS: readonly (keyof LoadFlags)[] = [
  * ```ts
  * toLoadFlags({ batchSize: 50, upsert: undefined }); // { batchSize: 50 }
  * ```
+ *
+ * @internal CLI wiring: its signature uses commander types, which are not documented here.
  */
 export function toLoadFlags(opts: OptionValues): LoadFlags {
   const flags: Record<string, unknown> = {};

@@ -38,7 +38,9 @@ export interface SourceStateHooks {
 
 /** One vault's source, opened and checked. */
 export interface PlannedSource {
+  /** The vault the source loads into. */
   spec: VaultSpec;
+  /** Where the vault's records are read from (opened and checked; wrapped for the shard with `--shard`). */
   source: VaultSource;
   /** Files whose rows make up the source (for the row count shown as the total). */
   files: string[];
@@ -48,6 +50,7 @@ export interface PlannedSource {
 
 /** What a load will read. */
 export interface LoadPlan {
+  /** One entry per selected vault, in the settings' order. */
   vaults: PlannedSource[];
   /** Source fingerprint: a change refuses a resume. */
   fingerprint: unknown;

@@ -48,11 +48,15 @@ export interface RunFlags {
 
 /** Collaborators of {@linkcode runLoadCommand}; production defaults at the edge. */
 export interface LoadDeps {
+  /** Time for the ledger, service-account tokens, backoff, metrics and progress. @default systemClock */
   clock?: Clock;
+  /** HTTP client for the vault and token requests. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** Uniform random in [0, 1), for the retry backoff jitter. @default Math.random */
   random?: () => number;
+  /** Hidden prompt for the bearer token, used only when stdin is a terminal. @default promptHidden */
   promptSecret?: PromptSecret;
-  /** @default installStopHandlers with Deno signal listeners */
+  /** Installs the Ctrl-C/SIGTERM handlers. @default installStopHandlers with Deno signal listeners */
   stop?: (options: StopOptions) => StopControl;
   /** The command line as typed (secrets are redacted before it is stored or shown). */
   argv?: readonly string[];

@@ -26,6 +26,10 @@ export interface MainDeps extends LoadDeps {
   signal?: AbortSignal;
 }
 
+/**
+ * The subcommand names byot started with, plus `help`. Nothing reads it, and it lacks the later
+ * `status`, `failures`, `clear` and `tune`.
+ */
 const COMMANDS = new Set(["load", "simulate", "generate", "demo", "help"]);
 
 /** Runs byot with `argv` (without the program name) and returns the exit code. */

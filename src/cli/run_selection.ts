@@ -14,7 +14,9 @@ import type { LoadPlan } from "./load_plan.ts";
 
 /** Options of {@linkcode selectRun}. */
 export interface SelectRunOptions {
+  /** `--resume`: continue the latest unfinished run; fail if there is none. */
   resume?: boolean;
+  /** `--restart`: abandon the unfinished run and start a new one. */
   restart?: boolean;
   /** Path of the state file, for messages. */
   statePath: string;

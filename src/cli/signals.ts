@@ -22,12 +22,13 @@ export interface StopControl {
 
 /** Options of {@linkcode installStopHandlers}. */
 export interface StopOptions {
+  /** Where the stop messages are written. */
   stderr: TextSink;
   /** How long in-flight batches may take after the first signal, in ms. @default 30000 */
   drainMs?: number;
-  /** @default Deno.addSignalListener */
+  /** Installs a signal handler. @default Deno.addSignalListener */
   addListener?: (signal: "SIGINT" | "SIGTERM", handler: () => void) => void;
-  /** @default Deno.removeSignalListener */
+  /** Removes a signal handler. @default Deno.removeSignalListener */
   removeListener?: (signal: "SIGINT" | "SIGTERM", handler: () => void) => void;
 }
 

@@ -81,6 +81,8 @@ function waitForStop(signal?: AbortSignal): Promise<void> {
  * program.addCommand(simulateCommand(denoIo()));
  * // byot simulate --port 8080 --rate-limit 200 --drop-rate 0.01
  * ```
+ *
+ * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
  */
 export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): Command {
   const read = options.readTextFile ?? ((path: string) => Deno.readTextFile(path));

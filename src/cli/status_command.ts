@@ -42,8 +42,12 @@ export interface StatusFlags {
   interval?: number;
 }
 
-/** Builds the `status` command. */
-export function statusCommand(io: Io, result: CommandResult, deps: StatusDeps = {}) {
+/**
+ * Builds the `status` command.
+ *
+ * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
+ */
+export function statusCommand(io: Io, result: CommandResult, deps: StatusDeps = {}): Command {
   return new Command("status")
     .description("show a load's progress: per vault loaded, failed, pending, throughput, ETA, how to resume")
     .option("--state <file>", "checkpoint ledger (default: $BYOT_STATE, else ./byot-state.db)")

@@ -106,28 +106,52 @@ function row(v: VaultStatus): string[] {
 
 /** One vault's figures in `status --json`. Unknown numbers are `null`. */
 export interface VaultStatusJson {
+  /** Vault name, or `"total"` for the totals. */
   name: string;
+  /** Rows the run covers; `null` when unknown. */
   total: number | null;
+  /** Rows in settled batches (`loaded + failed + skipped`). */
   settled: number;
+  /** Records loaded by the run's batches. */
   loaded: number;
+  /** Records that failed when the run sent them. */
   failed: number;
+  /** Rows skipped (empty or null value or token). */
   skipped: number;
+  /** Rows not settled yet; `null` when the total is unknown. */
   pending: number | null;
+  /** What became of the failed records: still failing (values kept), resolved by a retry, purged. */
   failures: { unresolved: number; resolved: number; purged: number };
+  /** Batches by state. */
   batches: { done: number; failed: number; partiallyFailed: number; inFlight: number; pending: number };
+  /** Requests made. */
   requests: number;
+  /** First batch start (ISO 8601, UTC); `null` before any batch. */
   startedAt: string | null;
+  /** Latest batch activity (ISO 8601, UTC); `null` before any batch. */
   lastActivityAt: string | null;
+  /** `lastActivityAt - startedAt`, in whole ms. */
   elapsedMs: number;
+  /** Settled rows per second of `elapsedMs`, rounded to 1 decimal. */
   recordsPerSecond: number;
+  /** Time to settle `pending` at `recordsPerSecond`, in whole ms; `null` when unknown. */
   etaMs: number | null;
+  /** Every row is settled (the run finished). */
   finished: boolean;
 }
 
 /** `byot status --json`. `run` is `null` (and `vaults` empty) when the state file holds no run. */
 export interface StatusJson {
+  /** Shape version ({@linkcode STATUS_JSON_VERSION}). */
   version: number;
+  /** Path of the state file. */
   stateFile: string;
+  /**
+   * The run: id, status, whether it finished, source kind, shard, ISO 8601 times (`finishedAt` is
+   * `null` unless the run finished or failed), the command that started it (`null` when not stored)
+   * and the one that resumes it (`null` when it cannot be resumed). `null` when the state file holds
+   * no run.
+   */
   run: {
     id: string;
     status: string;
@@ -141,7 +165,9 @@ export interface StatusJson {
     command: string | null;
     resumeCommand: string | null;
   } | null;
+  /** One entry per vault, in the run's order. */
   vaults: VaultStatusJson[];
+  /** Sums over the vaults (elapsed over the whole run, ETA of the slowest vault); `null` without a run. */
   totals: VaultStatusJson | null;
 }
 

@@ -63,24 +63,28 @@ export interface TuneFlags extends TuneTargetFlags {
 
 /** Collaborators of `byot tune`. */
 export interface TuneDeps {
-  /** @default systemClock */
+  /** Time for the tune id, the probes' time caps and rates, and service-account tokens. @default systemClock */
   clock?: Clock;
-  /** @default globalThis.fetch */
+  /** HTTP client for the vault and token requests. @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** @default Math.random */
+  /** Uniform random in [0, 1), for the tune id and the backoff jitter. @default Math.random */
   random?: () => number;
   /** Hidden prompt for the bearer token. @default the terminal prompt */
   promptSecret?: PromptSecret;
   /** Reads the confirmation. @default a line from stdin */
   promptLine?: PromptLine;
-  /** @default installStopHandlers with Deno signal listeners */
+  /** Installs the Ctrl-C/SIGTERM handlers. @default installStopHandlers with Deno signal listeners */
   stop?: (options: StopOptions) => StopControl;
   /** A running simulator to use for `--simulate` (tests inspect its store). @default start one */
   simulator?: Simulator;
 }
 
-/** Builds the `tune` command. */
-export function tuneCommand(io: Io, result: CommandResult, deps: TuneDeps = {}) {
+/**
+ * Builds the `tune` command.
+ *
+ * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
+ */
+export function tuneCommand(io: Io, result: CommandResult, deps: TuneDeps = {}): Command {
   return new Command("tune")
     .description(
       "probe batch size × concurrency with generated records and recommend a setting (writes test data)",

@@ -163,11 +163,11 @@ export interface ProbeOptions {
   graceMs?: number;
   /** Bearer tokens. */
   tokens: TokenProvider;
-  /** @default systemClock */
+  /** Time source for the time cap, the grace period and the measured wall time. @default systemClock */
   clock?: Clock;
-  /** @default globalThis.fetch */
+  /** HTTP client for the vault requests. @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** @default Math.random */
+  /** Uniform random in [0, 1), for the retry backoff jitter. @default Math.random */
   random?: () => number;
   /** Stops taking new batches (Ctrl-C). */
   intake?: AbortSignal;

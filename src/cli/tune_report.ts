@@ -55,6 +55,7 @@ export interface TuneReport {
 
 /** The recommended probe and whether it met the bar (no failures, few 429s). */
 export interface Recommendation {
+  /** The recommended probe (its `setting` is the recommendation). */
   result: ProbeResult;
   /** False when no setting was clean and the fastest one is shown anyway. */
   clean: boolean;
@@ -208,38 +209,72 @@ function notes(r: ProbeResult): string {
   return out.join(", ");
 }
 
-/** One probe in `tune --json`. */
+/** One probe in `tune --json` (a {@linkcode ProbeResult}, rounded). */
 export interface ProbeJson {
+  /** The setting's label (`32×100`, `auto×100`). */
   setting: string;
+  /** Records per request. */
   batchSize: number;
+  /** Requests in flight (with `auto`: the ceiling). */
   concurrency: number;
+  /** True for `--concurrency auto`. */
   auto: boolean;
+  /** Records the probe meant to send. */
   records: number;
+  /** Records settled (loaded or failed) before the probe ended. */
   settled: number;
+  /** Records stored by the vault. */
   loaded: number;
+  /** Records rejected for good (or out of retries). */
   failed: number;
+  /** Failed records per HTTP status (`"0"` = network). */
   failuresByStatus: Record<string, number>;
+  /** HTTP requests made. */
   requests: number;
+  /** Answers with status 429. */
   rateLimited: number;
+  /** `rateLimited / requests` (0 when no request), rounded to 4 decimals. */
   rateLimitedShare: number;
+  /** Wall time of the probe in ms, rounded to a whole ms. */
   elapsedMs: number;
+  /** Loaded records per second of wall time, rounded to 1 decimal. */
   recordsPerSecond: number;
+  /** Median request latency in ms, rounded to 2 decimals. */
   p50Ms: number;
+  /** 99th percentile request latency in ms, rounded to 2 decimals. */
   p99Ms: number;
+  /** The time cap stopped it before every record was sent. */
   capped: boolean;
+  /** Fewer batches than requests in flight: the setting could not be filled. */
   underfilled: boolean;
+  /** Message of the error that stopped the probe at once, or `null`. */
   error: string | null;
 }
 
 /** `byot tune --json`. */
 export interface TuneJson {
+  /** Shape version ({@linkcode TUNE_JSON_VERSION}). */
   version: number;
+  /** Tune run id (part of every probe value). */
   tuneId: string;
+  /** Where the probes went, for people. */
   target: string;
+  /** True with `--simulate`. */
   simulated: boolean;
+  /**
+   * Records per probe; with `--simulate` and no `--records`, the minimum (each probe's own count is
+   * in `probes[].records`).
+   */
   recordsPerProbe: number;
+  /** True when Ctrl-C stopped the probing early. */
   interrupted: boolean;
+  /** One entry per probe, in grid order. */
   probes: ProbeJson[];
+  /**
+   * The recommended setting (see {@linkcode recommend}), with its config snippet, `byot load`
+   * flags and projected load times (`ms` is `null` when the rate is 0); `null` when no probe
+   * loaded anything.
+   */
   recommendation: {
     setting: string;
     clean: boolean;
