@@ -58,7 +58,11 @@ export class FakeClock implements Clock {
   #now: number;
   #sleepers: Sleeper[] = [];
 
-  /** @param start initial time in ms since the epoch. @default 0 */
+  /**
+   * Creates a clock stopped at `start`.
+   *
+   * @param start initial time in ms since the epoch; defaults to 0.
+   */
   constructor(start = 0) {
     this.#now = start;
   }

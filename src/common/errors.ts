@@ -40,6 +40,12 @@ export interface ByotErrorOptions {
 export class ByotError extends Error {
   /** Process exit code when this error ends a command. */
   readonly exitCode: number;
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong, shown to the user.
+   * @param options the cause, and an exit code replacing the default 1.
+   */
   constructor(message: string, options: ByotErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = "ByotError";
@@ -50,6 +56,12 @@ export class ByotError extends Error {
 
 /** Usage, flag or configuration problem, including missing credentials. Exit code 2. */
 export class ConfigError extends ByotError {
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong, shown to the user.
+   * @param options the cause, and an exit code replacing the default 2.
+   */
   constructor(message: string, options: ByotErrorOptions = {}) {
     super(message, { exitCode: ExitCode.usage, ...options });
     this.name = "ConfigError";
@@ -58,6 +70,12 @@ export class ConfigError extends ByotError {
 
 /** Input that cannot be read or does not have the expected shape. Exit code 2. */
 export class SourceError extends ByotError {
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong, shown to the user.
+   * @param options the cause, and an exit code replacing the default 2.
+   */
   constructor(message: string, options: ByotErrorOptions = {}) {
     super(message, { exitCode: ExitCode.usage, ...options });
     this.name = "SourceError";
@@ -76,9 +94,19 @@ export interface VaultHttpErrorInit extends ByotErrorOptions {
 
 /** A definite answer from the vault rejecting a request. Exit code 3 when it ends a run. */
 export class VaultHttpError extends ByotError {
+  /** HTTP status of the answer. */
   readonly status: number;
+  /** The vault's `X-Request-Id`; undefined when the answer had none. */
   readonly requestId?: string;
+  /** The vault's message from its error envelope (never a record value); undefined when there was none. */
   readonly vaultMessage?: string;
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong, shown to the user.
+   * @param init the answer's status, request id and message, the cause, and an exit code replacing
+   *   the default 3.
+   */
   constructor(message: string, init: VaultHttpErrorInit) {
     super(message, { exitCode: ExitCode.someFailed, ...init });
     this.name = "VaultHttpError";
@@ -90,6 +118,12 @@ export class VaultHttpError extends ByotError {
 
 /** The request was sent but no answer came back: the vault may have applied it. Exit code 75. */
 export class UnknownOutcomeError extends ByotError {
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong, shown to the user.
+   * @param options the cause, and an exit code replacing the default 75.
+   */
   constructor(message: string, options: ByotErrorOptions = {}) {
     super(message, { exitCode: ExitCode.tempFail, ...options });
     this.name = "UnknownOutcomeError";
@@ -102,6 +136,12 @@ export class UnknownOutcomeError extends ByotError {
  * Exit code 75.
  */
 export class VaultUnavailableError extends ByotError {
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong, shown to the user.
+   * @param options the cause, and an exit code replacing the default 75.
+   */
   constructor(message: string, options: ByotErrorOptions = {}) {
     super(message, { exitCode: ExitCode.tempFail, ...options });
     this.name = "VaultUnavailableError";
@@ -110,6 +150,12 @@ export class VaultUnavailableError extends ByotError {
 
 /** The checkpoint ledger is unreadable or inconsistent. Exit code 1. */
 export class CheckpointError extends ByotError {
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong, shown to the user.
+   * @param options the cause, and an exit code replacing the default 1.
+   */
   constructor(message: string, options: ByotErrorOptions = {}) {
     super(message, { exitCode: ExitCode.internal, ...options });
     this.name = "CheckpointError";
@@ -118,7 +164,14 @@ export class CheckpointError extends ByotError {
 
 /** The run was stopped by a signal. Exit code 130 (SIGINT) or 143 (SIGTERM). */
 export class InterruptedError extends ByotError {
+  /** The signal that stopped the run. */
   readonly signal: "SIGINT" | "SIGTERM";
+  /**
+   * Creates the error; its exit code is 143 for `SIGTERM`, else 130.
+   *
+   * @param signal the signal received.
+   * @param message what to show; defaults to `interrupted by <signal>`.
+   */
   constructor(signal: "SIGINT" | "SIGTERM", message = `interrupted by ${signal}`) {
     super(message, { exitCode: signal === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted });
     this.name = "InterruptedError";

@@ -52,8 +52,11 @@ export interface VaultSource {
 
 /** A (value, token) pair to send, with its source position. */
 export interface SourceRecord {
+  /** 0-based position of the source row ({@linkcode SourceItem.position}). */
   position: number;
+  /** The value to send (with the run's suffix appended when suffixes are on). */
   value: string;
+  /** The token to store it under (suffixed like `value`). */
   token: string;
 }
 
@@ -91,6 +94,7 @@ export interface Batch {
 
 /** A record the vault rejected for good. */
 export interface FailedRecord {
+  /** The rejected record. */
   record: SourceRecord;
   /** HTTP status of the definite answer (0 for a network failure that exhausted its retries). */
   status: number;

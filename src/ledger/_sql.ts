@@ -38,7 +38,7 @@ export const FAILURE_UPSERT_SQL = `INSERT INTO failed_records (run_id, vault, po
     last_seen = excluded.last_seen, resolved_at = NULL, purged_at = NULL`;
 
 /** Marks one stored failure resolved. */
-export const RESOLVE_SQL = "UPDATE failed_records SET resolved_at = ? " +
+export const RESOLVE_SQL: string = "UPDATE failed_records SET resolved_at = ? " +
   "WHERE run_id = ? AND vault = ? AND position = ? AND resolved_at IS NULL";
 
 /** Raises a vault's send reservation (never lowers it). */

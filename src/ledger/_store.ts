@@ -13,12 +13,24 @@ export type Row = Record<string, unknown>;
 
 /** The open database plus the injected dependencies every ledger module needs. */
 export class Store {
+  /** The open SQLite connection. */
   readonly db: DatabaseSync;
+  /** Path of the state file (`:memory:` for an in-memory ledger), named in error messages. */
   readonly path: string;
+  /** Time source for the ledger's timestamps. */
   readonly clock: Clock;
+  /** Uniform random in [0, 1), for new run ids. */
   readonly random: () => number;
   #statements = new Map<string, StatementSync>();
 
+  /**
+   * Wraps an open connection; `openStore()` (`schema.ts`) is the usual way to get one.
+   *
+   * @param db the open connection.
+   * @param path the state file's path, for messages.
+   * @param clock time source for timestamps.
+   * @param random uniform random in [0, 1), for run ids.
+   */
   constructor(db: DatabaseSync, path: string, clock: Clock, random: () => number) {
     this.db = db;
     this.path = path;

@@ -98,7 +98,9 @@ export const SCHEMA_VERSION: number = MIGRATIONS.length;
 
 /** Options of {@linkcode openStore}. */
 export interface OpenStoreOptions {
+  /** Time source for the ledger's timestamps. */
   clock: Clock;
+  /** Uniform random in [0, 1), for new run ids. */
   random: () => number;
   /** `PRAGMA synchronous`. @default "NORMAL" */
   synchronous?: "NORMAL" | "FULL";

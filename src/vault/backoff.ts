@@ -37,6 +37,11 @@ export class PauseGate {
   #openAt = 0;
   readonly #clock: Clock;
 
+  /**
+   * Creates an open gate.
+   *
+   * @param clock the time source for deadlines and waits.
+   */
   constructor(clock: Clock) {
     this.#clock = clock;
   }

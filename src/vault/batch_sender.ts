@@ -17,8 +17,11 @@ import { readBack } from "./readback.ts";
 
 /** Options of {@linkcode BatchSender}. */
 export interface BatchSenderOptions {
+  /** The client of this vault; it does the per-request retries. */
   client: VaultClient;
+  /** The vault, table and column to insert into. */
   vault: VaultSpec;
+  /** The `byot` mode sent in every Insert and Batch body. */
   byotMode: ByotMode;
   /** Send `upsert: <column>`; replays are then idempotent re-sends. @default false */
   upsert?: boolean;
@@ -26,7 +29,7 @@ export interface BatchSenderOptions {
   continueOnError?: boolean;
   /** Tokens per detokenize request in a read-back. @default 25 */
   readbackChunk?: number;
-  /** @default nullObserver */
+  /** Receives split, retry, replay and build events for metrics. @default nullObserver */
   observer?: VaultObserver;
   /** Sleep used between per-record retries on the Batch endpoint. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -43,8 +46,13 @@ export class BatchSender {
   readonly #insertPath: string;
   readonly #batchPath: string;
   /** Largest number of records per request, lowered when the vault says a request is too large. */
-  maxPerRequest = Number.POSITIVE_INFINITY;
+  maxPerRequest: number = Number.POSITIVE_INFINITY;
 
+  /**
+   * Creates a sender for `options.vault`.
+   *
+   * @param options the client, the vault and how to send to it.
+   */
   constructor(options: BatchSenderOptions) {
     this.#o = {
       ...options,

@@ -19,6 +19,7 @@ export interface VaultClientOptions {
   vaultUrl: string;
   /** Vault name, for messages and metrics. */
   vaultName: string;
+  /** Where bearer tokens come from; asked again once after a 401 says the token expired. */
   tokens: TokenProvider;
   /** Attempts per request for transient errors. @default 8 */
   maxAttempts?: number;
@@ -35,13 +36,13 @@ export interface VaultClientOptions {
    * attempt, after the gate. @default none
    */
   rate?: { acquire(signal?: AbortSignal): Promise<void>; tryAcquire?(): boolean };
-  /** @default systemClock */
+  /** Time source for backoff sleeps, `Retry-After` dates and latencies. @default systemClock */
   clock?: Clock;
-  /** @default Math.random */
+  /** Uniform random in [0, 1), for backoff jitter. @default Math.random */
   random?: () => number;
-  /** @default globalThis.fetch */
+  /** The `fetch` used for requests (tests pass a fake). @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** @default nullObserver */
+  /** Receives request and retry events for metrics. @default nullObserver */
   observer?: VaultObserver;
 }
 
@@ -67,19 +68,29 @@ export type Attempted =
 
 /** A vault request: method, path below the vault URL, JSON body and how many records it carries. */
 export interface VaultRequest {
+  /** What the request does, for metrics; a 404 stops the run only for `insert` and `batch`. */
   kind: RequestKind;
+  /** HTTP method. */
   method: "GET" | "POST" | "DELETE";
+  /** Path appended to the vault URL, starting with `/` (e.g. `/v1/vaults/<id>/<table>`). */
   path: string;
   /** JSON text, or its UTF-8 bytes (Insert and Batch bodies are written as bytes: `payload.ts`). */
   body?: string | Uint8Array;
+  /** Records the request carries, reported to the observer. */
   records: number;
 }
 
 /** Sends requests to one vault with retries. */
 export class VaultClient {
+  /** The vault's shared 429 gate: the one from the options, or this client's own. */
   readonly gate: PauseGate;
   readonly #o: Required<Omit<VaultClientOptions, "gate" | "rate">> & Pick<VaultClientOptions, "rate">;
 
+  /**
+   * Creates a client; options left out or set to `undefined` take their defaults.
+   *
+   * @param options the vault, its token provider, and retry and timeout settings.
+   */
   constructor(options: VaultClientOptions) {
     const clock = options.clock ?? systemClock;
     this.gate = options.gate ?? new PauseGate(clock);

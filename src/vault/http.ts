@@ -8,6 +8,7 @@ import type { Clock } from "../common/clock.ts";
 
 /** An answer from the vault (any status). */
 export interface HttpAnswer {
+  /** HTTP status code. */
   status: number;
   /** Raw body text (never assumed to be JSON). */
   body: string;
@@ -15,6 +16,7 @@ export interface HttpAnswer {
   requestId?: string;
   /** `Retry-After` header, when present. */
   retryAfter?: string;
+  /** Time from sending the request to reading the whole body, in ms (by the exchange's clock). */
   latencyMs: number;
 }
 
@@ -24,7 +26,15 @@ export class TransportError extends Error {
   readonly maybeApplied: boolean;
   /** True when the per-request timeout fired. */
   readonly timedOut: boolean;
+  /** Time from sending the request until it failed, in ms. */
   readonly latencyMs: number;
+  /**
+   * Creates the error.
+   *
+   * @param message what failed (`request timed out after … ms`, `network error: …`).
+   * @param init whether the request may have been applied, whether the timeout fired, the latency,
+   *   and the underlying error.
+   */
   constructor(
     message: string,
     init: { maybeApplied: boolean; timedOut: boolean; latencyMs: number; cause?: unknown },
@@ -39,8 +49,11 @@ export class TransportError extends Error {
 
 /** Options of {@linkcode httpExchange}. */
 export interface HttpExchangeOptions {
+  /** HTTP method. */
   method: "GET" | "POST" | "DELETE";
+  /** Full URL of the request. */
   url: string;
+  /** Sent as `Authorization: Bearer <token>`. */
   bearerToken: string;
   /** JSON to send, as text or UTF-8 bytes. */
   body?: string | Uint8Array;
@@ -48,8 +61,9 @@ export interface HttpExchangeOptions {
   timeoutMs: number;
   /** Aborts the exchange (run cancelled); its reason is rethrown as is. */
   signal?: AbortSignal;
-  /** @default globalThis.fetch */
+  /** The `fetch` to call (tests pass a fake). @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** Time source for the latency measurement. */
   clock: Clock;
 }
 

@@ -16,7 +16,11 @@ export class JsonBytes {
   #buf: Uint8Array;
   #len = 0;
 
-  /** @param capacity first buffer size in bytes (it doubles as needed). */
+  /**
+   * Creates an empty buffer.
+   *
+   * @param capacity first buffer size in bytes, at least 16 (it doubles as needed); defaults to 1024.
+   */
   constructor(capacity = 1024) {
     this.#buf = new Uint8Array(Math.max(16, capacity));
   }

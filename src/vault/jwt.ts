@@ -74,6 +74,12 @@ export async function signRs256(claims: Record<string, unknown>, key: CryptoKey)
 
 /** Why a PEM private key could not be imported; never contains key material. */
 export class PrivateKeyError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message why the key was refused, without key material.
+   * @param options the underlying error, if any.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "PrivateKeyError";

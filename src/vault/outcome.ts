@@ -9,12 +9,19 @@ import type { Attempted } from "./client.ts";
 
 /** Mutable per-batch tally. */
 export class BatchTally {
+  /** Records stored so far (including those an earlier attempt had stored). */
   loaded = 0;
+  /** Records failed for good so far. */
   readonly failures: FailedRecord[] = [];
+  /** HTTP requests made so far, retries included. */
   requests = 0;
+  /** True once any request for the batch was retried. */
   retried = false;
+  /** HTTP status of the last answer (0 for none, or a transport failure). */
   lastStatus = 0;
+  /** The most recent `X-Request-Id` seen; undefined until an answer carries one. */
   requestId?: string;
+  /** Records settled through each safe-replay path. */
   readonly replayed = { upsert: 0, readback: 0, resent: 0 };
 
   /** Accounts for one request outcome (its retries included). */

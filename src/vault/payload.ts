@@ -13,8 +13,11 @@ const DECODER = new TextDecoder();
 
 /** What a payload needs to know about its vault. */
 export interface PayloadTarget {
+  /** Column that receives the value and the token. */
   column: string;
+  /** Table named in each Batch operation (Insert bodies take it from the URL). */
   table: string;
+  /** The body's `byot` field. */
   byotMode: ByotMode;
 }
 

@@ -22,7 +22,9 @@ export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /** The fields of a service account's `credentials.json` that byot uses. */
 export interface ServiceAccountCredentials {
+  /** The service account's client id: the assertion's `iss` and `sub`. */
   clientID: string;
+  /** Id of the signing key: the assertion's `key` claim. */
   keyID: string;
   /** Where assertions are exchanged; an http(s) URL. */
   tokenURI: string;
@@ -128,12 +130,13 @@ export function tokenSchedule(token: string, receivedAt: number): TokenSchedule 
 
 /** Options of {@linkcode ServiceAccountTokenProvider}. */
 export interface ServiceAccountOptions {
+  /** The service account to get tokens for (from {@linkcode parseCredentials}). */
   credentials: ServiceAccountCredentials;
   /** Role ids to scope tokens to (`scope: "role:<id> …"`). @default [] */
   roles?: string[];
-  /** @default globalThis.fetch */
+  /** The `fetch` used for the exchange (tests pass a fake). @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** @default systemClock */
+  /** Time source for assertions, token expiry and backoff sleeps. @default systemClock */
   clock?: Clock;
   /** Uniform random in [0, 1), for backoff jitter. @default Math.random */
   random?: () => number;
@@ -164,6 +167,12 @@ export class ServiceAccountTokenProvider implements TokenProvider {
 
   #exchanges = 0;
 
+  /**
+   * Creates a provider; no exchange happens until the first token is asked for. Options left out or
+   * set to `undefined` take their defaults.
+   *
+   * @param options the credentials, the roles to scope tokens to, and retry settings.
+   */
   constructor(options: ServiceAccountOptions) {
     this.#o = {
       roles: [],

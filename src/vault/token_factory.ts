@@ -11,9 +11,9 @@ import { StaticTokenProvider, type TokenProvider } from "./token_provider.ts";
 
 /** Collaborators of {@linkcode createTokenProvider}. */
 export interface TokenFactoryDeps {
-  /** @default globalThis.fetch */
+  /** The `fetch` used for the token exchange (service accounts only). @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** @default systemClock */
+  /** Time source for the token exchange and token expiry (service accounts only). @default systemClock */
   clock?: Clock;
   /** Uniform random in [0, 1), for the token exchange's backoff jitter. @default Math.random */
   random?: () => number;

@@ -21,6 +21,11 @@ export interface TokenProvider {
 /** A fixed token that cannot be refreshed. */
 export class StaticTokenProvider implements TokenProvider {
   readonly #token: string;
+  /**
+   * Creates a provider that always returns `token`.
+   *
+   * @param token the bearer token.
+   */
   constructor(token: string) {
     this.#token = token;
   }
