@@ -170,6 +170,7 @@ export async function resolveCredentials(
 export interface VaultAuth {
   /** The bearer token (secret); empty when credentials are used. */
   bearerToken: string;
+  /** Where the bearer token came from; `credentials` when service-account credentials are used. */
   tokenOrigin: TokenOrigin;
   /** Service-account credentials.json text (secret). */
   credentials?: string;
@@ -181,11 +182,15 @@ export interface VaultAuth {
 
 /** Inputs of {@linkcode resolveVaultAuth}. */
 export interface VaultAuthInput {
+  /** `--token`, `--token-file`, `--credentials` and `--role` (comma-separated role ids), when given. */
   flags: { token?: string; tokenFile?: string; credentials?: string; role?: string };
+  /** Environment, stderr (for the `--token` warning) and whether stdin is a terminal. */
   io: Io;
   /** The config file's `skyflow` section. */
   config: { bearerToken?: string; credentialsFile?: string; roles?: string };
+  /** Reads the token and credentials files. @default Deno.readTextFile */
   readFile?: ReadTextFile;
+  /** Hidden prompt, used only when stdin is a terminal. @default {@linkcode promptHidden} */
   promptSecret?: PromptSecret;
 }
 

@@ -29,13 +29,13 @@ export interface SnowflakeCustomQuery {
 
 /** Names the legacy `union` mode hard-coded; config can change them. */
 export interface SnowflakeUnionNames {
-  /** @default "D01_SKYFLOW_POC" */
+  /** Database of the union tables. @default "D01_SKYFLOW_POC" */
   database?: string;
-  /** @default "SKYFLOW_POC" */
+  /** Schema of the union tables. @default "SKYFLOW_POC" */
   schema?: string;
-  /** @default "CLM" */
+  /** The CLM table. @default "CLM" */
   clmTable?: string;
-  /** @default "MBR" */
+  /** The MBR table. @default "MBR" */
   mbrTable?: string;
   /** Schema-qualified prefix of the `SKFL_*_DETOK` UDFs. @default "T01_PROTEGRITY.SCRTY_ACS_CNTRL" */
   udfPrefix?: string;
@@ -43,15 +43,21 @@ export interface SnowflakeUnionNames {
 
 /** The Go loader's `snowflake` config section plus byot's additions, as resolved. */
 export interface SnowflakeSettings {
+  /** Login name (`--sf-user`, `SNOWFLAKE_USER`); prompted for on a terminal when absent. */
   user?: string;
   /** Secret: never printed or stored. */
   password?: string;
   /** `snowflake` (password), `programmatic_access_token`, `SNOWFLAKE_JWT` (key pair). @default password */
   authenticator?: string;
+  /** Account identifier; needed unless `accessUrl` is set. */
   account?: string;
+  /** Warehouse the queries run on; absent = the user's default. */
   warehouse?: string;
+  /** Database of the session; also prefixed to simple, generic and custom mode tables that lack one. */
   database?: string;
+  /** Schema of the session; also prefixed to unqualified simple, generic and custom mode tables. */
   schema?: string;
+  /** Role of the session; absent = the user's default. */
   role?: string;
   /** Rows per driver fetch round (never a result limit, unlike the legacy `ROWS_PER_RESULTSET`). */
   fetchSize?: number;
@@ -67,8 +73,9 @@ export interface SnowflakeSettings {
   token?: string;
   /** Simple mode table (`-sf-table`). @default "ELEVANCE.PUBLIC.PATIENTS" */
   table?: string;
-  /** Generic mode tables (`-sf-clm-table`, `-sf-mbr-table`). @default CLM, MBR */
+  /** Generic mode CLM table (`-sf-clm-table`). @default "CLM" */
   clmTable?: string;
+  /** Generic mode MBR table (`-sf-mbr-table`). @default "MBR" */
   mbrTable?: string;
   /** Union mode names. */
   union?: SnowflakeUnionNames;
@@ -90,14 +97,17 @@ export interface CsvSettings {
 
 /** Resolved settings for one `byot load`. */
 export interface LoadSettings {
+  /** Where the records come from (`--source`). */
   source: SourceKind;
   /** Base URL of the vault API, e.g. `https://abc.vault.skyflowapis.com`. No trailing slash. */
   vaultUrl: string;
   /** The vaults to load, already narrowed by `--vault`. Never empty. */
   vaults: VaultSpec[];
+  /** CSV source settings (used when `source` is `csv`). */
   csv: CsvSettings;
   /** Legacy error-log JSON to import and reprocess (`--source error-log`). */
   errorLog?: string;
+  /** Snowflake source settings (used when `source` is `snowflake`). */
   snowflake: SnowflakeSettings;
   /** Records per request. @default 25 */
   batchSize: number;
@@ -128,7 +138,7 @@ export interface LoadSettings {
   baseDelayMs: number;
   /** Use the Batch endpoint with `continueOnError: true` instead of Insert. @default false */
   continueOnError: boolean;
-  /** @default "ENABLE" */
+  /** Skyflow BYOT mode sent with every insert (`--byot-mode`). @default "ENABLE" */
   byotMode: ByotMode;
   /** Attempts per request for transient errors (network, 408, 429, 5xx). @default 8 */
   maxAttempts: number;

@@ -18,7 +18,8 @@
 import { ConfigError } from "../common/errors.ts";
 import type { SnowflakeCustomQuery, SnowflakeSettings, SnowflakeUnionNames } from "./settings.ts";
 
-type Obj = Record<string, unknown>;
+/** A parsed JSON object (a config section), keys not yet checked. */
+export type Obj = Record<string, unknown>;
 
 function str(value: unknown, path: string, file: string): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
@@ -36,8 +37,11 @@ function obj(value: unknown, path: string, file: string): Obj | undefined {
 
 /** Flags of the legacy loader that name Snowflake tables. */
 export interface SnowflakeTableFlags {
+  /** `--sf-table`: the simple mode table; wins over `snowflake.table`. */
   sfTable?: string;
+  /** `--sf-clm-table`: the generic mode CLM table; wins over `snowflake.clm_table`. */
   sfClmTable?: string;
+  /** `--sf-mbr-table`: the generic mode MBR table; wins over `snowflake.mbr_table`. */
   sfMbrTable?: string;
 }
 

@@ -70,6 +70,12 @@ export class AdaptiveController {
   #justDoubled = false;
   #round = { answers: 0, ok: 0, latencySum: 0, waitedAtStart: 0 };
 
+  /**
+   * Sets the limiter to the initial in-flight limit (left alone with `fixedConcurrency`) and the rate
+   * bucket to `maxRps` (uncapped when 0).
+   *
+   * @param options the limiter and rate bucket to drive, and the tuning knobs.
+   */
   constructor(options: AdaptiveOptions) {
     this.#o = {
       initialConcurrency: 4,

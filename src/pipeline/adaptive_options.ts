@@ -38,7 +38,7 @@ export interface AdaptiveOptions {
   latencySlackMs?: number;
   /** Window of the best recent latency, in ms. @default 30000 */
   latencyWindowMs?: number;
-  /** @default systemClock */
+  /** Where time comes from (rounds, windows, probes). @default systemClock */
   clock?: Clock;
   /** Called after every change of limit or rate, with the reason. @default none */
   onChange?: (state: AdaptiveState, reason: AdaptiveReason) => void;

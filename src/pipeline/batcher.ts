@@ -12,6 +12,7 @@ import { suffixFor } from "./suffix.ts";
 export interface BatcherOptions {
   /** Vault name stamped on each batch. */
   vault: string;
+  /** Where the rows come from; read from `from`, or from its start. */
   source: VaultSource;
   /** Records per batch (> 0). */
   batchSize: number;
@@ -25,6 +26,7 @@ export interface BatcherOptions {
   from?: SourceCursor;
   /** Sequence number of the first batch produced. @default 0 */
   startSeq?: number;
+  /** Passed to the source's `read`: aborts reading. */
   signal?: AbortSignal;
   /** Called with the ms spent waiting for the source, per chunk. */
   onRead?: (ms: number) => void;

@@ -11,7 +11,11 @@ export class Limiter {
   #active = 0;
   #waiters: (() => void)[] = [];
 
-  /** @param limit initial number of holders allowed (≥ 1). */
+  /**
+   * Creates a limiter with no holders.
+   *
+   * @param limit initial number of holders allowed (floored; at least 1).
+   */
   constructor(limit: number) {
     this.#limit = Math.max(1, Math.floor(limit));
   }
@@ -21,6 +25,7 @@ export class Limiter {
     return this.#active;
   }
 
+  /** Holders allowed now (≥ 1). */
   get limit(): number {
     return this.#limit;
   }

@@ -8,8 +8,14 @@
 /** The minimum of samples over a sliding time window, kept as one minimum per second. */
 export class WindowedMin {
   #seconds: { second: number; min: number }[] = [];
+  /**
+   * Creates an empty window.
+   *
+   * @param windowMs how far back samples count, in ms (measured in whole seconds).
+   */
   constructor(readonly windowMs: number) {}
 
+  /** Records a sample `value` taken at `now` (ms since the epoch) and drops seconds that left the window. */
   add(now: number, value: number): void {
     const second = Math.floor(now / 1000);
     const last = this.#seconds.at(-1);
@@ -18,6 +24,7 @@ export class WindowedMin {
     while (this.#seconds.length > 1 && this.#seconds[0].second < this.#oldest(now)) this.#seconds.shift();
   }
 
+  /** The smallest sample of the window ending at `now`; undefined when it holds none. */
   get(now: number): number | undefined {
     let min: number | undefined;
     for (const s of this.#seconds) {
@@ -36,6 +43,11 @@ export class AcceptedLog {
   #arrived: number[] = [];
   #sent: number[] = [];
   #head = 0;
+  /**
+   * Creates an empty log.
+   *
+   * @param keepMs how long an answer is kept after it arrived, in ms.
+   */
   constructor(readonly keepMs: number) {}
 
   /** An accepted answer arrived at `now` for a request sent at `sentAt`. */

@@ -15,7 +15,7 @@ export interface RateLimiterOptions {
   burstSeconds?: number;
   /** Tokens at the start, capped by the burst. @default the full burst */
   initialTokens?: number;
-  /** @default systemClock */
+  /** Where time comes from (refills and waits). @default systemClock */
   clock?: Clock;
 }
 
@@ -50,6 +50,11 @@ export class RateLimiter {
   #waited = 0;
   readonly #clock: Clock;
 
+  /**
+   * Creates a bucket holding `initialTokens` (by default full).
+   *
+   * @param options rate, burst, initial tokens and clock; all optional (no limit by default).
+   */
   constructor(options: RateLimiterOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#rate = normalRate(options.rate);

@@ -19,33 +19,45 @@ import { type ResumePoint, runVault } from "./vault_run.ts";
 
 /** One vault's part of the plan. */
 export interface PlannedVault {
+  /** The vault: name, id, table and column. */
   spec: VaultSpec;
+  /** Where its records come from; closed by {@linkcode runLoad} when the vault's run ends. */
   source: VaultSource;
+  /** Where a resumed run restarts this vault (from the ledger); absent = from the source's start. */
   resume?: ResumePoint;
 }
 
 /** Timing hooks per vault, for the summary's breakdown. */
 export interface LoadTimings {
+  /** Called with the ms `vault` spent waiting for its source, per chunk read. */
   read(vault: string, ms: number): void;
+  /** Called with the ms `vault` spent adding `--append-suffix` suffixes, per chunk read. */
   suffix(vault: string, ms: number): void;
+  /** Called with the ms `vault` slept for `baseDelayMs` before a batch, per batch. */
   baseDelay(vault: string, ms: number): void;
 }
 
 /** Options of {@linkcode runLoad}. */
 export interface RunLoadOptions {
+  /** The resolved settings (batch size, concurrency, pacing, retries, BYOT mode, ...). */
   settings: LoadSettings;
+  /** The vaults to load, all run side by side. */
   vaults: PlannedVault[];
+  /** Where every batch outcome goes (ledger and metrics); flushed once at the end. */
   sink: OutcomeSink;
+  /** Receives the request, retry, replay, split and build events of every vault. */
   observer: VaultObserver;
+  /** Bearer tokens for every vault's client (shared). */
   tokens: TokenProvider;
   /** Send every batch through the safe-replay path (resumed runs). @default false */
   replay?: boolean;
+  /** Timing hooks for the summary's breakdown; absent = not measured. */
   timings?: LoadTimings;
-  /** @default systemClock */
+  /** Where time comes from (pacing, backoff, base delay). @default systemClock */
   clock?: Clock;
-  /** @default Math.random */
+  /** Uniform random in [0, 1), for backoff jitter. @default Math.random */
   random?: () => number;
-  /** @default globalThis.fetch */
+  /** Sends the HTTP requests. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Stops taking new batches (first Ctrl-C); in-flight batches finish. */
   intake?: AbortSignal;

@@ -8,6 +8,11 @@ import type { Batch, BatchResult, OutcomeSink } from "../common/types.ts";
 /** An {@linkcode OutcomeSink} that forwards to each of `sinks` in order. */
 export class TeeSink implements OutcomeSink {
   readonly #sinks: OutcomeSink[];
+  /**
+   * Creates a sink that forwards every call to each of `sinks`.
+   *
+   * @param sinks the sinks to forward to, in order (e.g. the ledger, then the metrics).
+   */
   constructor(...sinks: OutcomeSink[]) {
     this.#sinks = sinks;
   }

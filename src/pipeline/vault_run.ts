@@ -26,31 +26,43 @@ export interface ResumePoint {
 
 /** Options of {@linkcode runVault}. */
 export interface VaultRunOptions {
+  /** Vault name, stamped on each batch and used in messages. */
   vault: string;
+  /** Where the records come from (not closed here). */
   source: VaultSource;
+  /** Sends one batch with its retries, splits and safe replay. */
   sender: BatchSender;
+  /** Told when each batch starts and with its result when it finishes. */
   sink: OutcomeSink;
+  /** Records per batch (> 0). */
   batchSize: number;
   /** Workers (maximum requests in flight). */
   concurrency: number;
   /** Limiter shared with an adaptive controller; @default a fixed one of `concurrency` */
   limiter?: Limiter;
+  /** Rows with a smaller position are not processed. @default 0 */
   startRecord?: number;
+  /** Rows to process from `startRecord`; 0 = all. @default 0 */
   maxRecords?: number;
+  /** When set, values and tokens get the deterministic suffix of this seed; absent = no suffix. */
   suffixSeed?: string;
   /** Delay before each batch, in ms (legacy `base_delay_ms`). @default 0 */
   baseDelayMs?: number;
+  /** Where a resumed run restarts (from the ledger); absent = from the source's start. */
   resume?: ResumePoint;
   /** Send every batch through the safe-replay path (a resumed run). @default false */
   replay?: boolean;
+  /** Where time comes from (the base delay's sleep). */
   clock: Clock;
   /** Stops taking new batches; in-flight ones finish. */
   intake?: AbortSignal;
   /** Aborts in-flight requests (the batches stay unsettled: replayed on resume). */
   signal?: AbortSignal;
-  /** Timing hooks for the summary's breakdown. */
+  /** Timing hook for the summary's breakdown: the ms spent waiting for the source, per chunk. */
   onRead?: (ms: number) => void;
+  /** Timing hook: the ms spent adding suffixes, per chunk (only with `suffixSeed`). */
   onSuffix?: (ms: number) => void;
+  /** Timing hook: the ms slept for `baseDelayMs`, per batch. */
   onBaseDelay?: (ms: number) => void;
   /**
    * Consecutive batches that may exhaust their retries on transient errors before the run stops
