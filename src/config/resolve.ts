@@ -150,7 +150,8 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
   const snowflake = resolveSnowflake(flags, io, config);
   let maxRecordsDefaulted = false;
   if (source === "snowflake") {
-    if (flags.maxRecords === undefined && !(perf.maxRecords && perf.maxRecords > 0)) {
+    const rangeGiven = flags.maxRecords !== undefined || flags.endRecord !== undefined;
+    if (!rangeGiven && !(perf.maxRecords && perf.maxRecords > 0)) {
       maxRecords = SNOWFLAKE_DEFAULT_MAX_RECORDS;
       maxRecordsDefaulted = true;
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { captureIo } from "../../src/common/io.ts";
 import { resolveLoadSettings } from "../../src/config/resolve.ts";
+import type { LoadFlags } from "../../src/config/load_flags.ts";
 import {
   CONFIG_TOKEN,
   ENV_TOKEN,
@@ -192,6 +193,21 @@ Deno.test("resolveLoadSettings() checks input paths only for the source in use",
     { file: ws.configPath, valueColumn: "value", tokenColumn: "token" },
     "flags replace config input",
   );
+});
+
+Deno.test("resolveLoadSettings() applies the legacy Snowflake default of 100 records only when no range is given", async () => {
+  await using ws = await workspace();
+  const cases: [string, Partial<LoadFlags>, number, boolean][] = [
+    ["nothing", {}, 100, true],
+    ["--max-records 0 (all)", { maxRecords: 0 }, 0, false],
+    ["--max-records 250", { maxRecords: 250 }, 250, false],
+    ["--end-record 5000", { endRecord: 5000 }, 5000, false],
+    ["--start-record 1000 --end-record 5000", { startRecord: 1000, endRecord: 5000 }, 4000, false],
+  ];
+  for (const [name, flags, maxRecords, defaulted] of cases) {
+    const { settings } = await resolve(ws, { source: "snowflake", ...flags });
+    assert.deepEqual([settings.maxRecords, settings.maxRecordsDefaulted], [maxRecords, defaulted], name);
+  }
 });
 
 Deno.test("resolveLoadSettings() treats --error-log as the error-log source", async () => {
