@@ -80,7 +80,7 @@ export function resolveSnowflakeQueries(
   if (queries) {
     const result: Record<string, SnowflakeCustomQuery> = {};
     for (const [vault, value] of Object.entries(queries)) {
-      const q = obj(value, `snowflake.queries.${vault}`, file)!;
+      const q = obj(value, `snowflake.queries.${vault}`, file) ?? {};
       const at = (k: string) => `snowflake.queries.${vault}.${k}`;
       const entry: SnowflakeCustomQuery = {
         table: str(q.table, at("table"), file),

@@ -154,6 +154,16 @@ Deno.test("resolveLoadSettings() rejects bad config values naming the file and k
       (p) => `${p}: snowflake.fetch_size must be a non-negative integer (got -1)`,
     ],
     [
+      "a custom Snowflake query left null",
+      (c) => (c.snowflake = { queries: { NAME: null } }),
+      (p) => `${p}: snowflake.queries.NAME needs "sql", or "table" with "value_column" and "token_column"`,
+    ],
+    [
+      "a custom Snowflake query without its token column",
+      (c) => (c.snowflake = { queries: { NAME: { table: "T", value_column: "V" } } }),
+      (p) => `${p}: snowflake.queries.NAME needs "sql", or "table" with "value_column" and "token_column"`,
+    ],
+    [
       "a string batch size",
       (c) => (c.performance = { batch_size: "abc" }),
       (p) => `${p}: performance.batch_size must be a number (got "abc")`,
