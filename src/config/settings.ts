@@ -47,7 +47,7 @@ export interface SnowflakeSettings {
   user?: string;
   /** Secret: never printed or stored. */
   password?: string;
-  /** `snowflake` (password), `programmatic_access_token`, `SNOWFLAKE_JWT` (key pair). @default password */
+  /** `snowflake` (password), `programmatic_access_token`, `SNOWFLAKE_JWT` (key pair). @default snowflake */
   authenticator?: string;
   /** Account identifier; needed unless `accessUrl` is set. */
   account?: string;
@@ -111,7 +111,7 @@ export interface LoadSettings {
   snowflake: SnowflakeSettings;
   /** Records per request. @default 25 */
   batchSize: number;
-  /** Requests in flight per vault (with `concurrencyAuto`: the ceiling). @default 32 */
+  /** Requests in flight per vault (with `concurrencyAuto`: the ceiling). @default 32 (64 with `concurrencyAuto`) */
   concurrency: number;
   /** `--concurrency auto`: adapt requests in flight and rate to the vault's answers. @default false */
   concurrencyAuto: boolean;

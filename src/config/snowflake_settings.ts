@@ -79,7 +79,7 @@ export async function completeSnowflakeLogin(
   promptSecret: PromptSecret | undefined,
   promptLine: ((label: string) => Promise<string>) | undefined,
 ): Promise<void> {
-  const auth = (sf.authenticator ?? "snowflake").toUpperCase();
+  const auth = (sf.authenticator?.trim() || "snowflake").toUpperCase();
   const hidden = promptSecret ?? promptHidden;
   const line = promptLine ?? ((label: string) => readLineFromStdin(label, io.stderr));
   if (!sf.user && io.stdinIsTerminal) sf.user = (await line("Snowflake username: ")).trim() || undefined;
@@ -96,10 +96,11 @@ export async function completeSnowflakeLogin(
       );
     }
   } else if (auth === "PROGRAMMATIC_ACCESS_TOKEN") {
-    if (!sf.token && io.stdinIsTerminal) {
+    // a token in the password fields is accepted too, as the driver connection does
+    if (!sf.token && !sf.password && io.stdinIsTerminal) {
       sf.token = (await hidden("Snowflake programmatic access token: ")).trim() || undefined;
     }
-    if (!sf.token) {
+    if (!sf.token && !sf.password) {
       throw new ConfigError("no Snowflake programmatic access token: set SNOWFLAKE_TOKEN or snowflake.token");
     }
   } else if (auth === "SNOWFLAKE_JWT") {

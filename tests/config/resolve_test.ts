@@ -285,3 +285,54 @@ Deno.test("resolveLoadSettings() prompts for the token last, after every other c
     "no bearer token: set SKYFLOW_BEARER_TOKEN, pass --token-file FILE, or put skyflow.bearer_token in the config",
   );
 });
+
+Deno.test("resolveLoadSettings() checks the Snowflake login its authenticator needs", async (t) => {
+  const login = (snowflake: Json) => (c: Json) => (c.snowflake = { account: "a", user: "u", ...snowflake });
+  const accepted: [string, Json][] = [
+    ["a password, authenticator written with spaces", {
+      authenticator: " snowflake ",
+      password: SF_PASSWORD,
+    }],
+    ["a programmatic access token", { authenticator: "programmatic_access_token", token: SF_PASSWORD }],
+    [
+      "a programmatic access token in the password field",
+      { authenticator: "PROGRAMMATIC_ACCESS_TOKEN", password: SF_PASSWORD },
+    ],
+    ["a key pair", { authenticator: "SNOWFLAKE_JWT", private_key_path: "/keys/rsa.p8" }],
+  ];
+  for (const [name, snowflake] of accepted) {
+    await t.step(`accepts ${name}`, async () => {
+      await using ws = await workspace(login(snowflake));
+      const { settings } = await resolve(ws, { source: "snowflake" });
+      assert.equal(settings.source, "snowflake");
+    });
+  }
+  const refused: [string, Json, string][] = [
+    [
+      "no password",
+      {},
+      "no Snowflake password: set SNOWFLAKE_PASSWORD or snowflake.password (or use key-pair auth)",
+    ],
+    [
+      "no token",
+      { authenticator: "programmatic_access_token" },
+      "no Snowflake programmatic access token: set SNOWFLAKE_TOKEN or snowflake.token",
+    ],
+    [
+      "no private key",
+      { authenticator: "SNOWFLAKE_JWT" },
+      "SNOWFLAKE_JWT needs a private key: set snowflake.private_key_path or SNOWFLAKE_PRIVATE_KEY_PATH",
+    ],
+    [
+      "an unknown authenticator",
+      { authenticator: "oauth", password: SF_PASSWORD },
+      'unknown Snowflake authenticator "oauth": use snowflake, programmatic_access_token or SNOWFLAKE_JWT',
+    ],
+  ];
+  for (const [name, snowflake, message] of refused) {
+    await t.step(`refuses ${name} in one line`, async () => {
+      await using ws = await workspace(login(snowflake));
+      assert.equal(await failure(resolve(ws, { source: "snowflake" })), message);
+    });
+  }
+});
