@@ -202,8 +202,12 @@ export async function resolveVaultAuth(input: VaultAuthInput): Promise<VaultAuth
   const { flags, io, config } = input;
   const readFile = input.readFile ?? Deno.readTextFile;
   const roles = (flags.role ?? config.roles ?? "").split(",").map((r) => r.trim()).filter((r) => r);
-  const credentials = await resolveCredentials(flags, io, config.credentialsFile, readFile);
-  if (credentials && flags.token === undefined && flags.tokenFile === undefined) {
+  // a token flag wins over credentials: they are not even read then
+  const tokenFlag = flags.token !== undefined || flags.tokenFile !== undefined;
+  const credentials = tokenFlag
+    ? undefined
+    : await resolveCredentials(flags, io, config.credentialsFile, readFile);
+  if (credentials) {
     return {
       bearerToken: "",
       tokenOrigin: "credentials",

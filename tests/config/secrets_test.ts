@@ -5,6 +5,7 @@ import {
   NO_TOKEN_MESSAGE,
   readSecretFile,
   resolveBearerToken,
+  resolveVaultAuth,
   TOKEN_FLAG_WARNING,
 } from "../../src/config/secrets.ts";
 
@@ -134,5 +135,26 @@ Deno.test("resolveBearerToken() reads --token-file and never quotes its content"
     const missing = await configError(resolveBearerToken({ file: `${dir}/gone`, io }));
     assert.equal(missing, `--token-file "${dir}/gone": not found`);
     assert.equal(io.err, "");
+  });
+});
+
+Deno.test("resolveVaultAuth() takes a --token-file without reading credentials configured elsewhere", async () => {
+  await withTempDir(async (dir) => {
+    const tokenFile = `${dir}/token`;
+    await Deno.writeTextFile(tokenFile, `${TOKEN}\n`);
+    const io = captureIo({ env: { SKYFLOW_CREDENTIALS: `${dir}/gone.json` } });
+    const config = { credentialsFile: `${dir}/also-gone.json` };
+    const auth = await resolveVaultAuth({ flags: { tokenFile }, io, config });
+    assert.deepEqual([auth.bearerToken, auth.tokenOrigin, auth.credentials], [
+      TOKEN,
+      "file",
+      undefined,
+    ]);
+    const message = await configError(resolveVaultAuth({ flags: {}, io, config }));
+    assert.match(
+      message,
+      /SKYFLOW_CREDENTIALS/,
+      "without a token flag the credentials are used, and must exist",
+    );
   });
 });
