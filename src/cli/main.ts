@@ -26,12 +26,6 @@ export interface MainDeps extends LoadDeps {
   signal?: AbortSignal;
 }
 
-/**
- * The subcommand names byot started with, plus `help`. Nothing reads it, and it lacks the later
- * `status`, `failures`, `clear` and `tune`.
- */
-const COMMANDS = new Set(["load", "simulate", "generate", "demo", "help"]);
-
 /** Runs byot with `argv` (without the program name) and returns the exit code. */
 export async function main(argv: readonly string[], io: Io, deps: MainDeps = {}): Promise<number> {
   const args = legacyArgs(argv);
@@ -84,7 +78,8 @@ function report(error: unknown, io: Io): number {
       return ExitCode.ok;
     }
     if (error.code === "commander.help") return ExitCode.ok;
-    io.stderr.write(`${error.message.replace(/^error: /, "error: ")}\n`);
+    // commander's messages already start with "error: "
+    io.stderr.write(`${error.message}\n`);
     return ExitCode.usage;
   }
   const inner = error instanceof Error && error.cause instanceof ByotError && !(error instanceof ByotError)
@@ -100,5 +95,3 @@ function report(error: unknown, io: Io): number {
   else io.stderr.write("(set BYOT_DEBUG=1 for a stack trace; please report this as a bug)\n");
   return ExitCode.internal;
 }
-
-export { COMMANDS };
