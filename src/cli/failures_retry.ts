@@ -209,7 +209,7 @@ async function sendAgain(
       })),
       sink: new TeeSink(ledgerSink, metrics),
       observer: metrics.observer,
-      tokens: createTokenProvider(settings, { fetch: deps.fetch, clock: deps.clock }),
+      tokens: createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random }),
       replay: true,
       clock,
       random: deps.random,

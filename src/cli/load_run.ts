@@ -72,7 +72,7 @@ export async function runLoadCommand(
   const settings = await resolveLoadSettings({ flags, io, promptSecret: deps.promptSecret });
   const statePath = flags.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
   const plan = await planLoad(settings, { logDir: dirname(statePath) });
-  const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock });
+  const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random });
   if (flags.dryRun) {
     try {
       return await runDryRun(settings, plan, io);
