@@ -193,7 +193,8 @@ export async function runTune(flags: TuneFlags, io: Io, deps: TuneDeps = {}): Pr
       autoSized: target.simulated && flags.records === undefined,
       results,
       projections,
-      interrupted: results.length < probes,
+      // a stop during the last probe leaves every probe started, but the last one cut short
+      interrupted: stop.intake.aborted || results.length < probes,
     };
     if (flags.json) io.stdout.write(JSON.stringify(tuneJson(report), null, 2) + "\n");
     else io.stdout.write(renderTune(report));

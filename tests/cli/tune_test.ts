@@ -136,6 +136,26 @@ Deno.test("byot tune stops after the probe in progress on Ctrl-C and reports wha
   assert.match(io.out, /stopped early \(Ctrl-C\)/);
 });
 
+Deno.test("byot tune interrupted during its last probe still reports the stop and exits 130", async () => {
+  const intake = new AbortController();
+  const stop = (): StopControl => ({
+    intake: intake.signal,
+    hard: new AbortController().signal,
+    received: "SIGINT",
+    dispose() {},
+  });
+  const io = captureIo();
+  const stopInLastProbe: typeof fetch = (input, init) => {
+    if (io.err.includes("probe 6/6 ")) intake.abort();
+    return fetch(input, init);
+  };
+  const code = await runTune({ simulate: true, records: 500 }, io, { stop, fetch: stopInLastProbe });
+  assert.ok(intake.signal.aborted, "the stop came during the last probe");
+  assert.equal(io.err.match(/^probe \d\/6 /gm)?.length, 6);
+  assert.equal(code, 130);
+  assert.match(io.out, /stopped early \(Ctrl-C\)/);
+});
+
 Deno.test("recommend() prefers clean settings, then auto and fewer requests in flight among near-equals", () => {
   const probe = (concurrency: number, rate: number, extra: Partial<ProbeResult> = {}): ProbeResult => ({
     setting: { label: `${concurrency}`, batchSize: 100, concurrency, auto: false },
