@@ -15,20 +15,58 @@ Deno.test("readProcSample() of this process reports sane CPU time, RSS, threads 
   assert.ok(s.sockets !== undefined && s.tcpEstablished !== undefined);
 });
 
-Deno.test("readProcSample() counts an open TCP connection of this process as established", async () => {
-  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const before = await readProcSample(Deno.pid);
-  const client = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
-  const accepted = await server.accept();
+/**
+ * A child Deno process that opens a loopback TCP connection to itself on "open" and closes it on
+ * "close", answering each command with a line. A child, because tests in parallel share this
+ * process and open and close their own sockets while we count.
+ */
+const SOCKET_CHILD = `
+const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+let pair = [];
+const out = new TextEncoder();
+for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+  for (const command of chunk.split("\\n").filter((c) => c)) {
+    if (command === "open") {
+      const client = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+      pair = [client, await server.accept()];
+    } else for (const c of pair.splice(0)) c.close();
+    await Deno.stdout.write(out.encode(command + "ed\\n"));
+  }
+}
+`;
+
+Deno.test("readProcSample() counts the open TCP connections of a process as established", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", SOCKET_CHILD],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const send = async (command: string) => {
+    await writer.write(new TextEncoder().encode(`${command}\n`));
+    let text = "";
+    while (!text.includes("\n")) text += (await lines.read()).value ?? "";
+    assert.equal(text.trim(), `${command}ed`);
+    return await readProcSample(child.pid);
+  };
   try {
-    const during = await readProcSample(Deno.pid);
-    // both ends of the loopback connection belong to this process
-    assert.ok(during!.tcpEstablished! >= before!.tcpEstablished! + 2, JSON.stringify({ before, during }));
-    assert.ok(during!.sockets! >= before!.sockets! + 2);
+    const before = await send("close");
+    const during = await send("open");
+    const after = await send("close");
+    const counts = (s: typeof before) => [s!.tcpEstablished, s!.sockets];
+    // both ends of the loopback connection belong to the child
+    assert.deepEqual(
+      counts(during),
+      [before!.tcpEstablished! + 2, before!.sockets! + 2],
+      JSON.stringify(during),
+    );
+    assert.deepEqual(counts(after), counts(before));
   } finally {
-    client.close();
-    accepted.close();
-    server.close();
+    await writer.close();
+    await lines.cancel();
+    await child.status;
   }
 });
 
