@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { StopControl } from "../../src/cli/signals.ts";
+import { manualStop } from "../_fixtures/stop.ts";
 import type { StatusJson } from "../../src/cli/status_render.ts";
 import { InterruptedError } from "../../src/common/errors.ts";
 import { rejectedPositions, workspace } from "../_fixtures/workspace.ts";
@@ -52,13 +52,7 @@ Deno.test("byot status of an interrupted run shows pending rows, an ETA and the 
     performance: { batch_size: 20, max_concurrency: 2 },
   });
   // stop intake (as a first Ctrl-C does) once 200 records are in: in-flight batches still finish
-  const intake = new AbortController();
-  const stop = (): StopControl => ({
-    intake: intake.signal,
-    hard: new AbortController().signal,
-    received: "SIGINT",
-    dispose() {},
-  });
+  const { intake, stop } = manualStop();
   const fetchThenMaybeStop: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
     if (ws.sim.store.count("vault-name", "name") >= 200) intake.abort(new InterruptedError("SIGINT"));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { manualStop } from "../_fixtures/stop.ts";
 import { main } from "../../src/cli/main.ts";
-import type { StopControl } from "../../src/cli/signals.ts";
 import { runTune } from "../../src/cli/tune_command.ts";
 import { type ProbeResult, QUICK_GRID } from "../../src/cli/tune_probe.ts";
 import { recommend, type TuneJson } from "../../src/cli/tune_report.ts";
@@ -118,13 +118,7 @@ Deno.test("byot tune --yes writes generated records into the named test table an
 });
 
 Deno.test("byot tune stops after the probe in progress on Ctrl-C and reports what it measured", async () => {
-  const intake = new AbortController();
-  const stop = (): StopControl => ({
-    intake: intake.signal,
-    hard: new AbortController().signal,
-    received: "SIGINT",
-    dispose() {},
-  });
+  const { intake, stop } = manualStop();
   const stopOnFirstRequest: typeof fetch = (input, init) => {
     intake.abort();
     return fetch(input, init);
@@ -137,13 +131,7 @@ Deno.test("byot tune stops after the probe in progress on Ctrl-C and reports wha
 });
 
 Deno.test("byot tune interrupted during its last probe still reports the stop and exits 130", async () => {
-  const intake = new AbortController();
-  const stop = (): StopControl => ({
-    intake: intake.signal,
-    hard: new AbortController().signal,
-    received: "SIGINT",
-    dispose() {},
-  });
+  const { intake, stop } = manualStop();
   const io = captureIo();
   const stopInLastProbe: typeof fetch = (input, init) => {
     if (io.err.includes("probe 6/6 ")) intake.abort();
