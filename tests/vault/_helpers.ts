@@ -158,12 +158,15 @@ export interface Proxy {
 
 /**
  * A real HTTP proxy in front of `target` that lets `rewrite` change each answer's JSON body (the
- * n-th request, 1-based, and the parsed body); returns the body unchanged when `rewrite` gives
- * undefined. For answers the simulator cannot give, such as a per-record 5xx in a Batch response.
+ * n-th forwarded request, 1-based, and the parsed body); returns the body unchanged when `rewrite`
+ * gives undefined. `answer` sees each request's parsed JSON body first and may answer it itself
+ * instead (the request then never reaches `target`). For answers the simulator cannot give, such as
+ * a per-record 5xx in a Batch response.
  */
 export function startProxy(
   target: string,
   rewrite: (n: number, body: unknown) => unknown | undefined,
+  answer: (requestBody: unknown) => Response | undefined = () => undefined,
 ): Promise<Proxy> {
   let n = 0;
   return new Promise((resolve) => {
@@ -173,11 +176,14 @@ export function startProxy(
       onListen: (addr) =>
         resolve({ url: `http://127.0.0.1:${addr.port}`, shutdown: () => server.shutdown() }),
     }, async (req) => {
+      const body = req.body ? await req.text() : undefined;
+      const own = answer(body === undefined ? undefined : JSON.parse(body));
+      if (own) return own;
       const url = new URL(req.url);
       const upstream = await fetch(`${target}${url.pathname}${url.search}`, {
         method: req.method,
         headers: req.headers,
-        body: req.body ? await req.text() : undefined,
+        body,
       });
       const text = await upstream.text();
       const changed = rewrite(++n, JSON.parse(text));

@@ -39,35 +39,23 @@ interface SizeLimitedVault {
 }
 
 /**
- * A real HTTP server in front of the simulator at `target` that answers 400 "Too many records" (the
- * Skyflow envelope; not a 413) to an Insert or Batch request with more than `max` records and
- * passes every other request on, so the simulator stores it.
+ * A proxy in front of the simulator at `target` that answers 400 "Too many records" (the Skyflow
+ * envelope; not a 413) to an Insert or Batch request with more than `max` records and passes every
+ * other request on, so the simulator stores it.
  */
-function startSizeLimitedVault(target: string, max: number): Promise<SizeLimitedVault> {
-  return new Promise((resolve) => {
-    const vault: SizeLimitedVault = { url: "", refused: 0, passed: [], shutdown: () => server.shutdown() };
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: (addr) => resolve(Object.assign(vault, { url: `http://127.0.0.1:${addr.port}` })),
-    }, async (req) => {
-      const text = await req.text();
-      const count = (JSON.parse(text) as { records: unknown[] }).records.length;
-      if (count > max) {
-        vault.refused++;
-        const message = `Insert failed. Too many records: at most ${max} per request.`;
-        return Response.json(errorEnvelope(400, message), { status: 400 });
-      }
-      vault.passed.push(count);
-      const url = new URL(req.url);
-      const upstream = await fetch(`${target}${url.pathname}`, {
-        method: req.method,
-        headers: req.headers,
-        body: text,
-      });
-      return new Response(await upstream.text(), { status: upstream.status, headers: upstream.headers });
-    });
+async function startSizeLimitedVault(target: string, max: number): Promise<SizeLimitedVault> {
+  const seen = { refused: 0, passed: [] as number[] };
+  const proxy = await startProxy(target, () => undefined, (body) => {
+    const count = (body as { records: unknown[] }).records.length;
+    if (count <= max) {
+      seen.passed.push(count);
+      return undefined;
+    }
+    seen.refused++;
+    const message = `Insert failed. Too many records: at most ${max} per request.`;
+    return Response.json(errorEnvelope(400, message), { status: 400 });
   });
+  return Object.assign(seen, proxy);
 }
 
 Deno.test("BatchSender.send() loads a clean batch of 300 in one request", () =>
