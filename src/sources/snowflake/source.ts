@@ -92,9 +92,9 @@ export interface SnowflakeVaultSource extends VaultSource {
 export const DEFAULT_STALL_MS = 15 * 60_000;
 
 /**
- * A failure while reading rows of an executed query: a result download that failed after the
- * driver's retries, or a stall. Nothing is wrong with the input, so it exits 75 and says to re-run;
- * an SQL error (one with an SQL state) stays a {@linkcode SourceError} with exit code 2.
+ * A driver error while reading rows of an executed query, such as a result download that failed
+ * after the driver's retries. Nothing is wrong with the input, so it exits 75 and says to re-run (as
+ * a stall does); an SQL error (one with an SQL state) stays a {@linkcode SourceError} with exit 2.
  */
 function transient(error: SourceError & { sqlState?: string }): SourceError {
   if (error.sqlState) return error;
@@ -255,12 +255,11 @@ export function snowflakeVaultSource(
         stallMs,
         clock: options.clock,
         onStall: () =>
-          transient(
-            new SourceError(
-              `${label} (reading rows) failed: Snowflake sent no rows for ${
-                Math.round(stallMs / 1000)
-              } s (a result chunk could not be downloaded or read)`,
-            ),
+          new SourceError(
+            `${label} (reading rows) failed: Snowflake sent no rows for ${
+              Math.round(stallMs / 1000)
+            } s (a result chunk could not be downloaded or read); re-run to resume`,
+            { exitCode: ExitCode.tempFail },
           ),
       });
       let reported = false;
