@@ -69,6 +69,34 @@ export function resolveSnowflake(flags: LoadFlags, io: Io, config: ConfigFile): 
 /** The legacy loader's Snowflake default when no limit is given (kept, and said on screen). */
 export const SNOWFLAKE_DEFAULT_MAX_RECORDS = 100;
 
+/** How a connection to Snowflake authenticates, for messages (never a secret). */
+export type AuthMethod = "password" | "programmatic_access_token" | "key_pair";
+
+/**
+ * The auth method `snowflake.authenticator` selects (trimmed, any case; empty = password).
+ *
+ * @example
+ * ```ts
+ * authMethodOf({ authenticator: " snowflake_jwt " }); // "key_pair"
+ * ```
+ *
+ * @throws {ConfigError} for an authenticator byot does not support.
+ */
+export function authMethodOf(sf: SnowflakeSettings): AuthMethod {
+  const name = (sf.authenticator ?? "").trim().toUpperCase();
+  if (name === "" || name === "SNOWFLAKE") return "password";
+  if (name === "PROGRAMMATIC_ACCESS_TOKEN") return "programmatic_access_token";
+  if (name === "SNOWFLAKE_JWT") return "key_pair";
+  throw new ConfigError(
+    `unknown Snowflake authenticator "${sf.authenticator}": use snowflake, programmatic_access_token or SNOWFLAKE_JWT`,
+  );
+}
+
+/** The programmatic access token: `token`, else the password fields (Snowflake takes one there too). */
+export function snowflakeAccessToken(sf: SnowflakeSettings): string | undefined {
+  return sf.token || sf.password || undefined;
+}
+
 /**
  * Fills in a missing Snowflake user and secret with prompts on a terminal; off a terminal a missing
  * one is a {@linkcode ConfigError} saying where to put it.
@@ -79,14 +107,14 @@ export async function completeSnowflakeLogin(
   promptSecret: PromptSecret | undefined,
   promptLine: ((label: string) => Promise<string>) | undefined,
 ): Promise<void> {
-  const auth = (sf.authenticator?.trim() || "snowflake").toUpperCase();
   const hidden = promptSecret ?? promptHidden;
   const line = promptLine ?? ((label: string) => readLineFromStdin(label, io.stderr));
   if (!sf.user && io.stdinIsTerminal) sf.user = (await line("Snowflake username: ")).trim() || undefined;
   if (!sf.user) {
     throw new ConfigError("no Snowflake user: pass --sf-user, set SNOWFLAKE_USER or snowflake.user");
   }
-  if (auth === "SNOWFLAKE" || auth === "") {
+  const method = authMethodOf(sf);
+  if (method === "password") {
     if (!sf.password && io.stdinIsTerminal) {
       sf.password = (await hidden("Snowflake password: ")).trim() || undefined;
     }
@@ -95,23 +123,16 @@ export async function completeSnowflakeLogin(
         "no Snowflake password: set SNOWFLAKE_PASSWORD or snowflake.password (or use key-pair auth)",
       );
     }
-  } else if (auth === "PROGRAMMATIC_ACCESS_TOKEN") {
-    // a token in the password fields is accepted too, as the driver connection does
-    if (!sf.token && !sf.password && io.stdinIsTerminal) {
+  } else if (method === "programmatic_access_token") {
+    if (!snowflakeAccessToken(sf) && io.stdinIsTerminal) {
       sf.token = (await hidden("Snowflake programmatic access token: ")).trim() || undefined;
     }
-    if (!sf.token && !sf.password) {
+    if (!snowflakeAccessToken(sf)) {
       throw new ConfigError("no Snowflake programmatic access token: set SNOWFLAKE_TOKEN or snowflake.token");
     }
-  } else if (auth === "SNOWFLAKE_JWT") {
-    if (!sf.privateKeyPath) {
-      throw new ConfigError(
-        "SNOWFLAKE_JWT needs a private key: set snowflake.private_key_path or SNOWFLAKE_PRIVATE_KEY_PATH",
-      );
-    }
-  } else {
+  } else if (!sf.privateKeyPath) {
     throw new ConfigError(
-      `unknown Snowflake authenticator "${sf.authenticator}": use snowflake, programmatic_access_token or SNOWFLAKE_JWT`,
+      "SNOWFLAKE_JWT needs a private key: set snowflake.private_key_path or SNOWFLAKE_PRIVATE_KEY_PATH",
     );
   }
 }

@@ -24,6 +24,9 @@ import { join } from "node:path";
 import process from "node:process";
 import { ConfigError, SourceError } from "../../common/errors.ts";
 import type { SnowflakeSettings } from "../../config/settings.ts";
+import { type AuthMethod, authMethodOf, snowflakeAccessToken } from "../../config/snowflake_settings.ts";
+
+export { type AuthMethod, authMethodOf };
 
 /** The driver's module. */
 export type SnowflakeSdk = typeof Sdk;
@@ -46,9 +49,6 @@ export interface ConnectOptions {
   keepAlive?: boolean;
 }
 
-/** How a connection authenticates, for messages (never a secret). */
-export type AuthMethod = "password" | "programmatic_access_token" | "key_pair";
-
 let sdkPromise: Promise<SnowflakeSdk> | undefined;
 
 /** Imports the driver once. */
@@ -62,22 +62,6 @@ export function loadSnowflakeSdk(): Promise<SnowflakeSdk> {
   })();
   sdkPromise.catch(() => sdkPromise = undefined);
   return sdkPromise;
-}
-
-/**
- * The auth method the settings select.
- *
- * @throws {ConfigError} for an authenticator byot does not support.
- */
-export function authMethodOf(settings: SnowflakeSettings): AuthMethod {
-  const name = (settings.authenticator ?? "").trim().toUpperCase();
-  if (name === "" || name === "SNOWFLAKE") return "password";
-  if (name === "PROGRAMMATIC_ACCESS_TOKEN") return "programmatic_access_token";
-  if (name === "SNOWFLAKE_JWT") return "key_pair";
-  throw new ConfigError(
-    `unsupported Snowflake authenticator "${settings.authenticator}" ` +
-      `(expected snowflake, programmatic_access_token or SNOWFLAKE_JWT)`,
-  );
 }
 
 /**
@@ -101,7 +85,7 @@ export function connectionOptions(
     if (!settings.password) throw missing("a password (SNOWFLAKE_PASSWORD or the prompt)");
     Object.assign(auth, { authenticator: "SNOWFLAKE", password: settings.password });
   } else if (method === "programmatic_access_token") {
-    const token = settings.token || settings.password;
+    const token = snowflakeAccessToken(settings);
     if (!token) throw missing("a token (snowflake.token / SNOWFLAKE_TOKEN)");
     Object.assign(auth, { authenticator: "PROGRAMMATIC_ACCESS_TOKEN", token });
   } else {

@@ -192,6 +192,6 @@ Deno.test("connectionOptions() maps each auth method to the driver's option name
   assert.throws(() => connectionOptions({ account: "a", password: "p" }), /needs a user/);
   assert.throws(
     () => connectionOptions({ ...base, authenticator: "externalbrowser" }),
-    /unsupported Snowflake authenticator/,
+    /unknown Snowflake authenticator "externalbrowser": use snowflake, programmatic_access_token or SNOWFLAKE_JWT$/,
   );
 });
