@@ -6,7 +6,7 @@ import { captureIo } from "../../src/common/io.ts";
 import { csvField } from "../../src/ledger/export_csv.ts";
 import { Ledger, type StoredFailure } from "../../src/ledger/mod.ts";
 import { generatedPair } from "../../src/sources/generator.ts";
-import { rejectedPositions, type Workspace, workspace } from "../_fixtures/workspace.ts";
+import { type CliRun, rejectedPositions, type Workspace, workspace } from "../_fixtures/workspace.ts";
 
 const EVERY = 97;
 
@@ -32,6 +32,11 @@ function storedFailures(ws: Workspace, filter: { includeResolved?: boolean } = {
   } finally {
     ledger.close();
   }
+}
+
+/** `byot failures retry --config <config> --state <state> ...extra` in the workspace. */
+function failuresRetry(ws: Workspace, ...extra: string[]): Promise<CliRun> {
+  return ws.byot(["failures", "retry", "--config", ws.configPath, "--state", ws.statePath, ...extra]);
 }
 
 async function status(ws: Workspace): Promise<StatusJson> {
@@ -194,15 +199,7 @@ Deno.test("byot failures retry --yes loads records that are now acceptable, mark
   const rejected = rejectedPositions("ssn", 1000, EVERY);
   ws.assertExact("ssn", { except: rejected });
   ws.sim.options.rejectMarker = "__ACCEPTED_NOW__";
-  const retry = await ws.byot([
-    "failures",
-    "retry",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
-    "--yes",
-  ]);
+  const retry = await failuresRetry(ws, "--yes");
   assert.equal(retry.code, 0, retry.err);
   assert.match(retry.err, /ERROR LOG ANALYSIS/);
   assert.match(retry.err, /\n {4}HTTP 400 \(Client Error\): 10 records\n/);
@@ -214,15 +211,7 @@ Deno.test("byot failures retry --yes loads records that are now acceptable, mark
   assert.deepEqual(after.vaults[0].failures, { unresolved: 0, resolved: 10, purged: 0 });
   assert.ok(storedFailures(ws, { includeResolved: true }).every((f) => f.resolvedAt !== undefined));
 
-  const again = await ws.byot([
-    "failures",
-    "retry",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
-    "--yes",
-  ]);
+  const again = await failuresRetry(ws, "--yes");
   assert.equal(again.code, 0, again.err);
   assert.equal(again.err, `no failed records to retry (${ws.statePath})\n`);
   const exported = await ws.byot([
@@ -242,18 +231,7 @@ Deno.test("byot failures retry --yes loads records that are now acceptable, mark
 Deno.test("byot failures retry exits 3 when records fail again and adds the new attempts", async () => {
   await using ws = await loadedWithRejects();
   const before = storedFailures(ws);
-  const retry = await ws.byot([
-    "failures",
-    "retry",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
-    "--yes",
-    "--json",
-    "--batch-size",
-    "2",
-  ]);
+  const retry = await failuresRetry(ws, "--yes", "--json", "--batch-size", "2");
   assert.equal(retry.code, 3, retry.err);
   assert.match(retry.err, /5 records still fail; kept in /);
   const summary = JSON.parse(retry.out);
@@ -325,15 +303,7 @@ Deno.test("byot failures purge deletes stored values after confirmation so the s
   const list = await ws.byot(["failures", "list", "--state", ws.statePath, "--show-values"]);
   assert.equal(list.out.match(/\(purged\) {2}\(purged\)\n/g)?.length, 5);
   assert.deepEqual((await status(ws)).vaults[0].failures, { unresolved: 0, resolved: 0, purged: 5 });
-  const retry = await ws.byot([
-    "failures",
-    "retry",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
-    "--yes",
-  ]);
+  const retry = await failuresRetry(ws, "--yes");
   assert.deepEqual([retry.code, retry.err], [0, `no failed records to retry (${ws.statePath})\n`]);
   const again = await ws.byot(["failures", "purge", "--state", ws.statePath, "--yes"]);
   assert.deepEqual([again.code, again.err], [0, `no stored failed values to purge in ${ws.statePath}\n`]);
@@ -372,16 +342,7 @@ Deno.test("byot failures retry settles records that had landed despite a network
   ledger.recordFailures(runId, "SSN", [landed(7, 0), landed(120, 503)]);
   ledger.close();
 
-  const retry = await ws.byot([
-    "failures",
-    "retry",
-    "--config",
-    ws.configPath,
-    "--state",
-    ws.statePath,
-    "--yes",
-    "--json",
-  ]);
+  const retry = await failuresRetry(ws, "--yes", "--json");
   assert.equal(retry.code, 0, retry.err);
   assert.match(retry.err, /\n {4}Network Errors: 1 records\n {4}HTTP 503 \(Server Error\): 1 records\n/);
   const summary = JSON.parse(retry.out);
