@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { denoRunArgs } from "../src/cli/runtime.ts";
+import { denoRunArgs } from "../src/cli/shared/runtime.ts";
 import { type Child, finishChild, runChild, sleep, spawnChild } from "./children.ts";
 import { cpuSecondsOf, watchPeakRss } from "./proc.ts";
 

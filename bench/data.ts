@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { denoRunArgs } from "../src/cli/runtime.ts";
+import { denoRunArgs } from "../src/cli/shared/runtime.ts";
 import { MAIN_TS } from "./byot.ts";
 import { runChild } from "./children.ts";
 

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { V8_FLAGS } from "../src/cli/runtime.ts";
+import { V8_FLAGS } from "../src/cli/shared/runtime.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Io } from "../src/common/io.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { VERSION } from "../src/cli/version.ts";
+import { VERSION } from "../src/cli/shared/version.ts";
 import { generatedPair } from "../src/sources/generator.ts";
 import { startSimulator } from "../src/vault/simulator/mod.ts";
 

@@ -7,18 +7,18 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ByotError, ExitCode, exitCodeOf, isUserError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
-import { normalizeLegacyArgv } from "./argv.ts";
-import { clearCommand } from "./clear_command.ts";
-import { demoCommand } from "./demo_command.ts";
-import { failuresCommand } from "./failures_command.ts";
-import { generateCommand } from "./generate_command.ts";
-import { type CommandResult, loadCommand, RUN_LONG_NAMES } from "./load_command.ts";
-import { LOAD_LONG_NAMES } from "./load_options.ts";
-import type { LoadDeps } from "./load_run.ts";
-import { simulateCommand } from "./simulate_command.ts";
-import { statusCommand } from "./status_command.ts";
-import { tuneCommand } from "./tune_command.ts";
-import { VERSION } from "./version.ts";
+import { normalizeLegacyArgv } from "./legacy_argv.ts";
+import { clearCommand } from "./clear/clear_command.ts";
+import { demoCommand } from "./demo.ts";
+import { failuresCommand } from "./failures/failures_command.ts";
+import { generateCommand } from "./generate.ts";
+import { type CommandResult, loadCommand, RUN_LONG_NAMES } from "./load/load_command.ts";
+import { LOAD_LONG_NAMES } from "./load/options.ts";
+import type { LoadDeps } from "./load/run.ts";
+import { simulateCommand } from "./simulate.ts";
+import { statusCommand } from "./status/status_command.ts";
+import { tuneCommand } from "./tune/tune_command.ts";
+import { VERSION } from "./shared/version.ts";
 
 /** Collaborators for tests; production defaults otherwise. */
 export interface MainDeps extends LoadDeps {

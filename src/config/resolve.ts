@@ -18,7 +18,7 @@ import {
   SNOWFLAKE_DEFAULT_MAX_RECORDS,
 } from "./snowflake_settings.ts";
 import { selectVaults } from "./vault_selection.ts";
-import { resolveShard } from "../pipeline/shard.ts";
+import { resolveShard } from "./shard.ts";
 import { checkHttpUrl, checkPath, envInt, envString, first, intSetting, quote } from "./rules.ts";
 
 /** Inputs of {@linkcode resolveLoadSettings}. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { writePrivateFile } from "./private_file.ts";
+import { writePrivateFile } from "../common/private_file.ts";
 
 /** One row of the failures CSV export. */
 export interface FailureCsvRow {

@@ -13,7 +13,7 @@ import {
   type UtcOffset,
   writeLegacyErrorLog,
   type WrittenErrorLog,
-} from "../sources/error_log.ts";
+} from "../sources/error_log/reader.ts";
 import { writeFailuresCsv } from "./export_csv.ts";
 import type { Ledger } from "./ledger.ts";
 

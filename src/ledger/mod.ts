@@ -37,7 +37,7 @@ export {
   stripSecrets,
 } from "./fingerprint.ts";
 export { type FailureCsvRow, writeFailuresCsv, type WriteFailuresCsvOptions } from "./export_csv.ts";
-export { writePrivateFile } from "./private_file.ts";
+export { writePrivateFile } from "../common/private_file.ts";
 export {
   type ExportedFile,
   exportFailures,

@@ -11,7 +11,7 @@
  */
 import { type Clock, systemClock } from "../common/clock.ts";
 import { ConfigError } from "../common/errors.ts";
-import { pairedFiles, pairedHeaders } from "./csv_paired.ts";
+import { pairedFiles, pairedHeaders } from "./csv/paired.ts";
 
 /** The columns the generator knows, in the order it writes them. */
 export const GENERATED_COLUMNS = ["name", "id", "dob", "ssn"] as const;

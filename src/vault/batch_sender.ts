@@ -11,7 +11,7 @@ import { nullObserver } from "../common/types.ts";
 import type { ByotMode } from "../config/settings.ts";
 import type { Attempted, VaultClient } from "./client.ts";
 import { errorMessage, isTooLargeMessage, tryJson } from "./envelope.ts";
-import { BatchTally } from "./outcome.ts";
+import { BatchTally } from "./batch_tally.ts";
 import { batchBytes, insertBytes } from "./payload.ts";
 import { readBack } from "./readback.ts";
 

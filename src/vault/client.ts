@@ -11,7 +11,7 @@ import { nullObserver, type RequestKind, type RetryReason, type VaultObserver } 
 import { backoffDelay, PauseGate } from "./backoff.ts";
 import { errorMessage, isExpiredTokenMessage, parseRetryAfter } from "./envelope.ts";
 import { type HttpAnswer, httpExchange, TransportError } from "./http.ts";
-import type { TokenProvider } from "./token_provider.ts";
+import type { TokenProvider } from "./auth/token_provider.ts";
 
 /** Options of {@linkcode VaultClient}. */
 export interface VaultClientOptions {

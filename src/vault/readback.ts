@@ -8,7 +8,7 @@
 import type { SourceRecord } from "../common/types.ts";
 import type { VaultClient } from "./client.ts";
 import { errorMessage, tryJson } from "./envelope.ts";
-import type { BatchTally } from "./outcome.ts";
+import type { BatchTally } from "./batch_tally.ts";
 import { detokenizeBody } from "./payload.ts";
 
 /** What the read-back found. */

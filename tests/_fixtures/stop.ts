@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { StopControl } from "../../src/cli/signals.ts";
+import type { StopControl } from "../../src/cli/shared/signals.ts";
 
 /** A stop control driven by the test. */
 export interface ManualStop {

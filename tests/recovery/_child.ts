@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Ledger } from "../../src/ledger/mod.ts";
 
 /** The repository root (holds `main.ts` and `deno.json`). */
-export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname;
+export const REPO_ROOT: string = new URL("../..", import.meta.url).pathname;
 
 /** How a child ended. */
 export interface ChildResult {

@@ -10,7 +10,7 @@ import type { Batch, SourceRecord, VaultObserver, VaultSpec } from "../../src/co
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/vault/simulator/mod.ts";
 import { VaultClient, type VaultClientOptions } from "../../src/vault/client.ts";
 import { BatchSender, type BatchSenderOptions } from "../../src/vault/batch_sender.ts";
-import { StaticTokenProvider } from "../../src/vault/token_provider.ts";
+import { StaticTokenProvider } from "../../src/vault/auth/token_provider.ts";
 
 /** The vault every test loads into. */
 export const VAULT: VaultSpec = { name: "NAME", id: "v1", column: "name", table: "name" };

@@ -3,7 +3,7 @@ import type { SourceRecord } from "../../src/common/types.ts";
 import { ConfigError } from "../../src/common/errors.ts";
 import type { BatchSender } from "../../src/vault/batch_sender.ts";
 import { errorEnvelope } from "../../src/vault/simulator/http.ts";
-import { StaticTokenProvider } from "../../src/vault/token_provider.ts";
+import { StaticTokenProvider } from "../../src/vault/auth/token_provider.ts";
 import {
   assertStoredExactly,
   changeAfter,

@@ -21,7 +21,8 @@
  *
  * @module
  */
-import { type Shard, snowflakeShardPredicate } from "../../pipeline/shard.ts";
+import type { Shard } from "../../config/shard.ts";
+import { snowflakeShardPredicate } from "./shard_predicate.ts";
 import { ConfigError } from "../../common/errors.ts";
 import type { VaultSpec } from "../../common/types.ts";
 import type { SnowflakeCustomQuery, SnowflakeSettings, SnowflakeUnionNames } from "../../config/settings.ts";

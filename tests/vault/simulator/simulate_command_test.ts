@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../../src/common/errors.ts";
 import { captureIo } from "../../../src/common/io.ts";
-import { simulateCommand } from "../../../src/cli/simulate_command.ts";
+import { simulateCommand } from "../../../src/cli/simulate.ts";
 
 async function waitForLine(read: () => string): Promise<string> {
   for (let i = 0; i < 200; i++) {

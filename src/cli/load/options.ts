@@ -1,0 +1,235 @@
+/**
+ * The options of `byot load`. Commander only parses them: none has a commander default, because the
+ * environment and the config file must be able to supply a value when a flag is absent (resolve
+ * applies flags > environment > config > defaults). Numbers are parsed strictly here; ranges are
+ * checked by resolve so every range message has the same shape.
+ *
+ * @module
+ */
+import { Command, type OptionValues } from "@commander-js/extra-typings";
+import { ConfigError } from "../../common/errors.ts";
+import type { LoadFlags } from "../../config/load_flags.ts";
+import { parseIntStrict, quote } from "../../config/rules.ts";
+
+export type { LoadFlags } from "../../config/load_flags.ts";
+
+/**
+ * A commander argument parser for an integer flag. Throws a {@linkcode ConfigError} (exit code 2),
+ * which commander lets through unchanged: `--batch-size must be an integer (got "12x")`.
+ *
+ * @example
+ * ```ts
+ * intArg("--batch-size")("25"); // 25
+ * ```
+ */
+export function intArg(flag: string): (value: string) => number {
+  return (value) => {
+    const n = parseIntStrict(value.trim());
+    if (n === undefined) throw new ConfigError(`${flag} must be an integer (got ${quote(value)})`);
+    return n;
+  };
+}
+
+/** Parses `--concurrency`: a positive integer or `auto`. */
+function concurrencyArg(value: string): number | "auto" {
+  return value.trim().toLowerCase() === "auto" ? "auto" : intArg("--concurrency")(value);
+}
+
+/**
+ * Adds every `byot load` option to `cmd` and returns it with the options typed.
+ *
+ * @example
+ * ```ts
+ * const load = addLoadOptions(new Command("load")).action((opts) => run(toLoadFlags(opts)));
+ * ```
+ *
+ * @internal CLI wiring: its signature uses commander types, which are not documented here.
+ */
+export function addLoadOptions<
+  Args extends unknown[],
+  Opts extends OptionValues,
+  Global extends OptionValues,
+>(
+  cmd: Command<Args, Opts, Global>,
+): Command<Args, Opts & LoadOptionValues, Global> {
+  return buildLoadOptions(cmd as unknown as Command) as unknown as Command<
+    Args,
+    Opts & LoadOptionValues,
+    Global
+  >;
+}
+
+/** The options of `byot load` as commander parses them: {@linkcode LoadFlags} without `suffixSeed`. */
+export type LoadOptionValues = Omit<LoadFlags, "suffixSeed">;
+
+// Kept non-generic: chaining 30+ typed options on a generic command makes type checking explode.
+function buildLoadOptions(cmd: Command) {
+  return cmd
+    .option("--config <file>", "config file (default: $BYOT_CONFIG, else config.json)")
+    .option("--source <kind>", "where records come from: csv, snowflake or error-log (default: csv)")
+    .option("--data-dir <dir>", "directory of <column>_data.csv + <column>_tokens.csv (csv.data_directory)")
+    .option("--file <file>", "one CSV with a value and a token column, for a single vault (csv.file)")
+    .option("--value-column <name>", "header of the value column in --file (default: value)")
+    .option("--token-column <name>", "header of the token column in --file (default: token)")
+    .option("--vault <names>", "configured vaults to load, comma-separated, any case (default: all)")
+    .option("--vault-url <url>", "vault API base URL ($SKYFLOW_VAULT_URL, skyflow.vault_url)")
+    .option("--batch-size <n>", "records per request (default: 25)", intArg("--batch-size"))
+    .option(
+      "--concurrency <n|auto>",
+      "requests in flight per vault, or auto to adapt to the vault (default: 32)",
+      concurrencyArg,
+    )
+    .option(
+      "--concurrency-max <n>",
+      "ceiling for --concurrency auto (default: 64)",
+      intArg("--concurrency-max"),
+    )
+    .option(
+      "--max-rps <n>",
+      "requests per second per vault, shared by its workers (default: no cap)",
+      intArg("--max-rps"),
+    )
+    .option("--credentials <file>", "Skyflow service-account credentials.json ($SKYFLOW_CREDENTIALS)")
+    .option("--role <ids>", "scope service-account tokens to these role ids, comma-separated")
+    .option("--detach", "run in the background: output to byot-<run>-<time>.log, pid file, survives logout")
+    .option("--offline", "legacy name of --detach")
+    .option("--max-records <n>", "rows to process per vault, 0 = all (default: 0)", intArg("--max-records"))
+    .option(
+      "--start-record <n>",
+      "rows to skip at the start of each source (default: 0)",
+      intArg("--start-record"),
+    )
+    .option(
+      "--end-record <n>",
+      "exclusive end row (legacy; = --max-records end-start)",
+      intArg("--end-record"),
+    )
+    .option("--clear", "legacy flag: clearing is now its own command, byot clear")
+    .option(
+      "--shard <i/n|auto>",
+      "load only shard i of n (0-based, e.g. 0/8); auto: index from JOB_COMPLETION_INDEX or " +
+        "AWS_BATCH_JOB_ARRAY_INDEX, count from BYOT_SHARD_COUNT ($BYOT_SHARD)",
+    )
+    .option("--upsert", "update values that already exist instead of failing (performance.upsert)")
+    .option("--no-upsert", "do not upsert, even if the config says so")
+    .option("--append-suffix", "append a per-run suffix to values and tokens, for test loads")
+    .option("--no-append-suffix", "do not append a suffix, even if the config says so")
+    .option(
+      "--base-delay-ms <ms>",
+      "pause before each request of each worker (default: 0)",
+      intArg("--base-delay-ms"),
+    )
+    .option("--token-file <file>", "file holding the bearer token (preferred to --token)")
+    .option("--token <token>", "bearer token (visible in the process list; prefer --token-file)")
+    .option("--error-log <file>", "reprocess the records of a legacy error-log JSON file")
+    .option("--continue-on-error", "use the batch endpoint so one bad record does not fail its batch")
+    .option("--no-continue-on-error", "do not continue on error, even if the config says so")
+    .option("--byot-mode <mode>", "DISABLE, ENABLE or ENABLE_STRICT (default: ENABLE)")
+    .option(
+      "--max-attempts <n>",
+      "attempts per request on transient errors (default: 8)",
+      intArg("--max-attempts"),
+    )
+    .option("--timeout-ms <ms>", "per-request timeout (default: 60000)", intArg("--timeout-ms"))
+    .option("--json", "print a machine-readable summary on stdout")
+    .option("--sf-user <user>", "Snowflake user ($SNOWFLAKE_USER)")
+    .option(
+      "--sf-password <password>",
+      "Snowflake password (visible in the process list; prefer $SNOWFLAKE_PASSWORD)",
+    )
+    .option("--sf-authenticator <name>", "Snowflake authenticator")
+    .option("--sf-account <account>", "Snowflake account identifier")
+    .option("--sf-warehouse <name>", "Snowflake warehouse")
+    .option("--sf-database <name>", "Snowflake database")
+    .option("--sf-schema <name>", "Snowflake schema")
+    .option("--sf-role <name>", "Snowflake role")
+    .option("--sf-fetch-size <n>", "Snowflake rows per fetch", intArg("--sf-fetch-size"))
+    .option(
+      "--sf-query-mode <mode>",
+      "Snowflake query mode: simple, union, generic or custom (default: simple)",
+    )
+    .option("--sf-access-url <url>", "Snowflake access URL")
+    .option("--sf-table <table>", "Snowflake simple-mode table (default: ELEVANCE.PUBLIC.PATIENTS)")
+    .option("--sf-clm-table <table>", "Snowflake generic-mode CLM table (default: CLM)")
+    .option("--sf-mbr-table <table>", "Snowflake generic-mode MBR table (default: MBR)");
+}
+
+// Compile-time proof that commander's parsed options fit LoadFlags and that every flag has an option.
+type Inferred = ReturnType<ReturnType<typeof buildLoadOptions>["opts"]>;
+const _inferredFitsFlags: [Inferred] extends [LoadOptionValues] ? true : never = true;
+const _everyFlagHasOption: [keyof LoadOptionValues] extends [keyof Inferred] ? true : never = true;
+
+/**
+ * Long names (without `--`) of every `byot load` option, plus `help`: pass them to
+ * `normalizeLegacyArgv` so the Go loader's `-source csv` style keeps working.
+ */
+export const LOAD_LONG_NAMES: readonly string[] = [
+  ...buildLoadOptions(new Command()).options.map((o) => o.long!.replace(/^--/, "")),
+  "help",
+];
+
+const FLAG_KEYS: readonly (keyof LoadFlags)[] = [
+  "config",
+  "source",
+  "dataDir",
+  "file",
+  "valueColumn",
+  "tokenColumn",
+  "vault",
+  "vaultUrl",
+  "batchSize",
+  "concurrency",
+  "concurrencyMax",
+  "maxRps",
+  "credentials",
+  "role",
+  "detach",
+  "maxRecords",
+  "startRecord",
+  "endRecord",
+  "clear",
+  "shard",
+  "upsert",
+  "appendSuffix",
+  "baseDelayMs",
+  "tokenFile",
+  "token",
+  "errorLog",
+  "continueOnError",
+  "byotMode",
+  "maxAttempts",
+  "timeoutMs",
+  "json",
+  "sfUser",
+  "sfPassword",
+  "sfAuthenticator",
+  "sfAccount",
+  "sfWarehouse",
+  "sfDatabase",
+  "sfSchema",
+  "sfRole",
+  "sfFetchSize",
+  "sfTable",
+  "sfClmTable",
+  "sfMbrTable",
+  "sfQueryMode",
+  "sfAccessUrl",
+];
+
+/**
+ * Copies the `byot load` options out of commander's parsed options, leaving out those not given
+ * (and any option that is not a load flag, such as a global one).
+ *
+ * @example
+ * ```ts
+ * toLoadFlags({ batchSize: 50, upsert: undefined }); // { batchSize: 50 }
+ * ```
+ *
+ * @internal CLI wiring: its signature uses commander types, which are not documented here.
+ */
+export function toLoadFlags(opts: OptionValues): LoadFlags {
+  const flags: Record<string, unknown> = {};
+  for (const key of FLAG_KEYS) if (opts[key] !== undefined) flags[key] = opts[key];
+  if (opts.offline === true) flags.detach = true;
+  return flags as LoadFlags;
+}

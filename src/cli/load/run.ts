@@ -1,0 +1,283 @@
+/**
+ * Runs one `byot load` end to end: settings → plan → ledger run (new or resumed) → pipeline →
+ * summary → exit code. The commander wiring is in `load_command.ts`.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import process from "node:process";
+import { type Clock, systemClock } from "../../common/clock.ts";
+import { crashPoint } from "../../common/crash_points.ts";
+import { ExitCode, InterruptedError } from "../../common/errors.ts";
+import type { Io } from "../../common/io.ts";
+import type { LoadFlags } from "../../config/load_flags.ts";
+import { resolveLoadSettings } from "../../config/resolve.ts";
+import type { PromptSecret } from "../../config/secrets.ts";
+import type { LoadSettings } from "../../config/settings.ts";
+import { importLegacyErrorLog, Ledger } from "../../ledger/mod.ts";
+import type { AdaptiveState } from "../../pipeline/pacing/adaptive.ts";
+import { runLoad } from "../../pipeline/load.ts";
+import { TeeSink } from "../../pipeline/tee_sink.ts";
+import { ProgressReporter } from "../../report/progress.ts";
+import { RunMetrics } from "../../report/run_metrics.ts";
+import { renderSummary } from "../../report/summary.ts";
+import { summaryJson } from "../../report/json.ts";
+import { countInShard } from "../../config/shard.ts";
+import { estimateDataRows } from "../../sources/csv/row_count.ts";
+import { createTokenProvider } from "../../vault/auth/token_factory.ts";
+import { detachLoad, shouldDetach } from "./detach.ts";
+import { runDryRun } from "./dry_run.ts";
+import { runExitCode } from "../shared/exit_code.ts";
+import { type LoadPlan, planLoad } from "../../sources/plan.ts";
+import { selectRun } from "./run_selection.ts";
+import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
+
+/** Flags of `byot load` that are not settings: where the ledger is and which run to use. */
+export interface RunFlags {
+  /** `--state FILE` (else `BYOT_STATE`, else `./byot-state.db`). */
+  state?: string;
+  /** `--resume`: continue the latest unfinished run; fail if there is none. */
+  resume?: boolean;
+  /** `--restart`: abandon the unfinished run and start a new one. */
+  restart?: boolean;
+  /** `--no-checkpoint` (false): run without the ledger: no resume, failures only in the summary. */
+  checkpoint?: boolean;
+  /** `--dry-run`: read, validate and batch, print what would be sent; no request, no ledger. */
+  dryRun?: boolean;
+}
+
+/** Collaborators of {@linkcode runLoadCommand}; production defaults at the edge. */
+export interface LoadDeps {
+  /** Time for the ledger, service-account tokens, backoff, metrics and progress. @default systemClock */
+  clock?: Clock;
+  /** HTTP client for the vault and token requests. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Uniform random in [0, 1), for the retry backoff jitter. @default Math.random */
+  random?: () => number;
+  /** Hidden prompt for the bearer token, used only when stdin is a terminal. @default promptHidden */
+  promptSecret?: PromptSecret;
+  /** Installs the Ctrl-C/SIGTERM handlers. @default installStopHandlers with Deno signal listeners */
+  stop?: (options: StopOptions) => StopControl;
+  /** The command line as typed (secrets are redacted before it is stored or shown). */
+  argv?: readonly string[];
+}
+
+/** Runs `byot load` and returns its exit code. User errors are thrown (the CLI prints them). */
+export async function runLoadCommand(
+  flags: LoadFlags & RunFlags,
+  io: Io,
+  deps: LoadDeps = {},
+): Promise<number> {
+  const clock = deps.clock ?? systemClock;
+  const settings = await resolveLoadSettings({ flags, io, promptSecret: deps.promptSecret });
+  const statePath = flags.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
+  const plan = await planLoad(settings, { logDir: dirname(statePath) });
+  const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random });
+  if (flags.dryRun) {
+    try {
+      return await runDryRun(settings, plan, io);
+    } finally {
+      await plan.close?.();
+    }
+  }
+  const ledger = flags.checkpoint === false ? undefined : Ledger.open(statePath, { clock });
+  const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
+  let progress: ProgressReporter | undefined;
+  try {
+    const command = redactArgv(deps.argv ?? []);
+    const { run, resumed } = ledger
+      ? selectRun(ledger, settings, plan, { ...flags, statePath, command }, io)
+      : { run: { id: "none", settings: { suffixSeed: settings.suffixSeed } }, resumed: false };
+    if (!ledger) io.stderr.write("--no-checkpoint: no ledger; this run cannot be resumed\n");
+    settings.suffixSeed = (run.settings as { suffixSeed?: string }).suffixSeed ?? settings.suffixSeed;
+    if (ledger && !resumed && plan.errorLog) {
+      importLegacyErrorLog(ledger, run.id, plan.errorLog, plan.vaults[0].spec.name);
+    }
+    if (shouldDetach(settings, io)) {
+      for (const v of plan.vaults) await v.source.close?.();
+      const where = ledger ? { runId: run.id, statePath } : {};
+      return await detachLoad({ ...where, argv: deps.argv ?? [], command, settings, io });
+    }
+
+    if (settings.maxRecordsDefaulted) {
+      io.stderr.write(
+        `Snowflake: no --max-records given, so only the first ${settings.maxRecords} records of each vault are ` +
+          "loaded (the legacy default); pass --max-records 0 to load everything\n",
+      );
+    }
+    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
+    const resumes = new Map(
+      ledger ? plan.vaults.map((v) => [v.spec.name, ledger.resumePoint(run.id, v.spec.name)]) : [],
+    );
+    for (const v of plan.vaults) {
+      v.attach?.({
+        state: ledger?.sourceState(run.id, v.spec.name),
+        save: (state) => ledger?.setSourceState(run.id, v.spec.name, state),
+        total: (rows) => void (metrics.vault(v.spec.name).total = rows),
+        note: (line) => progress ? progress.println(line) : io.stderr.write(`${line}\n`),
+      });
+    }
+    for (const [name, point] of resumes) {
+      const c = point.counts;
+      const m = metrics.vault(name);
+      m.resumed = c.loaded + c.failed + c.skipped;
+      m.resumedLoaded = c.loaded;
+      m.resumedFailed = c.failed;
+    }
+    const totals = new AbortController();
+    void fillTotals(plan, settings, metrics, totals.signal);
+    const ledgerSink = ledger?.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
+    progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
+    metrics.start();
+    progress.start();
+    const end = await runLoad({
+      settings,
+      vaults: plan.vaults.map((v) => ({ ...v, resume: resumes.get(v.spec.name) })),
+      sink: ledgerSink ? new TeeSink(ledgerSink, metrics) : metrics,
+      observer: metrics.observer,
+      tokens,
+      replay: settings.source === "error-log",
+      timings: {
+        read: (v, ms) => void (metrics.vault(v).timing.readMs += ms),
+        suffix: (v, ms) => void (metrics.vault(v).timing.suffixMs += ms),
+        baseDelay: (v, ms) => void (metrics.vault(v).timing.baseDelayMs += ms),
+      },
+      clock,
+      random: deps.random,
+      fetch: deps.fetch,
+      intake: stop.intake,
+      signal: stop.hard,
+    });
+    totals.abort();
+    progress.stop();
+    metrics.finish();
+    ledgerSink?.close();
+    for (const vault of end.completed) ledger?.markVaultFinished(run.id, vault);
+    const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
+    if (end.fatal === undefined && !interrupted) crashPoint("before-finish");
+    ledger?.finishRun(
+      run.id,
+      end.fatal !== undefined && !(end.fatal instanceof InterruptedError)
+        ? "failed"
+        : interrupted
+        ? "interrupted"
+        : "finished",
+    );
+    const totalsNow = metrics.totals();
+    const failed = totalsNow.failed + totalsNow.resumedFailed;
+    const code = runExitCode(end, stop.received, failed);
+    const usage = processUsage();
+    const extra = [
+      ...pacingLines(end.pacing, settings.concurrencyAuto),
+      `Process: CPU ${usage.cpuUserMs} ms user + ${usage.cpuSystemMs} ms system | peak RSS ${usage.maxRssMb} MB`,
+      ...closingLines(code, end.fatal, run.id, statePath, command, failed),
+    ];
+    io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
+    if (settings.json) {
+      const json = {
+        ...summaryJson(metrics, { exitCode: code, runId: run.id }),
+        pacing: end.pacing ?? {},
+        process: usage,
+      };
+      io.stdout.write(JSON.stringify(json) + "\n");
+    }
+    return code;
+  } finally {
+    progress?.stop();
+    stop.dispose();
+    ledger?.close();
+    await plan.close?.();
+  }
+}
+
+/** One line per vault whose pacing did something: adaptive limit, learned or given rate, 429 episodes. */
+function pacingLines(pacing: Record<string, AdaptiveState> | undefined, auto: boolean): string[] {
+  return Object.entries(pacing ?? {})
+    .filter(([, p]) => auto || p.rate > 0 || p.throttles > 0)
+    .map(([vault, p]) =>
+      `Pacing ${vault}: in-flight limit ${p.limit}, rate ${
+        p.rate > 0 ? `${p.rate.toFixed(1)} req/s` : "uncapped"
+      }, ` +
+      `${p.throttles} 429 episode${p.throttles === 1 ? "" : "s"}`
+    );
+}
+
+/** CPU time and peak RSS of this process so far (Linux `getrusage`). */
+function processUsage(): { cpuUserMs: number; cpuSystemMs: number; maxRssMb: number } {
+  const u = process.resourceUsage();
+  return {
+    cpuUserMs: Math.round(u.userCPUTime / 1000),
+    cpuSystemMs: Math.round(u.systemCPUTime / 1000),
+    maxRssMb: Math.round(peakRssKb(u.maxRSS) / 1024),
+  };
+}
+
+/**
+ * Peak RSS in KiB: `VmHWM` from /proc (getrusage's maxRSS on Linux starts from the parent's RSS at
+ * fork, so a byot spawned by a large process would report the parent's figure).
+ */
+function peakRssKb(fallbackKb: number): number {
+  try {
+    const match = Deno.readTextFileSync("/proc/self/status").match(/^VmHWM:\s+(\d+) kB/m);
+    return match ? Number(match[1]) : fallbackKb;
+  } catch {
+    return fallbackKb;
+  }
+}
+
+function closingLines(
+  code: number,
+  fatal: unknown,
+  runId: string,
+  statePath: string,
+  command: string,
+  failed: number,
+): string[] {
+  const lines: string[] = [];
+  const again = command ? `byot ${command}` : "the same byot load command";
+  if (fatal !== undefined && !(fatal instanceof InterruptedError)) {
+    const message = fatal instanceof Error ? fatal.message : String(fatal);
+    lines.push(`error: ${message}`);
+  }
+  if (code === ExitCode.ok) return lines;
+  if (failed > 0) {
+    lines.push(`${failed} failed records are kept in ${statePath} (run ${runId}):`);
+    lines.push("  byot failures list   |   byot failures export --format json   |   byot failures retry");
+  }
+  if (code !== ExitCode.someFailed) {
+    lines.push(`Run ${runId} is not finished. To resume, run again: ${again}`);
+  }
+  return lines;
+}
+
+async function fillTotals(plan: LoadPlan, s: LoadSettings, metrics: RunMetrics, signal: AbortSignal) {
+  for (const v of plan.vaults) {
+    if (!plan.errorLog && v.files.length === 0) continue; // the source reports its own total
+    const rows = plan.errorLog ? plan.errorLog.records.length : await estimateDataRows(v.files[0], signal);
+    if (rows === undefined || signal.aborted) return;
+    const available = Math.max(0, rows - s.startRecord);
+    const inRange = s.maxRecords > 0 ? Math.min(available, s.maxRecords) : available;
+    metrics.vault(v.spec.name).total = s.shard
+      ? countInShard(s.startRecord, s.startRecord + inRange, s.shard)
+      : inRange;
+  }
+}
+
+const SECRET_FLAGS = new Set(["--token", "-token", "--sf-password", "-sf-password"]);
+
+/** The command line with secret flag values replaced by `***`. */
+export function redactArgv(argv: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf("=");
+    if (eq > 0 && SECRET_FLAGS.has(arg.slice(0, eq))) out.push(`${arg.slice(0, eq)}=***`);
+    else if (SECRET_FLAGS.has(arg)) {
+      out.push(arg, "***");
+      i++;
+    } else if (arg !== "--restart" && arg !== "--resume") {
+      out.push(/[\s"'$]/.test(arg) ? JSON.stringify(arg) : arg);
+    }
+  }
+  return out.join(" ");
+}

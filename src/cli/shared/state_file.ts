@@ -1,0 +1,73 @@
+/**
+ * Opening the state file for the commands that read it (`byot status`, `byot failures …`): the
+ * path comes from `--state`, else `$BYOT_STATE`, else `./byot-state.db`, and a missing file is a
+ * usage error; reading never creates one. Also run selection by id, and vault selection by name.
+ *
+ * @module
+ */
+import type { Clock } from "../../common/clock.ts";
+import { ConfigError } from "../../common/errors.ts";
+import type { Io } from "../../common/io.ts";
+import { Ledger, type RunInfo } from "../../ledger/mod.ts";
+
+/** Default state file, as `byot load` uses it. */
+export const DEFAULT_STATE_PATH = "byot-state.db";
+
+/** `--state FILE`, else `$BYOT_STATE`, else {@linkcode DEFAULT_STATE_PATH}. */
+export function resolveStatePath(flag: string | undefined, io: Io): string {
+  return flag || io.env("BYOT_STATE") || DEFAULT_STATE_PATH;
+}
+
+/**
+ * Opens an existing state file.
+ *
+ * @throws {ConfigError} (exit 2) when there is no file at `path` (it is never created here).
+ * @throws {CheckpointError} (exit 1) when it is not a readable byot state file.
+ */
+export function openStateFile(path: string, options: { clock?: Clock } = {}): Ledger {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ConfigError(`no state file at ${path}: run byot load first`, { cause: error });
+    }
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(`cannot read state file ${path}: ${detail}`, { cause: error });
+  }
+  if (!info.isFile) throw new ConfigError(`state file ${path} is not a file`);
+  return Ledger.open(path, { clock: options.clock });
+}
+
+/**
+ * The run with id `id`.
+ *
+ * @throws {ConfigError} (exit 2) naming the newest runs when there is no such run.
+ */
+export function requireRun(ledger: Ledger, id: string): RunInfo {
+  const run = ledger.getRun(id);
+  if (run) return run;
+  const known = ledger.listRuns(5).map((r) => r.id);
+  const hint = known.length ? ` (newest: ${known.join(", ")})` : " (it holds no runs)";
+  throw new ConfigError(`no run ${id} in ${ledger.path}${hint}`);
+}
+
+/**
+ * The names among `names` that `selection` (`--vault`, comma-separated, any case) picks; all of
+ * them when `selection` is undefined.
+ *
+ * @example
+ * ```ts
+ * pickVaults(["NAME", "SSN"], "ssn"); // ["SSN"]
+ * ```
+ */
+export function pickVaults(names: readonly string[], selection: string | undefined): string[] {
+  if (selection === undefined) return [...names];
+  const wanted = new Set(selection.split(",").map((s) => s.trim().toLowerCase()).filter((s) => s !== ""));
+  return names.filter((n) => wanted.has(n.toLowerCase()));
+}
+
+/** ms since the epoch as `yyyy-mm-dd hh:mm:ss UTC`. */
+export function utcTime(ms: number): string {
+  return `${new Date(ms).toISOString().replace("T", " ").slice(0, 19)} UTC`;
+}

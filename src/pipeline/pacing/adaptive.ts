@@ -1,0 +1,295 @@
+/**
+ * `--concurrency auto`: one vault's controller. It watches every answer of its vault and drives two
+ * knobs:
+ *
+ * - the {@linkcode Limiter}'s in-flight limit, by AIMD: slow start doubles it every other healthy
+ *   round (a limit's worth of answers) from 4 and stops when doubling only lengthened latency; then
+ *   it grows by 1 per round; a 429, a 5xx, a timeout or a latency rise well above the best recent
+ *   one multiplies it by 0.7. Never above `--concurrency-max`. With a fixed `--concurrency N` the
+ *   limit is left alone.
+ * - the {@linkcode RateLimiter}'s requests per second (like AWS adaptive retry): no cap until the
+ *   first 429 (or `--max-rps`); then 0.9 × the rate the vault accepted (2xx answers, not requests
+ *   sent), and a slow probe upward (+2 %/s) while that rate is what holds requests back.
+ *
+ * Concurrency alone cannot hold a requests-per-second quota at low latency, and every 429 costs a
+ * second of silence (Retry-After is honoured), so the rate is what keeps 429s rare once converged.
+ *
+ * @module
+ */
+import { systemClock } from "../../common/clock.ts";
+import type { VaultObserver } from "../../common/types.ts";
+import type { AdaptiveOptions, AdaptiveReason, AdaptiveState } from "./adaptive_options.ts";
+import { AcceptedLog, WindowedMin } from "./window.ts";
+
+export type { AdaptiveOptions, AdaptiveReason, AdaptiveState } from "./adaptive_options.ts";
+
+const ACCEPTED_KEEP_MS = 10_000;
+const FIRST_WINDOW_MS = 2_000;
+const MIN_WINDOW_MS = 1_000;
+const EPISODE_SLACK_MS = 5;
+/**
+ * Slow start settles when a round's mean latency is above this multiple of the previous round's:
+ * the doubled limit bought less than 25 % more throughput (Little's law), so the vault is full.
+ */
+const SLOW_START_EXIT = 1.6;
+
+/** A throttle: the window whose accepted requests set the rate, and the rate before it. */
+interface Episode {
+  /** The previous throttle, when recent: the window starts there; else the last seconds. */
+  since?: number;
+  /** When the 429 arrived. */
+  end: number;
+  previousRate: number;
+}
+
+/** Drives one vault's in-flight limit and rate from the answers it gets. */
+export class AdaptiveController {
+  readonly #o: Required<Omit<AdaptiveOptions, "onChange">> & Pick<AdaptiveOptions, "onChange">;
+  #limit: number;
+  #phase: AdaptiveState["phase"] = "slow-start";
+  #throttles = 0;
+  #decreases = 0;
+  /** When the earliest answered request was sent. */
+  #firstSentAt?: number;
+  /** When the last 429 episode and the last error episode were acted on. */
+  #lastThrottleAt?: number;
+  #lastErrorAt = -Infinity;
+  /** Until when the vault's 429 gate is closed. */
+  #pausedUntil = -Infinity;
+  #lastProbeAt: number;
+  #waitedAtProbe = 0;
+  /** Arrival and send times of the 2xx answers of the last {@linkcode ACCEPTED_KEEP_MS}. */
+  readonly #accepted = new AcceptedLog(ACCEPTED_KEEP_MS);
+  /** The last throttle: the accepted rate is re-measured as answers of requests sent before it arrive. */
+  #episode?: Episode;
+  readonly #bestAnswer: WindowedMin;
+  readonly #bestRound: WindowedMin;
+  /** Limit and mean latency of the last slow-start round. */
+  #slowStartRound?: { limit: number; meanMs: number };
+  /** Slow start doubles every other round, so that each measured round ran at one limit. */
+  #justDoubled = false;
+  #round = { answers: 0, ok: 0, latencySum: 0, waitedAtStart: 0 };
+
+  /**
+   * Sets the limiter to the initial in-flight limit (left alone with `fixedConcurrency`) and the rate
+   * bucket to `maxRps` (uncapped when 0).
+   *
+   * @param options the limiter and rate bucket to drive, and the tuning knobs.
+   */
+  constructor(options: AdaptiveOptions) {
+    this.#o = {
+      initialConcurrency: 4,
+      fixedConcurrency: false,
+      maxRps: 0,
+      decrease: 0.7,
+      rateBackoff: 0.9,
+      rateProbe: 0.02,
+      minRate: 0.5,
+      latencyTolerance: 2,
+      latencySlackMs: 5,
+      latencyWindowMs: 30_000,
+      clock: systemClock,
+      ...withoutUndefined(options),
+    };
+    const ceiling = Math.max(1, Math.floor(this.#o.maxConcurrency));
+    this.#limit = this.#o.fixedConcurrency
+      ? this.#o.limiter.limit
+      : Math.max(1, Math.min(ceiling, Math.floor(this.#o.initialConcurrency)));
+    if (this.#o.fixedConcurrency) this.#phase = "steady";
+    this.#lastProbeAt = this.#o.clock.now();
+    this.#bestAnswer = new WindowedMin(this.#o.latencyWindowMs);
+    this.#bestRound = new WindowedMin(this.#o.latencyWindowMs);
+    this.#o.limiter.limit = this.#limit;
+    this.#o.rate.rate = this.#o.maxRps > 0 ? this.#o.maxRps : Infinity;
+    this.#newRound();
+  }
+
+  /** The controller's state now. */
+  get state(): AdaptiveState {
+    const rate = this.#o.rate.rate;
+    return {
+      limit: this.#limit,
+      rate: rate === Infinity ? 0 : Math.round(rate * 100) / 100,
+      phase: this.#phase,
+      throttles: this.#throttles,
+      decreases: this.#decreases,
+      bestLatencyMs: this.#bestRound.get(this.#o.clock.now()) ?? 0,
+    };
+  }
+
+  /** An answer (or a transport failure, `status` 0) of this vault arrived after `latencyMs`. */
+  onRequest(e: { status: number; latencyMs: number }): void {
+    const now = this.#o.clock.now();
+    const sentAt = now - e.latencyMs;
+    this.#firstSentAt = Math.min(this.#firstSentAt ?? sentAt, sentAt);
+    const status = e.status;
+    if (status >= 200 && status < 300) {
+      this.#accepted.add(now, sentAt);
+      if (this.#episode && sentAt <= this.#episode.end) this.#rateFromAccepted(this.#episode);
+      this.#bestAnswer.add(now, e.latencyMs);
+      this.#round.ok++;
+      this.#round.latencySum += e.latencyMs;
+      this.#probe(now);
+    } else if (status === 429) {
+      if (this.#newEpisode(now, sentAt, this.#lastThrottleAt ?? -Infinity)) this.#throttle(now);
+      return;
+    } else if (status === 0 || status === 408 || status >= 500) {
+      if (this.#newEpisode(now, sentAt, this.#lastErrorAt)) {
+        this.#lastErrorAt = now;
+        this.#decrease("error");
+      }
+      return;
+    }
+    if (++this.#round.answers >= this.#limit) this.#endRound(now);
+  }
+
+  /** A request of this vault will be retried after `delayMs` (a 429 closes the vault's gate that long). */
+  onRetry(e: { reason: string; delayMs: number }): void {
+    if (e.reason === "429") this.#pausedUntil = Math.max(this.#pausedUntil, this.#o.clock.now() + e.delayMs);
+  }
+
+  /**
+   * True when a request that failed this way was sent after the last episode of the same kind was
+   * acted on (with a few ms of slack for clock granularity), and the 429 gate is open: the answers to
+   * requests already in flight when the vault pushed back are one episode, acted on once.
+   */
+  #newEpisode(now: number, sentAt: number, last: number): boolean {
+    return sentAt > last + EPISODE_SLACK_MS && now >= this.#pausedUntil;
+  }
+
+  #endRound(now: number): void {
+    const r = this.#round;
+    if (this.#o.fixedConcurrency) return this.#newRound();
+    const mean = r.ok > 0 ? r.latencySum / r.ok : undefined;
+    const slowStart = this.#phase === "slow-start";
+    if (mean !== undefined) {
+      this.#bestRound.add(now, mean);
+      const best = (slowStart ? this.#bestAnswer : this.#bestRound).get(now);
+      if (best !== undefined && this.#risen(mean, best, this.#o.latencyTolerance)) {
+        this.#decrease("latency");
+        return;
+      }
+      if (slowStart && this.#justDoubled) {
+        // this round's answers mix the old and the new limit: measure the next one
+        this.#justDoubled = false;
+        this.#newRound();
+        return;
+      }
+      const previous = this.#slowStartRound;
+      if (slowStart && previous !== undefined && this.#risen(mean, previous.meanMs, SLOW_START_EXIT)) {
+        // doubling only lengthened the queue: go back to the previous limit and grow additively
+        this.#phase = "steady";
+        this.#setLimit(previous.limit);
+        this.#changed("settle");
+        this.#newRound();
+        return;
+      }
+      if (slowStart) this.#slowStartRound = { limit: this.#limit, meanMs: mean };
+    }
+    const paced = this.#o.rate.waited > r.waitedAtStart;
+    if (!paced && this.#limit < this.#o.maxConcurrency) {
+      const grown = slowStart ? this.#limit * 2 : this.#limit + 1;
+      this.#setLimit(Math.min(Math.floor(this.#o.maxConcurrency), grown));
+      this.#justDoubled = slowStart;
+      this.#changed("grow");
+    }
+    this.#newRound();
+  }
+
+  #risen(meanMs: number, baseMs: number, factor: number): boolean {
+    return meanMs > baseMs * factor && meanMs - baseMs >= this.#o.latencySlackMs;
+  }
+
+  #decrease(reason: AdaptiveReason): void {
+    if (this.#o.fixedConcurrency) return;
+    this.#decreases++;
+    this.#phase = "steady";
+    this.#setLimit(Math.max(1, Math.floor(this.#limit * this.#o.decrease)));
+    this.#newRound();
+    if (reason !== "throttle") this.#changed(reason);
+  }
+
+  #throttle(now: number): void {
+    const last = this.#lastThrottleAt;
+    const since = last !== undefined && now - last <= ACCEPTED_KEEP_MS ? last : undefined;
+    this.#episode = { since, end: now, previousRate: this.#o.rate.rate };
+    this.#rateFromAccepted(this.#episode);
+    this.#o.rate.drain();
+    this.#throttles++;
+    this.#lastThrottleAt = now;
+    this.#lastProbeAt = now;
+    this.#waitedAtProbe = this.#o.rate.waited;
+    this.#decrease("throttle");
+    this.#changed("throttle");
+  }
+
+  /**
+   * Sets the rate to `rateBackoff` × the requests the vault accepted per second among those sent in
+   * the episode's window: since the previous throttle (the vault's bucket was empty then and at this
+   * one, so this is its refill rate), or the last seconds before a first throttle. Answers of
+   * requests sent before the 429 may arrive after it (a vault rejects faster than it stores), so this
+   * runs again for each of them; nothing is sent meanwhile, the gate is closed.
+   */
+  #rateFromAccepted(episode: Episode): void {
+    const { since, end, previousRate } = episode;
+    // a first window starts with the earliest request, which may be answered last
+    const start = since ?? Math.max((this.#firstSentAt ?? end) - 1, end - FIRST_WINDOW_MS);
+    const count = this.#accepted.sentBetween(start, end);
+    const measured = (count * 1000) / Math.max(MIN_WINDOW_MS, end - start);
+    let next = this.#o.rateBackoff * measured;
+    if (previousRate !== Infinity) {
+      next = Math.min(this.#o.rateBackoff * previousRate, Math.max(next, previousRate / 2));
+    }
+    if (this.#o.maxRps > 0) next = Math.min(next, this.#o.maxRps);
+    this.#o.rate.rate = Math.max(this.#o.minRate, next);
+  }
+
+  /** Raises the rate by `rateProbe` per second of sending while the rate held requests back. */
+  #probe(now: number): void {
+    const rate = this.#o.rate;
+    const from = Math.max(this.#lastProbeAt, this.#pausedUntil);
+    if (rate.rate === Infinity || now - from < 100) return;
+    const paced = rate.waited > this.#waitedAtProbe || rate.waiting > 0;
+    this.#lastProbeAt = now;
+    this.#waitedAtProbe = rate.waited;
+    const cap = this.#o.maxRps > 0 ? this.#o.maxRps : Infinity;
+    if (!paced || rate.rate >= cap) return;
+    rate.rate = Math.min(cap, rate.rate * (1 + this.#o.rateProbe) ** ((now - from) / 1000));
+    this.#changed("probe");
+  }
+
+  #setLimit(limit: number): void {
+    this.#limit = limit;
+    this.#o.limiter.limit = limit;
+  }
+
+  #newRound(): void {
+    this.#round = { answers: 0, ok: 0, latencySum: 0, waitedAtStart: this.#o.rate.waited };
+  }
+
+  #changed(reason: AdaptiveReason): void {
+    this.#o.onChange?.(this.state, reason);
+  }
+}
+
+/** An observer that passes every event to `inner` and the vault's answers and retries to `controller`. */
+export function withController(inner: VaultObserver, controller: AdaptiveController): VaultObserver {
+  return {
+    request(e) {
+      inner.request(e);
+      controller.onRequest(e);
+    },
+    retry(e) {
+      inner.retry(e);
+      controller.onRetry(e);
+    },
+    replay: (e) => inner.replay(e),
+    split: (e) => inner.split(e),
+    build: (e) => inner.build(e),
+  };
+}
+
+/** `options` without the fields set to `undefined`, so spreading it keeps the defaults. */
+function withoutUndefined<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
+}
