@@ -6,7 +6,7 @@
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import type { Clock } from "../common/clock.ts";
-import { CheckpointError } from "../common/errors.ts";
+import { CheckpointError, ExitCode } from "../common/errors.ts";
 
 /** A row as `node:sqlite` returns it. */
 export type Row = Record<string, unknown>;
@@ -91,10 +91,42 @@ export class Store {
   }
 }
 
-/** A {@linkcode CheckpointError} for a failed SQLite operation on the state file. */
+/**
+ * A {@linkcode CheckpointError} for a failed SQLite operation on the state file. A full disk,
+ * read-only media or an I/O error under the ledger is the environment's doing, not a bug: those
+ * carry exit code 75 (the run stops like a transient failure and a re-run resumes it).
+ */
 export function checkpointError(path: string, what: string, cause: unknown): CheckpointError {
   const detail = cause instanceof Error ? cause.message : String(cause);
+  const environment = ENVIRONMENT_PROBLEMS[sqliteCode(cause) ?? -1];
+  if (environment) {
+    return new CheckpointError(`state file ${path}: could not ${what}: ${detail} (${environment})`, {
+      cause,
+      exitCode: ExitCode.tempFail,
+    });
+  }
   return new CheckpointError(`state file ${path}: could not ${what}: ${detail}`, { cause });
+}
+
+/** What the user should know about environment failures, by primary SQLite result code. */
+const ENVIRONMENT_PROBLEMS: Record<number, string> = {
+  8: "the state file or its disk is read-only",
+  10: "the disk under the state file failed to read or write",
+  13: "the disk holding the state file is full; free some space",
+};
+
+/** The primary SQLite result code of a `node:sqlite` error (`SQLITE_FULL` = 13, …), if it has one. */
+export function sqliteCode(error: unknown): number | undefined {
+  if (error instanceof CheckpointError) return sqliteCode(error.cause);
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  if (typeof code === "number") return code & 0xff;
+  const message = error instanceof Error ? error.message : "";
+  if (/database or disk is full/.test(message)) return 13;
+  if (/readonly database/.test(message)) return 8;
+  if (/disk I\/O error/.test(message)) return 10;
+  if (/file is not a database/.test(message)) return 26;
+  if (/unable to open database file/.test(message)) return 14;
+  return undefined;
 }
 
 /** Reads an integer column (SQLite returns numbers; null becomes `fallback`). */

@@ -20,13 +20,16 @@
 import type { Clock } from "../common/clock.ts";
 import { systemClock } from "../common/clock.ts";
 import type { VaultSource } from "../common/types.ts";
-import type { Store } from "./_store.ts";
+import { sqliteCode, type Store } from "./_store.ts";
 import { openStore } from "./schema.ts";
+import type { LedgerFsModeOptions } from "./filesystem.ts";
 import * as runs from "./runs.ts";
 import * as failures from "./failures.ts";
 import { LedgerSink, type LedgerSinkOptions } from "./sink.ts";
 import { type ResumePoint, resumePoint, runSummary, type VaultSummary } from "./resume.ts";
 import { failuresRetrySource, type FailuresRetrySourceOptions } from "./retry_source.ts";
+
+const SQLITE_FULL = 13;
 
 /** Default state file, relative to the working directory. */
 export const DEFAULT_STATE_FILE = "./byot-state.db";
@@ -45,6 +48,13 @@ export interface LedgerOptions {
   synchronous?: "NORMAL" | "FULL";
   /** Wait for another process's write lock, in ms. @default 5000 */
   busyTimeoutMs?: number;
+  /**
+   * Open for reading only (`byot status`, `failures list|export`): nothing is created, migrated or
+   * chmodded, so a read-only copy or read-only media works. @default false
+   */
+  readOnly?: boolean;
+  /** How the filesystem under the state file is found (tests inject a mount table). */
+  filesystem?: LedgerFsModeOptions;
 }
 
 /** The checkpoint ledger. Open with {@linkcode Ledger.open}; one writer per process. */
@@ -67,6 +77,8 @@ export class Ledger {
       random: options.random ?? Math.random,
       synchronous: options.synchronous,
       busyTimeoutMs: options.busyTimeoutMs,
+      readOnly: options.readOnly,
+      filesystem: options.filesystem,
     }));
   }
 
@@ -98,9 +110,22 @@ export class Ledger {
     return runs.listRuns(this.#store, limit);
   }
 
-  /** Sets a run's final (or interrupted) status. */
+  /**
+   * Sets a run's final (or interrupted) status. When the disk is full, the WAL is checkpointed and
+   * truncated first to make room for this one small write.
+   */
   finishRun(id: string, status: runs.RunStatus): void {
-    runs.finishRun(this.#store, id, status);
+    try {
+      runs.finishRun(this.#store, id, status);
+    } catch (error) {
+      if (sqliteCode(error) !== SQLITE_FULL) throw error;
+      try {
+        this.#store.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } catch {
+        // the retry below reports the problem
+      }
+      runs.finishRun(this.#store, id, status);
+    }
   }
 
   /** Marks a resumed run `running` again under this process. */

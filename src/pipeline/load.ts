@@ -175,7 +175,12 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
     }
   });
   await Promise.all(runs);
-  await o.sink.flush();
+  try {
+    await o.sink.flush();
+  } catch (error) {
+    // e.g. the ledger's disk filled up: the run ends with that error, summary and all
+    if (fatal === undefined) fatal = error;
+  }
   if (fatal === undefined && o.signal?.aborted) fatal = o.signal.reason;
   const states = Object.fromEntries([...controllers].map(([name, c]) => [name, c.state]));
   return { fatal, interrupted: o.intake?.aborted === true, completed, pacing: states };

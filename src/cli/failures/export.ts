@@ -38,7 +38,7 @@ export function runFailuresExport(flags: ExportFlags, io: Io, deps: { clock?: Cl
     throw new ConfigError(`--format must be json or csv (got ${JSON.stringify(flags.format)})`);
   }
   const clock = deps.clock ?? systemClock;
-  const ledger = openStateFile(resolveStatePath(flags.state, io), { clock });
+  const ledger = openStateFile(resolveStatePath(flags.state, io), { clock, readOnly: true });
   try {
     if (flags.run !== undefined) requireRun(ledger, flags.run);
     const groups = ledger.countFailures({ runId: flags.run }).byRunVault;

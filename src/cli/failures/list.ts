@@ -1,7 +1,8 @@
 /**
  * `byot failures list`: a table of the failed records still failing (purged ones included, their
  * values gone), filtered by `--run`, `--vault` and `--status`, `--limit` rows at most. Values and tokens
- * are PII: masked (`J***(12)`) unless `--show-values`, and masked inside messages too.
+ * are PII: masked (`•••••`, nothing of the value shows) unless `--show-values`, and masked inside
+ * messages too.
  *
  * @module
  */
@@ -34,18 +35,22 @@ export const DEFAULT_LIST_LIMIT = 50;
 
 const MESSAGE_WIDTH = 60;
 
+/** What every masked value and token shows: the same five dots whatever the value. */
+export const MASK = "•••••";
+
 /**
- * A masked value: its first character, `***` and its length (`J***(12)`); values shorter than 4
- * characters show nothing of themselves. `null` (purged) shows as `(purged)`.
+ * A masked value: {@linkcode MASK}, which reveals nothing of the value — no character, no length,
+ * no hash (a short hash of an SSN or a date of birth is reversed by trying every candidate).
+ * `null` (purged) shows as `(purged)`.
  *
  * @example
  * ```ts
- * maskValue("JOHN SMITH"); // "J***(10)"
+ * maskValue("JOHN SMITH"); // "•••••"
+ * maskValue(null); // "(purged)"
  * ```
  */
 export function maskValue(value: string | null): string {
-  if (value === null) return "(purged)";
-  return value.length < 4 ? `***(${value.length})` : `${value[0]}***(${value.length})`;
+  return value === null ? "(purged)" : MASK;
 }
 
 /** `message` with every occurrence of the failure's value and token masked. */
@@ -61,7 +66,10 @@ export function redactMessage(message: string, f: Pick<StoredFailure, "value" | 
 export function runFailuresList(flags: ListFlags, io: Io, deps: { clock?: Clock } = {}): number {
   const limit = flags.limit ?? DEFAULT_LIST_LIMIT;
   if (limit < 0) throw new ConfigError(`--limit must be 0 (all) or more (got ${limit})`);
-  const ledger = openStateFile(resolveStatePath(flags.state, io), { clock: deps.clock ?? systemClock });
+  const ledger = openStateFile(resolveStatePath(flags.state, io), {
+    clock: deps.clock ?? systemClock,
+    readOnly: true,
+  });
   try {
     if (flags.run !== undefined) requireRun(ledger, flags.run);
     const base: FailureFilter = { runId: flags.run, statusCode: flags.status, includePurged: true };

@@ -157,7 +157,7 @@ function preview(
  * @example
  * ```ts
  * maskPayload('{"records":[{"fields":{"ssn":"123-45-6789"},"tokens":{"ssn":"tok-1"}}]}');
- * // { records: [{ fields: { ssn: "1***(11)" }, tokens: { ssn: "t***(5)" } }] }
+ * // { records: [{ fields: { ssn: "•••••" }, tokens: { ssn: "•••••" } }] }
  * ```
  */
 export function maskPayload(body: string): unknown {

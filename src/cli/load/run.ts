@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { crashPoint } from "../../common/crash_points.ts";
-import { ExitCode, InterruptedError } from "../../common/errors.ts";
+import { CheckpointError, ExitCode, exitCodeOf, InterruptedError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
@@ -16,7 +16,7 @@ import type { PromptSecret } from "../../config/secrets.ts";
 import type { LoadSettings } from "../../config/settings.ts";
 import { importLegacyErrorLog, Ledger } from "../../ledger/mod.ts";
 import type { AdaptiveState } from "../../pipeline/pacing/adaptive.ts";
-import { runLoad } from "../../pipeline/load.ts";
+import { type LoadEnd, runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
 import { ProgressReporter } from "../../report/progress.ts";
 import { RunMetrics } from "../../report/run_metrics.ts";
@@ -151,18 +151,28 @@ export async function runLoadCommand(
     totals.abort();
     progress.stop();
     metrics.finish();
-    ledgerSink?.close();
-    for (const vault of end.completed) ledger?.markVaultFinished(run.id, vault);
+    const ledgerNotes: string[] = [];
+    if (ledger) {
+      // a full or read-only disk under the ledger is a transient stop: the summary still prints
+      settleLedger(() => {
+        ledgerSink?.close();
+        for (const vault of end.completed) ledger.markVaultFinished(run.id, vault);
+      }, end);
+    }
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
     if (end.fatal === undefined && !interrupted) crashPoint("before-finish");
-    ledger?.finishRun(
-      run.id,
-      end.fatal !== undefined && !(end.fatal instanceof InterruptedError)
-        ? "failed"
+    if (ledger) {
+      const status = end.fatal !== undefined && !(end.fatal instanceof InterruptedError)
+        ? ledgerUnavailable(end.fatal) ? "interrupted" : "failed"
         : interrupted
         ? "interrupted"
-        : "finished",
-    );
+        : "finished";
+      settleLedger(() => ledger.finishRun(run.id, status), end, () => {
+        ledgerNotes.push(
+          `Run ${run.id} could not be marked ${status} in ${statePath}; a re-run resumes it anyway`,
+        );
+      });
+    }
     const totalsNow = metrics.totals();
     const failed = totalsNow.failed + totalsNow.resumedFailed;
     const code = runExitCode(end, stop.received, failed);
@@ -171,6 +181,7 @@ export async function runLoadCommand(
       ...pacingLines(end.pacing, settings.concurrencyAuto),
       `Process: CPU ${usage.cpuUserMs} ms user + ${usage.cpuSystemMs} ms system | peak RSS ${usage.maxRssMb} MB`,
       ...closingLines(code, end.fatal, run.id, statePath, command, failed),
+      ...ledgerNotes,
     ];
     io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
     if (settings.json) {
@@ -187,6 +198,26 @@ export async function runLoadCommand(
     stop.dispose();
     ledger?.close();
     await plan.close?.();
+  }
+}
+
+/** The ledger's disk was full or read-only: nothing is wrong with the run, it only paused. */
+function ledgerUnavailable(error: unknown): boolean {
+  return error instanceof CheckpointError && error.exitCode === ExitCode.tempFail;
+}
+
+/**
+ * Runs a ledger write after the pipeline ended. A transient failure (exit 75: disk full, read-only
+ * media) becomes the run's fatal error if it had none, so the load still prints its summary, its
+ * `--json` document and the resume line; any other error is a bug and is thrown.
+ */
+function settleLedger(write: () => void, end: LoadEnd, onTransient?: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (exitCodeOf(error) !== ExitCode.tempFail) throw error;
+    if (end.fatal === undefined || end.fatal instanceof InterruptedError) end.fatal = error;
+    onTransient?.();
   }
 }
 

@@ -18,13 +18,24 @@ export function resolveStatePath(flag: string | undefined, io: Io): string {
   return flag || io.env("BYOT_STATE") || DEFAULT_STATE_PATH;
 }
 
+/** Options of {@linkcode openStateFile}. */
+export interface OpenStateFileOptions {
+  /** Time source for the ledger's timestamps. @default systemClock */
+  clock?: Clock;
+  /**
+   * Open for reading only (`status`, `failures list`, `failures export`): works on a read-only copy
+   * and never creates, migrates or chmods. @default false
+   */
+  readOnly?: boolean;
+}
+
 /**
  * Opens an existing state file.
  *
  * @throws {ConfigError} (exit 2) when there is no file at `path` (it is never created here).
- * @throws {CheckpointError} (exit 1) when it is not a readable byot state file.
+ * @throws {CheckpointError} (exit 2) when it is not a byot state file; (exit 1) when it is damaged.
  */
-export function openStateFile(path: string, options: { clock?: Clock } = {}): Ledger {
+export function openStateFile(path: string, options: OpenStateFileOptions = {}): Ledger {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
@@ -36,7 +47,7 @@ export function openStateFile(path: string, options: { clock?: Clock } = {}): Le
     throw new ConfigError(`cannot read state file ${path}: ${detail}`, { cause: error });
   }
   if (!info.isFile) throw new ConfigError(`state file ${path} is not a file`);
-  return Ledger.open(path, { clock: options.clock });
+  return Ledger.open(path, { clock: options.clock, readOnly: options.readOnly });
 }
 
 /**

@@ -71,7 +71,7 @@ export function statusCommand(io: Io, result: CommandResult, deps: StatusDeps = 
 export async function runStatus(flags: StatusFlags, io: Io, deps: StatusDeps = {}): Promise<number> {
   const clock = deps.clock ?? systemClock;
   if (flags.interval !== undefined && !flags.watch) throw new ConfigError("--interval needs --watch");
-  const ledger = openStateFile(resolveStatePath(flags.state, io), { clock });
+  const ledger = openStateFile(resolveStatePath(flags.state, io), { clock, readOnly: true });
   try {
     const run = flags.run !== undefined
       ? requireRun(ledger, flags.run)

@@ -90,8 +90,8 @@ Deno.test("byot load --dry-run counts skipped rows by reason and shows the Batch
     method: "POST",
     tableName: "id",
     tokenization: true,
-    fields: { id: "d***(5)" },
-    tokens: { id: "t***(7)" },
+    fields: { id: "•••••" },
+    tokens: { id: "•••••" },
     upsert: "id",
   });
   assert.match(run.err, /Skipped rows of ID: 2 empty value, 1 empty token/);
@@ -213,7 +213,7 @@ Deno.test("maskPayload() masks every string under fields and tokens and nothing 
   const body =
     '{"records":[{"fields":{"c":"secret value"},"tokens":{"c":"ab"}}],"byot":"ENABLE","upsert":"c"}';
   assert.deepEqual(maskPayload(body), {
-    records: [{ fields: { c: "s***(12)" }, tokens: { c: "***(2)" } }],
+    records: [{ fields: { c: "•••••" }, tokens: { c: "•••••" } }],
     byot: "ENABLE",
     upsert: "c",
   });
