@@ -151,7 +151,7 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
       store.guard("lock the state file", () => db.exec(`PRAGMA locking_mode = ${mode.lockingMode}`));
       migrate(store);
     } catch (error) {
-      throw usageIfEnvironment(error);
+      throw usageIfEnvironment(path, error);
     }
     if (exists) narrowMode(path);
     store.guard("set up the state file", () => {
@@ -171,11 +171,12 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
 /** A read-only connection; on read-only media without `-shm`, SQLite is told the file is immutable. */
 function openReadOnly(path: string, options: OpenStoreOptions): Store {
   const timeout = options.busyTimeoutMs ?? 5000;
-  let db: DatabaseSync;
+  let db: DatabaseSync | undefined;
   try {
     db = new DatabaseSync(path, { readOnly: true, timeout });
     db.prepare("PRAGMA user_version").get();
   } catch (first) {
+    db?.close();
     if (sqliteCode(first) !== SQLITE_CANTOPEN) throw openError(path, "open the state file", first);
     // WAL needs a -shm file next to the database; where none can be made the file cannot change either
     try {
@@ -325,6 +326,7 @@ function privatiseSidecars(path: string): void {
   }
 }
 
+const SQLITE_READONLY = 8;
 const SQLITE_CANTOPEN = 14;
 const SQLITE_NOTADB = 26;
 
@@ -339,10 +341,17 @@ function openError(path: string, what: string, cause: unknown): CheckpointError 
 }
 
 /** While opening, a read-only or unwritable ledger is the user's to fix (exit 2), not a transient stop. */
-function usageIfEnvironment(error: unknown): unknown {
+function usageIfEnvironment(path: string, error: unknown): unknown {
   if (!(error instanceof CheckpointError)) return error;
   const code = sqliteCode(error.cause);
-  if (code === SQLITE_NOTADB || code === 8 /* READONLY */ || code === SQLITE_CANTOPEN) {
+  if (code === SQLITE_READONLY || code === SQLITE_CANTOPEN) {
+    return new CheckpointError(
+      `state file ${path} cannot be written (the file, its folder or its disk is read-only): byot load ` +
+        `records progress in it; pass a writable --state (byot status and byot failures list|export only read)`,
+      { cause: error.cause, exitCode: ExitCode.usage },
+    );
+  }
+  if (code === SQLITE_NOTADB) {
     return new CheckpointError(error.message, { cause: error.cause, exitCode: ExitCode.usage });
   }
   return error;

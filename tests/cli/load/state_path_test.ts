@@ -2,9 +2,36 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { workspace } from "../../_fixtures/workspace.ts";
 
-/** Mode bits and bytes of `path`, to prove a refused --state was not touched. */
-function snapshot(path: string): { mode: number | null; bytes: string } {
-  return { mode: Deno.statSync(path).mode! & 0o777, bytes: Deno.readTextFileSync(path) };
+/** Mode bits and bytes of `path` (a directory: its entries), to prove a refused --state was not touched. */
+function snapshot(path: string): { mode: number; bytes: Uint8Array | string[] } {
+  const info = Deno.statSync(path);
+  const bytes = info.isDirectory ? [...Deno.readDirSync(path)].map((e) => e.name) : Deno.readFileSync(path);
+  return { mode: info.mode! & 0o777, bytes };
+}
+
+/** Writes `text` to `path` with `mode`. */
+function writeFile(path: string, text: string, mode: number): void {
+  Deno.writeTextFileSync(path, text);
+  Deno.chmodSync(path, mode);
+}
+
+/** Another program's SQLite database at `path`, with `mode`. */
+function foreignDatabase(path: string, mode: number): void {
+  const db = new DatabaseSync(path);
+  db.exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me')");
+  db.close();
+  Deno.chmodSync(path, mode);
+}
+
+/** Names in `dir` starting with `prefix`. */
+function entries(dir: string, prefix = ""): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.startsWith(prefix));
+}
+
+/** Makes a directory with `mode`. */
+function makeDir(path: string, mode: number): void {
+  Deno.mkdirSync(path);
+  Deno.chmodSync(path, mode);
 }
 
 /** Asserts a one-line `error:` on stderr, exit 2 and no stack trace. */
@@ -19,8 +46,7 @@ function assertUsageLine(run: { code: number; err: string }, pattern: RegExp): v
 Deno.test("byot load refuses a garbage --state with exit 2 and leaves its mode and content untouched", async () => {
   await using ws = await workspace({ count: 10, columns: ["ssn"] });
   const path = `${ws.dir}/notes.txt`;
-  Deno.writeTextFileSync(path, "these are somebody's notes, not a ledger\n".repeat(20));
-  Deno.chmodSync(path, 0o644);
+  writeFile(path, "these are somebody's notes, not a ledger\n".repeat(20), 0o644);
   const before = snapshot(path);
   const run = await ws.byot(["load", "--config", ws.configPath, "--state", path]);
   assertUsageLine(run, /notes\.txt is not a byot state file/);
@@ -31,42 +57,34 @@ Deno.test("byot load refuses a garbage --state with exit 2 and leaves its mode a
 Deno.test("byot load refuses another program's SQLite file with exit 2 and leaves its mode and content untouched", async () => {
   await using ws = await workspace({ count: 10, columns: ["ssn"] });
   const path = `${ws.dir}/app.db`;
-  const db = new DatabaseSync(path);
-  db.exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me')");
-  db.close();
-  Deno.chmodSync(path, 0o664);
-  const before = { mode: Deno.statSync(path).mode! & 0o777, bytes: Deno.readFileSync(path) };
+  foreignDatabase(path, 0o664);
+  const before = snapshot(path);
   const run = await ws.byot(["load", "--config", ws.configPath, "--state", path]);
   assertUsageLine(run, /app\.db is not a byot state file \(it holds another program's data\)/);
-  assert.deepEqual({ mode: Deno.statSync(path).mode! & 0o777, bytes: Deno.readFileSync(path) }, before);
-  assert.deepEqual([...Deno.readDirSync(ws.dir)].map((e) => e.name).filter((n) => n.startsWith("app.db")), [
-    "app.db",
-  ]);
+  assert.deepEqual(snapshot(path), before);
+  assert.deepEqual(entries(ws.dir, "app.db"), ["app.db"], "no -wal, -shm or -journal left behind");
 });
 
 Deno.test("byot load refuses a directory as --state with exit 2 and leaves its mode untouched", async () => {
   await using ws = await workspace({ count: 10, columns: ["ssn"] });
   const path = `${ws.dir}/ledgers`;
-  Deno.mkdirSync(path);
-  Deno.chmodSync(path, 0o755);
+  makeDir(path, 0o755);
   const run = await ws.byot(["load", "--config", ws.configPath, "--state", path]);
   assertUsageLine(run, /ledgers is a directory; --state takes a file name/);
-  assert.equal(Deno.statSync(path).mode! & 0o777, 0o755);
-  assert.deepEqual([...Deno.readDirSync(path)], []);
+  assert.deepEqual(snapshot(path), { mode: 0o755, bytes: [] });
 });
 
 Deno.test("byot load with --state in a missing folder exits 2 in one line and creates nothing", async () => {
   await using ws = await workspace({ count: 10, columns: ["ssn"] });
   const run = await ws.byot(["load", "--config", ws.configPath, "--state", `${ws.dir}/missing/state.db`]);
   assertUsageLine(run, /cannot create state file .*missing\/state\.db: its folder .*missing does not exist/);
-  assert.throws(() => Deno.statSync(`${ws.dir}/missing`), Deno.errors.NotFound);
+  assert.deepEqual(entries(ws.dir, "missing"), []);
 });
 
 Deno.test("byot status and failures list refuse a garbage --state with exit 2 and leave it untouched", async () => {
   await using ws = await workspace({ count: 10, columns: ["ssn"] });
   const path = `${ws.dir}/garbage.db`;
-  Deno.writeTextFileSync(path, "x".repeat(500));
-  Deno.chmodSync(path, 0o640);
+  writeFile(path, "x".repeat(500), 0o640);
   const before = snapshot(path);
   for (const args of [["status"], ["failures", "list"], ["failures", "export", "--format", "json"]]) {
     const run = await ws.byot([...args, "--state", path]);
