@@ -125,6 +125,7 @@ export function sqliteCode(error: unknown): number | undefined {
   if (/readonly database/.test(message)) return 8;
   if (/disk I\/O error/.test(message)) return 10;
   if (/file is not a database/.test(message)) return 26;
+  if (/database is locked/.test(message)) return 5;
   if (/unable to open database file/.test(message)) return 14;
   return undefined;
 }

@@ -151,6 +151,13 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
       store.guard("lock the state file", () => db.exec(`PRAGMA locking_mode = ${mode.lockingMode}`));
       migrate(store);
     } catch (error) {
+      if (mode.lockingMode === "EXCLUSIVE" && sqliteCode(error) === SQLITE_BUSY) {
+        throw new CheckpointError(
+          `state file ${path} is in use by another process: on ${mode.fsType} (${mode.mountPoint}) file locks ` +
+            `do not reach other hosts, so byot holds the ledger for as long as it runs; give each process its own --state`,
+          { cause: error, exitCode: ExitCode.usage },
+        );
+      }
       throw usageIfEnvironment(path, error);
     }
     if (exists) narrowMode(path);
@@ -326,6 +333,7 @@ function privatiseSidecars(path: string): void {
   }
 }
 
+const SQLITE_BUSY = 5;
 const SQLITE_READONLY = 8;
 const SQLITE_CANTOPEN = 14;
 const SQLITE_NOTADB = 26;
