@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { Stopwatch } from "./stopwatch.ts";
 import type { Clock } from "../common/clock.ts";
 import type { Batch, BatchResult, RequestKind, RetryReason, SkipReason } from "../common/types.ts";
 import { LatencyHistogram } from "./histogram.ts";
@@ -154,12 +155,10 @@ export class VaultMetrics {
     apiMs: 0,
     retryDelayMs: 0,
   };
-  /** When the vault's work began, in ms since the epoch. */
-  startedAt: number;
-  /** When the vault's work ended, in ms since the epoch; unset while running. */
-  finishedAt?: number;
   /** Settled records (loaded + failed + skipped) per second, over a sliding window. */
   readonly rate: SlidingRate;
+  /** Start and finish: wall-clock timestamps, monotonic elapsed time. */
+  readonly span: Stopwatch;
 
   readonly #clock: Clock;
   readonly #started = new WeakSet<Batch>();
@@ -169,29 +168,38 @@ export class VaultMetrics {
     this.name = name;
     this.#clock = options.clock;
     this.total = options.total;
-    this.startedAt = this.#clock.now();
+    this.span = new Stopwatch(this.#clock);
     this.rate = new SlidingRate({
       clock: this.#clock,
       windowMs: options.rateWindowMs,
-      startedAt: this.startedAt,
+      startedAt: this.span.startMonotonic,
     });
   }
 
-  /** Marks the start of work (resets the start time and the rate window). */
+  /** When the vault's work began, in wall-clock ms since the epoch. */
+  get startedAt(): number {
+    return this.span.startedAt;
+  }
+
+  /** When the vault's work ended, in wall-clock ms since the epoch; unset while running. */
+  get finishedAt(): number | undefined {
+    return this.span.finishedAt;
+  }
+
+  /** Marks the start of work at wall time `at` (resets the start time and the rate window). */
   start(at: number = this.#clock.now()): void {
-    this.startedAt = at;
-    this.finishedAt = undefined;
-    this.rate.reset(at);
+    this.span.start(at);
+    this.rate.reset(this.span.startMonotonic);
   }
 
   /** Marks the end of work; elapsed time stops growing. */
   finish(at: number = this.#clock.now()): void {
-    this.finishedAt = at;
+    this.span.finish(at);
   }
 
-  /** Wall time of the vault's work so far (or in total once finished), in ms; never negative. */
+  /** Time of the vault's work so far (or in total once finished), in monotonic ms; never negative. */
   elapsedMs(): number {
-    return Math.max(0, (this.finishedAt ?? this.#clock.now()) - this.startedAt);
+    return this.span.elapsedMs();
   }
 
   /** Records settled so far, this run or a previous one: resumed + loaded + failed + skipped. */
@@ -292,10 +300,7 @@ export class VaultMetrics {
     this.maxInFlight += other.maxInFlight;
     this.latency.merge(other.latency);
     addInto(this.timing, other.timing);
-    this.startedAt = Math.min(this.startedAt, other.startedAt);
-    this.finishedAt = this.finishedAt === undefined || other.finishedAt === undefined
-      ? undefined
-      : Math.max(this.finishedAt, other.finishedAt);
+    this.span.merge(other.span);
   }
 }
 

@@ -93,7 +93,7 @@ export class ProgressReporter {
     this.#intervalMs = options.intervalMs ?? 250;
     this.#plainIntervalMs = options.plainIntervalMs ?? 5000;
     this.#timer = options.timer ?? defaultTimer;
-    this.#lastPlainAt = this.#clock.now();
+    this.#lastPlainAt = this.#clock.monotonic();
   }
 
   /** True between {@linkcode start} and {@linkcode stop}. */
@@ -104,7 +104,7 @@ export class ProgressReporter {
   /** Starts the timer (idempotent). The first plain line comes one plain interval after this. */
   start(): void {
     if (this.#handle !== undefined) return;
-    this.#lastPlainAt = this.#clock.now();
+    this.#lastPlainAt = this.#clock.monotonic();
     const period = this.#sink.isTerminal
       ? this.#intervalMs
       : Math.min(this.#intervalMs, this.#plainIntervalMs);
@@ -130,7 +130,7 @@ export class ProgressReporter {
       this.#lastFrame = frame;
       return;
     }
-    const now = this.#clock.now();
+    const now = this.#clock.monotonic();
     if (now - this.#lastPlainAt < this.#plainIntervalMs) return;
     this.#lastPlainAt = now;
     this.#sink.write(this.render() + "\n");

@@ -15,12 +15,13 @@ export interface SlidingRateOptions {
   windowMs?: number;
   /** Width of one slot in ms; the window is `windowMs / slotMs` slots. @default 250 */
   slotMs?: number;
-  /** When counting began, in ms since the epoch (the rate of a young window uses this). @default clock.now() */
+  /** When counting began, on `clock.monotonic()` (the rate of a young window uses this). @default clock.monotonic() */
   startedAt?: number;
 }
 
 /**
- * Counts events and reports how many happened per second over the last `windowMs`.
+ * Counts events and reports how many happened per second over the last `windowMs` of monotonic
+ * time (a wall-clock step neither empties the window nor stretches it).
  *
  * @example Rate after a steady second
  * ```ts
@@ -47,11 +48,11 @@ export class SlidingRate {
     const slots = Math.max(1, Math.round((options.windowMs ?? 10_000) / this.#slotMs));
     this.#counts = new Float64Array(slots);
     this.#slotIds = new Float64Array(slots).fill(-1);
-    this.#startedAt = options.startedAt ?? this.#clock.now();
+    this.#startedAt = options.startedAt ?? this.#clock.monotonic();
   }
 
-  /** Restarts counting from `at` and forgets everything counted so far. */
-  reset(at: number = this.#clock.now()): void {
+  /** Restarts counting from monotonic time `at` and forgets everything counted so far. */
+  reset(at: number = this.#clock.monotonic()): void {
     this.#startedAt = at;
     this.#counts.fill(0);
     this.#slotIds.fill(-1);
@@ -59,7 +60,7 @@ export class SlidingRate {
 
   /** Counts `n` events now. */
   add(n: number): void {
-    const id = Math.floor(this.#clock.now() / this.#slotMs);
+    const id = Math.floor(this.#clock.monotonic() / this.#slotMs);
     const at = id % this.#counts.length;
     if (this.#slotIds[at] !== id) {
       this.#slotIds[at] = id;
@@ -70,7 +71,7 @@ export class SlidingRate {
 
   /** Events per second over the window (or since start while the window is not full yet). */
   perSecond(): number {
-    const now = this.#clock.now();
+    const now = this.#clock.monotonic();
     const current = Math.floor(now / this.#slotMs);
     const oldest = current - this.#counts.length + 1;
     let sum = 0;

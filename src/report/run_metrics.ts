@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Stopwatch } from "./stopwatch.ts";
 import { type Clock, systemClock } from "../common/clock.ts";
 import type { Batch, BatchResult, OutcomeSink, VaultObserver } from "../common/types.ts";
 import { VaultMetrics } from "./metrics.ts";
@@ -36,12 +37,8 @@ export interface RunMetricsOptions {
 export class RunMetrics implements OutcomeSink {
   /** Routes vault client events to the metrics of the vault they name. */
   readonly observer: VaultObserver;
-  /** When the run began, in ms since the epoch. */
-  startedAt: number;
-  /** When the run ended, in ms since the epoch; unset while running. */
-  finishedAt?: number;
-
   readonly #clock: Clock;
+  readonly #span: Stopwatch;
   readonly #rateWindowMs?: number;
   readonly #vaults = new Map<string, VaultMetrics>();
 
@@ -49,7 +46,7 @@ export class RunMetrics implements OutcomeSink {
   constructor(options: RunMetricsOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#rateWindowMs = options.rateWindowMs;
-    this.startedAt = this.#clock.now();
+    this.#span = new Stopwatch(this.#clock);
     for (const name of options.vaults ?? []) this.vault(name);
     this.observer = {
       request: (e) => this.vault(e.vault).requestDone(e.kind, e.status, e.latencyMs),
@@ -80,22 +77,31 @@ export class RunMetrics implements OutcomeSink {
     return this.#clock;
   }
 
-  /** Marks the start of the run and of every vault known so far. */
+  /** When the run started, in wall-clock ms since the epoch. */
+  get startedAt(): number {
+    return this.#span.startedAt;
+  }
+
+  /** When the run ended, in wall-clock ms since the epoch; unset while running. */
+  get finishedAt(): number | undefined {
+    return this.#span.finishedAt;
+  }
+
+  /** Marks the start of the run and of every vault known so far, at wall time `at`. */
   start(at: number = this.#clock.now()): void {
-    this.startedAt = at;
-    this.finishedAt = undefined;
+    this.#span.start(at);
     for (const m of this.#vaults.values()) m.start(at);
   }
 
   /** Marks the end of the run, and of every vault not finished yet. */
   finish(at: number = this.#clock.now()): void {
-    this.finishedAt = at;
+    this.#span.finish(at);
     for (const m of this.#vaults.values()) if (m.finishedAt === undefined) m.finish(at);
   }
 
-  /** Wall time of the run so far (or in total once finished), in ms; never negative. */
+  /** Time of the run so far (or in total once finished), in monotonic ms; never negative. */
   elapsedMs(): number {
-    return Math.max(0, (this.finishedAt ?? this.#clock.now()) - this.startedAt);
+    return this.#span.elapsedMs();
   }
 
   /** Settled records per second over the rate window, all vaults together. */
@@ -113,8 +119,7 @@ export class RunMetrics implements OutcomeSink {
   totals(): VaultMetrics {
     const t = new VaultMetrics("total", { clock: this.#clock, total: 0 });
     for (const m of this.#vaults.values()) t.merge(m);
-    t.startedAt = this.startedAt;
-    t.finishedAt = this.finishedAt;
+    t.span.copy(this.#span);
     return t;
   }
 

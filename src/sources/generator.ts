@@ -261,7 +261,7 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateS
   vaults.forEach(columnCode); // validates every name before any file is written
   const seed = options.seed ?? 1;
   const clock = options.clock ?? systemClock;
-  const started = clock.now();
+  const started = clock.monotonic();
   try {
     await Deno.mkdir(outDir, { recursive: true });
   } catch (error) {
@@ -299,7 +299,7 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateS
     }
     files.push(paths.data, paths.tokens);
   }
-  return { vaults, count, files, bytes, elapsedMs: clock.now() - started };
+  return { vaults, count, files, bytes, elapsedMs: clock.monotonic() - started };
 }
 
 async function create(path: string): Promise<Deno.FsFile> {

@@ -46,26 +46,26 @@ export class PauseGate {
     this.#clock = clock;
   }
 
-  /** Time in ms since the epoch when the gate opens (0 when open). */
+  /** Monotonic time (`clock.monotonic()`) when the gate opens (0 when open). */
   get openAt(): number {
     return this.#openAt;
   }
 
   /** True when requests may go now. */
   get isOpen(): boolean {
-    return this.#openAt <= this.#clock.now();
+    return this.#openAt <= this.#clock.monotonic();
   }
 
   /** Closes the gate for `ms` from now (never shortens an existing closure). */
   close(ms: number): void {
-    this.#openAt = Math.max(this.#openAt, this.#clock.now() + ms);
+    this.#openAt = Math.max(this.#openAt, this.#clock.monotonic() + ms);
   }
 
   /** Waits until the gate is open; returns the time waited in ms. */
   async wait(signal?: AbortSignal): Promise<number> {
     let waited = 0;
     while (true) {
-      const remaining = this.#openAt - this.#clock.now();
+      const remaining = this.#openAt - this.#clock.monotonic();
       if (remaining <= 0) return waited;
       await this.#clock.sleep(remaining, signal);
       waited += remaining;

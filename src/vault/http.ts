@@ -85,7 +85,7 @@ export async function httpExchange(options: HttpExchangeOptions): Promise<HttpAn
     options.timeoutMs,
   );
   const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
-  const started = options.clock.now();
+  const started = options.clock.monotonic();
   const headers: Record<string, string> = {
     "Authorization": `Bearer ${options.bearerToken}`,
     "Accept": "application/json",
@@ -107,11 +107,11 @@ export async function httpExchange(options: HttpExchangeOptions): Promise<HttpAn
       body,
       requestId: response.headers.get("x-request-id") ?? undefined,
       retryAfter: response.headers.get("retry-after") ?? undefined,
-      latencyMs: options.clock.now() - started,
+      latencyMs: options.clock.monotonic() - started,
     };
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
-    const latencyMs = options.clock.now() - started;
+    const latencyMs = options.clock.monotonic() - started;
     const timedOut = timeout.signal.aborted;
     const text = describe(error);
     const maybeApplied = timedOut || !NOT_SENT.test(text);

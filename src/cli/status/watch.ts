@@ -92,15 +92,16 @@ export async function watchStatus(
     if (!run) return 0; // deleted under us: nothing more to show
     const report = await buildStatus(ledger, run, { countRows });
     const now = clock.now();
+    const at = clock.monotonic(); // the recent rate is a duration: a wall-clock step must not skew it
     const frame: WatchFrame = {
       report,
       failuresByStatus: ledger.countFailures({ runId, includePurged: true }).byStatus,
     };
-    if (previous && now > previous.at) {
-      frame.recentMs = now - previous.at;
+    if (previous && at > previous.at) {
+      frame.recentMs = at - previous.at;
       frame.recentRate = Math.max(0, report.totals.settled - previous.settled) / (frame.recentMs / 1000);
     }
-    previous = { at: now, settled: report.totals.settled };
+    previous = { at, settled: report.totals.settled };
     if (run.status === "running" && run.pid !== undefined) {
       frame.pid = run.pid;
       frame.process = await loaderProcess(sampler, run);

@@ -207,7 +207,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     detach: false,
   };
   metrics.start();
-  const started = clock.now();
+  const started = clock.monotonic();
   let end;
   try {
     end = await runLoad({
@@ -228,7 +228,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   } finally {
     done.abort();
   }
-  const elapsedMs = Math.max(1, clock.now() - started);
+  const elapsedMs = Math.max(1, clock.monotonic() - started);
   metrics.finish();
   const m = metrics.vault(o.vault.name);
   const settled = m.loaded + m.failed;

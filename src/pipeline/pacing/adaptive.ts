@@ -96,7 +96,7 @@ export class AdaptiveController {
       ? this.#o.limiter.limit
       : Math.max(1, Math.min(ceiling, Math.floor(this.#o.initialConcurrency)));
     if (this.#o.fixedConcurrency) this.#phase = "steady";
-    this.#lastProbeAt = this.#o.clock.now();
+    this.#lastProbeAt = this.#o.clock.monotonic();
     this.#bestAnswer = new WindowedMin(this.#o.latencyWindowMs);
     this.#bestRound = new WindowedMin(this.#o.latencyWindowMs);
     this.#o.limiter.limit = this.#limit;
@@ -113,13 +113,13 @@ export class AdaptiveController {
       phase: this.#phase,
       throttles: this.#throttles,
       decreases: this.#decreases,
-      bestLatencyMs: this.#bestRound.get(this.#o.clock.now()) ?? 0,
+      bestLatencyMs: this.#bestRound.get(this.#o.clock.monotonic()) ?? 0,
     };
   }
 
   /** An answer (or a transport failure, `status` 0) of this vault arrived after `latencyMs`. */
   onRequest(e: { status: number; latencyMs: number }): void {
-    const now = this.#o.clock.now();
+    const now = this.#o.clock.monotonic();
     const sentAt = now - e.latencyMs;
     this.#firstSentAt = Math.min(this.#firstSentAt ?? sentAt, sentAt);
     const status = e.status;
@@ -145,7 +145,9 @@ export class AdaptiveController {
 
   /** A request of this vault will be retried after `delayMs` (a 429 closes the vault's gate that long). */
   onRetry(e: { reason: string; delayMs: number }): void {
-    if (e.reason === "429") this.#pausedUntil = Math.max(this.#pausedUntil, this.#o.clock.now() + e.delayMs);
+    if (e.reason === "429") {
+      this.#pausedUntil = Math.max(this.#pausedUntil, this.#o.clock.monotonic() + e.delayMs);
+    }
   }
 
   /**

@@ -60,7 +60,7 @@ export class RateLimiter {
     this.#rate = normalRate(options.rate);
     this.#burstSeconds = Math.max(0, options.burstSeconds ?? 1);
     this.#tokens = Math.min(this.capacity, options.initialTokens ?? Infinity);
-    this.#updatedAt = this.#clock.now();
+    this.#updatedAt = this.#clock.monotonic();
   }
 
   /** Requests per second (`Infinity` when unlimited). */
@@ -155,7 +155,7 @@ export class RateLimiter {
   }
 
   #refill(): void {
-    const now = this.#clock.now();
+    const now = this.#clock.monotonic();
     const elapsed = Math.max(0, now - this.#updatedAt);
     this.#updatedAt = now;
     if (this.#rate === Infinity) {

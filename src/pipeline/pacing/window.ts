@@ -15,7 +15,7 @@ export class WindowedMin {
    */
   constructor(readonly windowMs: number) {}
 
-  /** Records a sample `value` taken at `now` (ms since the epoch) and drops seconds that left the window. */
+  /** Records a sample `value` taken at `now` (monotonic ms) and drops seconds that left the window. */
   add(now: number, value: number): void {
     const second = Math.floor(now / 1000);
     const last = this.#seconds.at(-1);

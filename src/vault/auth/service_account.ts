@@ -150,6 +150,7 @@ export interface ServiceAccountOptions {
   timeoutMs?: number;
 }
 
+/** The current token and its schedule, on the monotonic clock (`clock.monotonic()`). */
 interface Current extends TokenSchedule {
   token: string;
 }
@@ -198,7 +199,7 @@ export class ServiceAccountTokenProvider implements TokenProvider {
     const fresh = this.peek();
     if (fresh !== undefined) return fresh;
     const current = this.#current;
-    if (current && this.#o.clock.now() < current.expireAt) {
+    if (current && this.#o.clock.monotonic() < current.expireAt) {
       if (!this.#pending && !this.#backgroundFailed) {
         this.#refresh().catch(() => void (this.#backgroundFailed = true));
       }
@@ -210,7 +211,7 @@ export class ServiceAccountTokenProvider implements TokenProvider {
   /** The current token while it is fresh (before its refresh time); else undefined. */
   peek(): string | undefined {
     const current = this.#current;
-    return current && this.#o.clock.now() < current.refreshAt ? current.token : undefined;
+    return current && this.#o.clock.monotonic() < current.refreshAt ? current.token : undefined;
   }
 
   /** Replaces `token` after a 401 said it expired; concurrent calls share one exchange. */
@@ -293,7 +294,12 @@ export class ServiceAccountTokenProvider implements TokenProvider {
       );
     }
     this.#exchanges++;
-    return { token, ...tokenSchedule(token, this.#o.clock.now()) };
+    // the schedule is read against the wall clock once, at receipt, then kept on the monotonic clock
+    // so a wall-clock step later neither serves an expired token nor throws away a fresh one
+    const wall = this.#o.clock.now();
+    const mono = this.#o.clock.monotonic();
+    const { refreshAt, expireAt } = tokenSchedule(token, wall);
+    return { token, refreshAt: mono + (refreshAt - wall), expireAt: mono + (expireAt - wall) };
   }
 
   /** One POST to `tokenURI`: the answer, or a description of the transport failure. */

@@ -16,6 +16,7 @@ function steppingClock(start: number, onSleep: (n: number) => void): Clock & { s
   const clock = {
     sleeps: 0,
     now: () => now,
+    monotonic: () => now,
     sleep(ms: number, signal?: AbortSignal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       now += ms;

@@ -118,7 +118,11 @@ Deno.test("RateLimiter.drain() empties the bucket so the next request waits one 
 Deno.test("RateLimiter keeps the tokens a late timer wake-up earned, so the rate holds", async () => {
   // every sleep wakes 60% late, as a busy event loop might
   const fake = new FakeClock();
-  const late: Clock = { now: () => fake.now(), sleep: (ms, signal) => fake.sleep(ms * 1.6, signal) };
+  const late: Clock = {
+    now: () => fake.now(),
+    monotonic: () => fake.monotonic(),
+    sleep: (ms, signal) => fake.sleep(ms * 1.6, signal),
+  };
   const bucket = new RateLimiter({ rate: 10, burstSeconds: 0, initialTokens: 0, clock: late });
   const { grantedAt } = acquireAll(bucket, late, 20);
   await fake.tick(2000);
