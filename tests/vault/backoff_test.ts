@@ -84,3 +84,21 @@ Deno.test("PauseGate.wait() rejects with the signal's reason when aborted", asyn
   controller.abort(new Error("stop"));
   await assert.rejects(waiting, /stop/);
 });
+
+Deno.test("PauseGate keeps a 429 pause to its length when the wall clock steps back 60 s or forward a day", async () => {
+  for (const step of [-60_000, 86_400_000]) {
+    const clock = new FakeClock(1_700_000_000_000);
+    const gate = new PauseGate(clock);
+    gate.close(1_000);
+    let waited: number | undefined;
+    const waiting = gate.wait().then((ms) => (waited = ms));
+    await clock.tick(400);
+    clock.stepWall(step);
+    assert.equal(gate.isOpen, false, `still paused 400 ms in after a ${step} ms step`);
+    await clock.tick(600);
+    await waiting;
+    assert.equal(waited, 1_000);
+    assert.equal(gate.isOpen, true);
+    assert.equal(clock.pending, 0, "nothing sleeps on");
+  }
+});
