@@ -22,6 +22,7 @@ import { systemClock } from "../common/clock.ts";
 import type { VaultSource } from "../common/types.ts";
 import { sqliteCode, type Store } from "./_store.ts";
 import { openStore } from "./schema.ts";
+import { DiskReserve } from "./reserve.ts";
 import type { LedgerFsModeOptions } from "./filesystem.ts";
 import * as runs from "./runs.ts";
 import * as failures from "./failures.ts";
@@ -62,9 +63,11 @@ export class Ledger {
   #store: Store;
   #sinks = new Set<LedgerSink>();
   #closed = false;
+  #reserve?: DiskReserve;
 
-  private constructor(store: Store) {
+  private constructor(store: Store, reserve?: DiskReserve) {
     this.#store = store;
+    this.#reserve = reserve;
   }
 
   /**
@@ -72,14 +75,16 @@ export class Ledger {
    * @throws {CheckpointError} when it is unreadable, damaged or not a byot state file.
    */
   static open(path: string = DEFAULT_STATE_FILE, options: LedgerOptions = {}): Ledger {
-    return new Ledger(openStore(path, {
+    const store = openStore(path, {
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
       synchronous: options.synchronous,
       busyTimeoutMs: options.busyTimeoutMs,
       readOnly: options.readOnly,
       filesystem: options.filesystem,
-    }));
+    });
+    const writable = !options.readOnly && path !== ":memory:";
+    return new Ledger(store, writable ? new DiskReserve(path) : undefined);
   }
 
   /** Path of the state file. */
@@ -110,22 +115,24 @@ export class Ledger {
     return runs.listRuns(this.#store, limit);
   }
 
-  /**
-   * Sets a run's final (or interrupted) status. When the disk is full, the WAL is checkpointed and
-   * truncated first to make room for this one small write.
-   */
+  /** Sets a run's final (or interrupted) status. */
   finishRun(id: string, status: runs.RunStatus): void {
+    runs.finishRun(this.#store, id, status);
+  }
+
+  /**
+   * After `error` (from any ledger write): when it is a full disk, frees the disk reserve and
+   * checkpoints the WAL so that the writes recording where the run stopped fit. True when space was
+   * freed and the failed write is worth one more try.
+   */
+  relieveFullDisk(error: unknown): boolean {
+    if (sqliteCode(error) !== SQLITE_FULL || !this.#reserve?.release()) return false;
     try {
-      runs.finishRun(this.#store, id, status);
-    } catch (error) {
-      if (sqliteCode(error) !== SQLITE_FULL) throw error;
-      try {
-        this.#store.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-      } catch {
-        // the retry below reports the problem
-      }
-      runs.finishRun(this.#store, id, status);
+      this.#store.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch {
+      // the retried write reports what is still wrong
     }
+    return true;
   }
 
   /** Marks a resumed run `running` again under this process. */
@@ -223,6 +230,7 @@ export class Ledger {
       for (const sink of this.#sinks) sink.close();
     } finally {
       this.#sinks.clear();
+      this.#reserve?.close();
       this.#store.guard("close the state file", () => this.#store.db.close());
     }
   }

@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import { systemClock } from "../../common/clock.ts";
 import { ConfigError, ExitCode, InterruptedError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
-import { runExitCode } from "../shared/exit_code.ts";
+import { runExitCode, settleLedger } from "../shared/exit_code.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
 import type { LoadSettings } from "../../config/settings.ts";
@@ -219,7 +219,14 @@ async function sendAgain(
     });
     progress.stop();
     metrics.finish();
-    ledgerSink.close();
+    settleLedger(
+      () => {
+        ledgerSink.flush();
+        ledgerSink.close();
+      },
+      end,
+      { relieve: (error) => ledger.relieveFullDisk(error) },
+    );
     const failed = metrics.totals().failed;
     const code = runExitCode(end, stop.received, failed);
     const extra = closingLines(code, end.fatal, run, statePath, failed, metrics.totals().loaded);

@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { crashPoint } from "../../common/crash_points.ts";
-import { CheckpointError, ExitCode, exitCodeOf, InterruptedError } from "../../common/errors.ts";
+import { CheckpointError, ExitCode, InterruptedError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
@@ -16,7 +16,7 @@ import type { PromptSecret } from "../../config/secrets.ts";
 import type { LoadSettings } from "../../config/settings.ts";
 import { importLegacyErrorLog, Ledger } from "../../ledger/mod.ts";
 import type { AdaptiveState } from "../../pipeline/pacing/adaptive.ts";
-import { type LoadEnd, runLoad } from "../../pipeline/load.ts";
+import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
 import { ProgressReporter } from "../../report/progress.ts";
 import { RunMetrics } from "../../report/run_metrics.ts";
@@ -27,7 +27,7 @@ import { estimateDataRows } from "../../sources/csv/row_count.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { detachLoad, shouldDetach } from "./detach.ts";
 import { runDryRun } from "./dry_run.ts";
-import { runExitCode } from "../shared/exit_code.ts";
+import { runExitCode, settleLedger } from "../shared/exit_code.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { selectRun } from "./run_selection.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
@@ -154,10 +154,16 @@ export async function runLoadCommand(
     const ledgerNotes: string[] = [];
     if (ledger) {
       // a full or read-only disk under the ledger is a transient stop: the summary still prints
-      settleLedger(() => {
-        ledgerSink?.close();
-        for (const vault of end.completed) ledger.markVaultFinished(run.id, vault);
-      }, end);
+      // flush() before close(): a flush that failed keeps its outcomes for the retry after relieve()
+      settleLedger(
+        () => {
+          ledgerSink?.flush();
+          ledgerSink?.close();
+          for (const vault of end.completed) ledger.markVaultFinished(run.id, vault);
+        },
+        end,
+        { relieve: (error) => ledger.relieveFullDisk(error) },
+      );
     }
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
     if (end.fatal === undefined && !interrupted) crashPoint("before-finish");
@@ -167,10 +173,12 @@ export async function runLoadCommand(
         : interrupted
         ? "interrupted"
         : "finished";
-      settleLedger(() => ledger.finishRun(run.id, status), end, () => {
-        ledgerNotes.push(
-          `Run ${run.id} could not be marked ${status} in ${statePath}; a re-run resumes it anyway`,
-        );
+      settleLedger(() => ledger.finishRun(run.id, status), end, {
+        relieve: (error) => ledger.relieveFullDisk(error),
+        onTransient: () =>
+          ledgerNotes.push(
+            `Run ${run.id} could not be marked ${status} in ${statePath}; a re-run resumes it anyway`,
+          ),
       });
     }
     const totalsNow = metrics.totals();
@@ -204,21 +212,6 @@ export async function runLoadCommand(
 /** The ledger's disk was full or read-only: nothing is wrong with the run, it only paused. */
 function ledgerUnavailable(error: unknown): boolean {
   return error instanceof CheckpointError && error.exitCode === ExitCode.tempFail;
-}
-
-/**
- * Runs a ledger write after the pipeline ended. A transient failure (exit 75: disk full, read-only
- * media) becomes the run's fatal error if it had none, so the load still prints its summary, its
- * `--json` document and the resume line; any other error is a bug and is thrown.
- */
-function settleLedger(write: () => void, end: LoadEnd, onTransient?: () => void): void {
-  try {
-    write();
-  } catch (error) {
-    if (exitCodeOf(error) !== ExitCode.tempFail) throw error;
-    if (end.fatal === undefined || end.fatal instanceof InterruptedError) end.fatal = error;
-    onTransient?.();
-  }
 }
 
 /** One line per vault whose pacing did something: adaptive limit, learned or given rate, 429 episodes. */

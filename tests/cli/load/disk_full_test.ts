@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Ledger } from "../../../src/ledger/mod.ts";
+import { RESERVE_BYTES } from "../../../src/ledger/reserve.ts";
 import { workspace } from "../../_fixtures/workspace.ts";
 
 /** Mounts a `size` tmpfs at `dir`; false where mounting is not permitted (not root, no CAP_SYS_ADMIN). */
@@ -28,10 +29,11 @@ Deno.test({
   async fn() {
     await using ws = await workspace({ count: 20_000, columns: ["ssn"] });
     const small = `${ws.dir}/small`;
-    assert.ok(mountTmpfs(small, "512k"));
+    assert.ok(mountTmpfs(small, "4m"));
     try {
-      // leave ~200 KiB: the ledger's WAL fills it long before 20,000 records are checkpointed
-      Deno.writeFileSync(`${small}/filler`, new Uint8Array(300 * 1024));
+      // leave the ledger's 2 MiB reserve and ~200 KiB: its WAL fills them long before 20,000 records
+      // are checkpointed
+      Deno.writeFileSync(`${small}/filler`, new Uint8Array(4 * 1024 * 1024 - RESERVE_BYTES - 200 * 1024));
       const state = `${small}/state.db`;
       const args = ["load", "--config", ws.configPath, "--state", state, "--json"];
       const first = await ws.byot(args);
@@ -46,6 +48,11 @@ Deno.test({
       assert.equal(json.exitCode, 75);
       assert.ok(json.vaults[0].loaded < 20_000, `${json.vaults[0].loaded} loaded before the disk filled`);
 
+      assert.deepEqual(
+        [...Deno.readDirSync(small)].map((e) => e.name).filter((n) => n.startsWith("state.db")),
+        ["state.db"],
+        "the reserve was spent, the WAL checkpointed and removed at close",
+      );
       Deno.removeSync(`${small}/filler`);
       const ledger = Ledger.open(state);
       try {
