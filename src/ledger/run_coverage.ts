@@ -14,6 +14,8 @@ export class RunCoverage {
   readonly failed: ReadonlySet<number>;
 
   /**
+   * Wraps ranges and failures read by {@linkcode runCoverage}.
+   *
    * @param ranges sorted, disjoint ranges.
    * @param failed failed positions inside them.
    */

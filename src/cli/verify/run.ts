@@ -7,7 +7,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { type Clock, systemClock } from "../../common/clock.ts";
+import { systemClock } from "../../common/clock.ts";
 import { ConfigError, InterruptedError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
