@@ -8,6 +8,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ByotError, ExitCode, exitCodeOf, isUserError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { normalizeLegacyArgv } from "./legacy_argv.ts";
+import { checkCommand } from "./check/check_command.ts";
 import { clearCommand } from "./clear/clear_command.ts";
 import { demoCommand } from "./demo.ts";
 import { failuresCommand } from "./failures/failures_command.ts";
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[], io: Io, deps: MainDeps = {})
     .configureOutput(output)
     .showSuggestionAfterError(true);
   program.addCommand(loadCommand(io, result, { ...deps, argv: args }));
+  program.addCommand(checkCommand(io, result, deps));
   program.addCommand(simulateCommand(io, { signal: deps.signal }));
   program.addCommand(generateCommand(io, { clock: deps.clock }));
   program.addCommand(demoCommand(io, result));

@@ -9,7 +9,7 @@ import { openSnowflake, parseSnowflakeState, snowflakeQueryText, snowflakeStateO
 import type { VaultSource, VaultSpec } from "../common/types.ts";
 import type { LoadSettings } from "../config/settings.ts";
 import { type CsvVaultSource, fingerprintFile } from "./csv/source.ts";
-import { pairedCsvSource } from "./csv/paired.ts";
+import { checkPairedRowCounts, pairedCsvSource } from "./csv/paired.ts";
 import { singleCsvSource } from "./csv/single.ts";
 import { formatShard } from "../config/shard.ts";
 import { shardSource } from "./shard.ts";
@@ -108,6 +108,10 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
     batchSettings.csv = { dataDir: settings.csv.dataDir };
   }
   for (const v of vaults) await (v.source as CsvVaultSource).open();
+  // README: nothing is sent until every source was opened and checked, row counts of pairs included
+  if (!settings.csv.file) {
+    for (const v of vaults) await checkPairedRowCounts(settings.csv.dataDir!, v.spec.column);
+  }
   // CSV shards by global row position (Snowflake shards in its query: its positions are the shard's own).
   const shard = settings.shard;
   if (shard) {
