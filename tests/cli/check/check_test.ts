@@ -38,3 +38,99 @@ Deno.test("byot check passes a good setup with a ✓ per item and exits 0 withou
   assert.equal(doc.projection.records, 600);
   assertNothingInserted(ws);
 });
+
+Deno.test("byot check with a token the vault refuses shows ✗ with what to do and exits 2", async () => {
+  await using ws = await workspace({
+    count: 50,
+    columns: ["ssn"],
+    simulator: { schema: SCHEMA, bearerToken: "the-right-one" },
+  });
+  const secret = "wrong-TOKEN-0815";
+  const run = await ws.byot(["check", "--config", ws.configPath, "--state", ws.statePath], {
+    env: { SKYFLOW_BEARER_TOKEN: secret },
+  });
+  assert.equal(run.code, 2, run.err);
+  assert.match(run.err, /✗ vault URL .*: the vault refused the credentials \(401/);
+  assert.match(run.err, /→ supply a valid bearer token/);
+  assert.ok(!run.err.includes(secret), "the token is never printed");
+  assertNothingInserted(ws);
+});
+
+Deno.test("byot check names a table the vault lacks and exits 2", async () => {
+  await using ws = await workspace({ count: 50, columns: ["name", "ssn"], simulator: { schema: SCHEMA } });
+  await writeConfig(ws.configPath, (c) => c.skyflow.vaults[1].table = "ssns");
+  const run = await ws.byot(["check", "--config", ws.configPath, "--state", ws.statePath, "--json"]);
+  assert.equal(run.code, 2, run.err);
+  assert.match(run.err, /✓ vault NAME: table name, column name: exist/);
+  assert.match(
+    run.err,
+    /✗ vault SSN: the vault has no table ssns \(400: Get failed\. Table name ssns is invalid/,
+  );
+  assert.match(run.err, /→ fix "table"/);
+  const doc = JSON.parse(run.out);
+  assert.equal(doc.ok, false);
+  assert.equal(doc.exitCode, 2);
+  assert.equal(doc.checks.find((c: { id: string }) => c.id === "vault:SSN:table").status, "fail");
+  assertNothingInserted(ws);
+});
+
+Deno.test("byot check names a column the vault's table lacks and exits 2", async () => {
+  await using ws = await workspace({
+    count: 50,
+    columns: ["dob"],
+    simulator: {
+      schema: { vaults: { "vault-dob": { tables: { dob: { columns: { birth_date: { unique: true } } } } } } },
+    },
+  });
+  const run = await ws.byot(["check", "--config", ws.configPath, "--state", ws.statePath]);
+  assert.equal(run.code, 2, run.err);
+  assert.match(run.err, /✗ vault DOB: table dob has no column dob \(400: /);
+  assert.match(run.err, /→ fix "column" of vault DOB/);
+  assertNothingInserted(ws);
+});
+
+Deno.test("byot check of an https URL pointing at a plain-http port says so and exits 2", async () => {
+  await using ws = await workspace({ count: 50, columns: ["ssn"], simulator: { schema: SCHEMA } });
+  const https = ws.sim.url.replace("http:", "https:");
+  await writeConfig(ws.configPath, (c) => c.skyflow.vault_url = https);
+  const run = await ws.byot(["check", "--config", ws.configPath, "--state", ws.statePath]);
+  assert.equal(run.code, 2, run.err);
+  assert.match(run.err, /✗ vault URL https:\/\/127\.0\.0\.1:\d+: TLS\/protocol mismatch/);
+  assert.match(run.err, /→ the vault URL uses https:\/\/ but the server at that port does not speak TLS/);
+  assertNothingInserted(ws);
+});
+
+Deno.test("byot check names both paired files when their row counts differ, before anything is sent", async () => {
+  await using ws = await workspace({ count: 100, columns: ["name"], simulator: { schema: SCHEMA } });
+  const tokens = `${ws.dataDir}/name_tokens.csv`;
+  const text = await Deno.readTextFile(tokens);
+  await Deno.writeTextFile(tokens, text.split("\n").slice(0, 61).join("\n") + "\n");
+  const run = await ws.byot(["check", "--config", ws.configPath, "--state", ws.statePath]);
+  assert.equal(run.code, 2, run.err);
+  assert.match(run.err, /✗ sources: .*name_data\.csv has 100 rows but .*name_tokens\.csv has 60/);
+  assertNothingInserted(ws);
+  assert.equal(ws.sim.stats.requests.insert, 0);
+
+  const load = await ws.load();
+  assert.equal(load.code, 2, load.err);
+  assert.match(load.err, /name_data\.csv has 100 rows but .*name_tokens\.csv has 60/);
+  assertNothingInserted(ws);
+});
+
+Deno.test("byot check warns when read-back is forbidden, names --upsert as the way out, and exits 0", async () => {
+  await using ws = await workspace({
+    count: 50,
+    columns: ["ssn"],
+    simulator: { schema: SCHEMA, forbidRead: true },
+  });
+  const run = await ws.byot(["check", "--config", ws.configPath, "--state", ws.statePath]);
+  assert.equal(run.code, 0, run.err);
+  assert.match(run.err, /! vault SSN: read-back \(detokenize\) refused \(403/);
+  assert.match(run.err, /→ run the load with --upsert/);
+  assert.doesNotMatch(run.err, /✗/);
+  assertNothingInserted(ws);
+
+  const upsert = await ws.byot(["check", "--config", ws.configPath, "--state", ws.statePath, "--upsert"]);
+  assert.equal(upsert.code, 0, upsert.err);
+  assert.match(upsert.err, /--upsert settles unknown outcomes by re-sending instead/);
+});
