@@ -13,7 +13,11 @@ function assertNothingInserted(
   assert.equal(ws.sim.store.size, 0, "nothing stored");
 }
 
-async function writeConfig(path: string, edit: (config: Record<string, any>) => void): Promise<void> {
+interface Config {
+  skyflow: { vault_url: string; vaults: { table?: string }[] };
+}
+
+async function writeConfig(path: string, edit: (config: Config) => void): Promise<void> {
   const config = JSON.parse(await Deno.readTextFile(path));
   edit(config);
   await Deno.writeTextFile(path, JSON.stringify(config));
