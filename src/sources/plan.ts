@@ -56,6 +56,11 @@ export interface LoadPlan {
   errorLog?: LegacyErrorLog;
   /** Releases what the plan opened (the Snowflake session). */
   close?(): Promise<void>;
+  /**
+   * Compiles each vault's Snowflake query without running it; resolves to one error message per
+   * vault whose query does not compile (Snowflake sources only).
+   */
+  explain?(): Promise<Map<string, string | undefined>>;
 }
 
 /** Options of {@linkcode planLoad}. */
@@ -170,6 +175,18 @@ async function planSnowflake(
     fingerprint: { kind: "snowflake", account: sf.account, database: sf.database, queries },
     batchSettings,
     close: () => session.close(),
+    async explain() {
+      const out = new Map<string, string | undefined>();
+      for (const spec of settings.vaults) {
+        try {
+          await session.explain(spec, range);
+          out.set(spec.name, undefined);
+        } catch (error) {
+          out.set(spec.name, error instanceof Error ? error.message : String(error));
+        }
+      }
+      return out;
+    },
   };
 }
 

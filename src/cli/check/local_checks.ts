@@ -54,6 +54,22 @@ export async function checkSources(
   }
   if (settings.source === "snowflake") {
     items.unshift({ id: "snowflake", status: "ok", title: "Snowflake: logged in" });
+    for (const [vault, problem] of await plan.explain?.() ?? []) {
+      items.push(
+        problem === undefined
+          ? {
+            id: `source:${vault}:query`,
+            status: "ok",
+            title: `Snowflake query of vault ${vault}: compiles`,
+          }
+          : {
+            id: `source:${vault}:query`,
+            status: "fail",
+            title: problem,
+            fix: "fix the Snowflake query settings (table, columns, query mode) or the role's grants",
+          },
+      );
+    }
   }
   return { plan, items, rows };
 }
