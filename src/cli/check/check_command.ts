@@ -14,6 +14,7 @@ import { resolveLoadSettings } from "../../config/resolve.ts";
 import type { PromptSecret } from "../../config/secrets.ts";
 import type { LoadSettings } from "../../config/settings.ts";
 import type { LoadPlan } from "../../sources/plan.ts";
+import type { TokenProvider } from "../../vault/auth/token_provider.ts";
 import type { CommandResult } from "../load/load_command.ts";
 import { addLoadOptions, toLoadFlags } from "../load/options.ts";
 import { allPassed, type CheckItem, renderChecks } from "./item.ts";
@@ -30,6 +31,8 @@ export interface CheckDeps {
   random?: () => number;
   /** Hidden prompt for the bearer token on a terminal. @default promptHidden */
   promptSecret?: PromptSecret;
+  /** The token provider to check (the load passes its own). @default one built from the settings */
+  tokens?: TokenProvider;
 }
 
 /** The outcome of the checks. */
@@ -71,7 +74,12 @@ export async function runChecks(
     await sources.plan?.close?.();
     for (const v of sources.plan?.vaults ?? []) await v.source.close?.();
   }
-  const vaults = await checkVaults(settings, { fetch: deps.fetch, clock, random: deps.random });
+  const vaults = await checkVaults(settings, {
+    fetch: deps.fetch,
+    clock,
+    random: deps.random,
+    tokens: deps.tokens,
+  });
   items.push(...vaults.items);
   if (options.statePath !== undefined) {
     items.push(...await checkLedger(options.statePath, rows, settings.batchSize));

@@ -11,6 +11,7 @@ import type { Clock } from "../../common/clock.ts";
 import type { LoadSettings } from "../../config/settings.ts";
 import type { VaultSpec } from "../../common/types.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
+import type { TokenProvider } from "../../vault/auth/token_provider.ts";
 import { isProtocolMismatch, protocolHint, rejectionSubject } from "../../vault/config_rejection.ts";
 import { errorMessage } from "../../vault/envelope.ts";
 import { type HttpAnswer, httpExchange, TransportError } from "../../vault/http.ts";
@@ -26,6 +27,8 @@ export interface VaultCheckDeps {
   random?: () => number;
   /** Per-probe timeout in ms. @default 10000 */
   timeoutMs?: number;
+  /** The token provider to check (the load passes its own). @default one built from the settings */
+  tokens?: TokenProvider;
 }
 
 /** The checklist items and the probes' median latency (for the projected duration). */

@@ -86,7 +86,12 @@ export async function runLoadCommand(
   if (flags.preflight !== false) {
     try {
       const ledgerPath = flags.checkpoint === false ? undefined : statePath;
-      await preflight(settings, plan, ledgerPath, io, { clock, fetch: deps.fetch, random: deps.random });
+      await preflight(settings, plan, ledgerPath, io, {
+        clock,
+        fetch: deps.fetch,
+        random: deps.random,
+        tokens,
+      });
     } catch (error) {
       await plan.close?.();
       for (const v of plan.vaults) await v.source.close?.();

@@ -138,3 +138,45 @@ Deno.test("byot check warns when read-back is forbidden, names --upsert as the w
   assert.equal(upsert.code, 0, upsert.err);
   assert.match(upsert.err, /--upsert settles unknown outcomes by re-sending instead/);
 });
+
+Deno.test("byot check exchanges service-account credentials and shows the token's expiry; a foreign key is ✗", async () => {
+  const { privatePem, publicPem, rsaKeyPair } = await import("../../_fixtures/rsa.ts");
+  const keys = await rsaKeyPair();
+  const other = await rsaKeyPair();
+  await using ws = await workspace({
+    count: 20,
+    columns: ["ssn"],
+    simulator: {
+      schema: SCHEMA,
+      serviceAccountPublicKey: await publicPem(keys.publicKey),
+      bearerToken: "unused",
+    },
+  });
+  const credentials = async (key: CryptoKey) => {
+    const path = `${ws.dir}/credentials.json`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        clientID: "c",
+        clientName: "c",
+        keyID: "k",
+        tokenURI: `${ws.sim.url}/v1/auth/sa/oauth/token`,
+        privateKey: await privatePem(key),
+      }),
+    );
+    return path;
+  };
+  const args = ["check", "--config", ws.configPath, "--state", ws.statePath, "--credentials"];
+  const good = await ws.byot([...args, await credentials(keys.privateKey)]);
+  assert.equal(good.code, 0, good.err);
+  assert.match(
+    good.err,
+    /✓ credentials: service-account credentials .*token issued, expires .* UTC \(in 60 min\)/,
+  );
+  assert.ok(!good.err.includes("eyJ"), "no token in the output");
+
+  const bad = await ws.byot([...args, await credentials(other.privateKey)]);
+  assert.equal(bad.code, 2, bad.err);
+  assert.match(bad.err, /✗ credentials: service-account credentials/);
+  assertNothingInserted(ws);
+});
