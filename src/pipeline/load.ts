@@ -51,6 +51,12 @@ export interface RunLoadOptions {
   tokens: TokenProvider;
   /** Send every batch through the safe-replay path (resumed runs). @default false */
   replay?: boolean;
+  /**
+   * Stop with exit 2, the batches unsettled, when a vault's first 3 batches are each rejected
+   * entirely with the same 4xx message (a setup error); off for replays of known failures.
+   * @default false
+   */
+  failFast?: boolean;
   /** Timing hooks for the summary's breakdown; absent = not measured. */
   timings?: LoadTimings;
   /** Where time comes from (pacing, backoff, base delay). @default systemClock */
@@ -163,6 +169,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
         baseDelayMs: s.baseDelayMs,
         resume: planned.resume,
         replay: o.replay,
+        failFastBatches: o.failFast ? 3 : 0,
         clock,
         intake: o.intake,
         signal,

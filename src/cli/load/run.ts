@@ -155,6 +155,7 @@ export async function runLoadCommand(
       observer: metrics.observer,
       tokens,
       replay: settings.source === "error-log",
+      failFast: settings.source !== "error-log",
       timings: {
         read: (v, ms) => void (metrics.vault(v).timing.readMs += ms),
         suffix: (v, ms) => void (metrics.vault(v).timing.suffixMs += ms),

@@ -87,3 +87,23 @@ Deno.test("byot load's preflight stops a wrong table before anything is sent, sh
   assert.equal(ws.sim.stats.requests.insert, 0);
   assert.equal(ws.sim.stats.requests.batch, 0);
 });
+
+Deno.test("byot load stops with exit 2 when its first batches are rejected record by record with one message, and the fixed command resumes them", async () => {
+  await using ws = await workspace({
+    count: 3000,
+    columns: ["name"],
+    simulator: { schema: SCHEMA },
+    performance: { batch_size: 20, max_concurrency: 2 },
+  });
+  const run = await ws.load(["--byot-mode", "DISABLE"]);
+  assert.equal(run.code, 2, run.err);
+  assert.match(run.err, /rejected every record of its first 3 batches .* Tokens aren't allowed/);
+  assert.equal(ws.sim.store.size, 0);
+  assert.ok(ws.sim.stats.requests.insert < 400, `stopped early (${ws.sim.stats.requests.insert} inserts)`);
+  assert.equal(failedRecords(ws.statePath), 0, "no record is stored as failed");
+
+  const fixed = await ws.load();
+  assert.equal(fixed.code, 0, fixed.err);
+  assert.match(fixed.err, /resuming run/);
+  ws.assertExact("name");
+});
