@@ -9,7 +9,7 @@ import { type Clock, systemClock } from "../common/clock.ts";
 import { ConfigError } from "../common/errors.ts";
 import { nullObserver, type RequestKind, type RetryReason, type VaultObserver } from "../common/types.ts";
 import { backoffDelay, PauseGate } from "./backoff.ts";
-import { configRejection, isProtocolMismatch, protocolHint } from "./config_rejection.ts";
+import { configRejection, errorChainText, isProtocolMismatch, protocolHint } from "./config_rejection.ts";
 import { errorMessage, isExpiredTokenMessage, parseRetryAfter } from "./envelope.ts";
 import { type HttpAnswer, httpExchange, TransportError } from "./http.ts";
 import type { TokenProvider } from "./auth/token_provider.ts";
@@ -147,7 +147,7 @@ export class VaultClient {
         });
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
-        if (isProtocolMismatch(describeCauses(error))) {
+        if (isProtocolMismatch(errorChainText(error))) {
           throw new ConfigError(
             `vault ${o.vaultName}: ${error.message}; ${protocolHint(o.vaultUrl)}`,
             { cause: error },
@@ -271,16 +271,6 @@ export class VaultClient {
       `vault ${this.#o.vaultName} answered ${answer.status}: ${message}${id}; ${hint}`,
     );
   }
-}
-
-/** The messages of an error and its causes, joined (Deno keeps the TLS reason in `cause`). */
-function describeCauses(error: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = error, depth = 0; e !== undefined && depth < 6; depth++) {
-    parts.push(e instanceof Error ? e.message : String(e));
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return parts.join(": ");
 }
 
 /** `options` without the fields set to `undefined`, so spreading it keeps the defaults. */

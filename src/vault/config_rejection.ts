@@ -85,15 +85,33 @@ export function isProtocolMismatch(text: string): boolean {
 /**
  * What to do about a protocol mismatch with `url`.
  *
+ * @param what names the setting, e.g. "the vault URL" or `"tokenURI" of the credentials`.
  * @example
  * ```ts
- * protocolHint("https://127.0.0.1:8080"); // "…the server speaks plain HTTP: use http://127.0.0.1:8080…"
+ * protocolHint("https://127.0.0.1:8080"); // "the vault URL uses https:// but … (e.g. http://127.0.0.1:8080)"
  * ```
  */
-export function protocolHint(url: string): string {
+export function protocolHint(url: string, what = "the vault URL"): string {
   if (url.startsWith("https://")) {
-    return `the vault URL uses https:// but the server at that port does not speak TLS (plain HTTP?): ` +
-      `check the scheme and port of the vault URL (e.g. ${url.replace(/^https:/, "http:")})`;
+    return `${what} uses https:// but the server at that port does not speak TLS (plain HTTP?): ` +
+      `check its scheme and port (e.g. ${url.replace(/^https:/, "http:")})`;
   }
-  return "the server at that port does not speak plain HTTP (TLS?): check the scheme and port of the vault URL";
+  return `the server at that port of ${what} does not speak plain HTTP (TLS?): check its scheme and port`;
+}
+
+/**
+ * The messages of an error and its causes, joined: Deno's `fetch` keeps the TLS reason in `cause`.
+ *
+ * @example
+ * ```ts
+ * errorChainText(new TypeError("fetch failed", { cause: new Error("corrupt message") })); // "fetch failed: corrupt message"
+ * ```
+ */
+export function errorChainText(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 6; depth++) {
+    parts.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(": ");
 }

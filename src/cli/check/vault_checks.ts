@@ -12,7 +12,12 @@ import type { LoadSettings } from "../../config/settings.ts";
 import type { VaultSpec } from "../../common/types.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import type { TokenProvider } from "../../vault/auth/token_provider.ts";
-import { isProtocolMismatch, protocolHint, rejectionSubject } from "../../vault/config_rejection.ts";
+import {
+  errorChainText,
+  isProtocolMismatch,
+  protocolHint,
+  rejectionSubject,
+} from "../../vault/config_rejection.ts";
 import { errorMessage } from "../../vault/envelope.ts";
 import { type HttpAnswer, httpExchange, TransportError } from "../../vault/http.ts";
 import type { CheckItem } from "./item.ts";
@@ -204,7 +209,7 @@ async function checkReachable(vaultUrl: string, items: CheckItem[]): Promise<boo
 }
 
 function transportItem(vaultUrl: string, error: unknown): CheckItem {
-  const text = describe(error);
+  const text = errorChainText(error);
   if (isProtocolMismatch(text)) {
     return {
       id: "vault-url",
@@ -344,13 +349,4 @@ export function jwtExpiry(token: string): number | undefined {
 
 function utc(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
-
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = error, depth = 0; e !== undefined && depth < 6; depth++) {
-    parts.push(e instanceof Error ? e.message : String(e));
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return parts.join(": ");
 }
