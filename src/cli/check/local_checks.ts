@@ -107,11 +107,13 @@ export async function checkLedger(
       },
     );
   } catch (error) {
-    const why = error instanceof Error ? error.name : "error";
+    const why = error instanceof Deno.errors.NotFound
+      ? `its directory ${dir} does not exist`
+      : `not writable (${error instanceof Error ? error.name : "error"})`;
     return [{
       id,
       status: "fail",
-      title: `ledger ${statePath}: not writable (${why})`,
+      title: `ledger ${statePath}: ${why}`,
       fix: "choose a writable place with --state FILE (or BYOT_STATE)",
     }];
   }

@@ -180,3 +180,13 @@ Deno.test("byot check exchanges service-account credentials and shows the token'
   assert.match(bad.err, /✗ credentials: service-account credentials/);
   assertNothingInserted(ws);
 });
+
+Deno.test("byot check names a vault id the vault URL does not serve and a missing ledger directory, and exits 2", async () => {
+  await using ws = await workspace({ count: 20, columns: ["ssn"], simulator: { schema: SCHEMA } });
+  await writeConfig(ws.configPath, (c) => (c.skyflow.vaults[0] as { id?: string }).id = "vault-typo");
+  const run = await ws.byot(["check", "--config", ws.configPath, "--state", `${ws.dir}/missing/state.db`]);
+  assert.equal(run.code, 2, run.err);
+  assert.match(run.err, /✗ vault URL .*: vault SSN \(id vault-typo\) not found \(404/);
+  assert.match(run.err, /✗ ledger .*missing\/state\.db: its directory .*missing does not exist/);
+  assertNothingInserted(ws);
+});
