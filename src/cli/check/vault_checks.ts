@@ -249,7 +249,8 @@ function urlItem(vaultUrl: string, vault: VaultSpec, answer: HttpAnswer): CheckI
   return {
     id: "vault-url",
     status: "ok",
-    title: `vault URL ${vaultUrl}: answering (HTTP ${answer.status} in ${Math.round(answer.latencyMs)} ms)`,
+    title: `vault URL ${vaultUrl}: answering over ${vaultUrl.startsWith("https:") ? "TLS" : "plain HTTP"} ` +
+      `(HTTP ${answer.status} in ${Math.round(answer.latencyMs)} ms)`,
   };
 }
 

@@ -29,7 +29,7 @@ Deno.test("byot check passes a good setup with a ✓ per item and exits 0 withou
   assert.equal(run.code, 0, run.err);
   assert.doesNotMatch(run.err, /✗/);
   assert.match(run.err, /✓ credentials: bearer token/);
-  assert.match(run.err, /✓ vault URL http:\/\/127\.0\.0\.1:\d+: answering/);
+  assert.match(run.err, /✓ vault URL http:\/\/127\.0\.0\.1:\d+: answering over plain HTTP/);
   assert.match(run.err, /✓ vault NAME: table name, column name: exist/);
   assert.match(run.err, /✓ vault SSN: read-back \(detokenize\) allowed/);
   assert.match(run.err, /✓ source of vault NAME: .*300 rows, headers and row counts match/);
