@@ -63,6 +63,11 @@ export interface RunLoadOptions {
   intake?: AbortSignal;
   /** Aborts in-flight requests (second Ctrl-C, deadline). */
   signal?: AbortSignal;
+  /**
+   * Receives each vault's live pacing once, before its first request: requests in flight and the
+   * concurrency limit, read whenever wanted (metrics endpoint, samples). @default none
+   */
+  onPacing?: (vault: string, pacing: { readonly active: number; readonly limit: number }) => void;
 }
 
 /** How the load ended. */
@@ -119,6 +124,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
     const name = planned.spec.name;
     const pacing = pacingFor(s, o.observer, clock);
     controllers.set(name, pacing.controller);
+    o.onPacing?.(name, pacing.limiter);
     const client = new VaultClient({
       vaultUrl: s.vaultUrl,
       vaultName: name,
