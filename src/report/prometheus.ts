@@ -77,15 +77,15 @@ export class PrometheusMetrics {
     };
 
     const infoOf = options.info;
-    const info: Gauge<"version" | "run_id" | "source" | "command"> = new Gauge({
+    new Gauge({
       name: "byot_run_info",
       help: "Always 1; the labels describe the run (byot version, run id, source kind, command).",
       labelNames: ["version", "run_id", "source", "command"] as const,
       registers,
       collect() {
         const i = typeof infoOf === "function" ? infoOf() : infoOf;
-        info.reset();
-        info.set({ version: i.version, run_id: i.runId, source: i.source, command: i.command }, 1);
+        this.reset();
+        this.set({ version: i.version, run_id: i.runId, source: i.source, command: i.command }, 1);
       },
     });
 

@@ -89,14 +89,14 @@ export async function runLoadCommand(
   try {
     const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
     let runId = "none";
-    let ledgerSink: LedgerSink | undefined;
+    const sinkRef: { sink?: LedgerSink } = {};
     if (!shouldDetach(settings, io)) {
       // bound before the run is chosen, so a bad --metrics-addr leaves the ledger untouched
       telemetry = startTelemetry({
         metrics,
         info: () => ({ version: VERSION, runId, source: settings.source, command: "load" }),
         metricsAddr: settings.metricsAddr,
-        samples: ledger ? (rows) => ledgerSink?.recordSamples(rows) : undefined,
+        samples: ledger ? (rows) => sinkRef.sink?.recordSamples(rows) : undefined,
         sampleIntervalMs: settings.sampleIntervalMs,
         note: (line) => io.stderr.write(`${line}\n`),
       });
@@ -143,7 +143,8 @@ export async function runLoadCommand(
     }
     const totals = new AbortController();
     void fillTotals(plan, settings, metrics, totals.signal);
-    ledgerSink = ledger?.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
+    const ledgerSink = ledger?.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
+    sinkRef.sink = ledgerSink;
     progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
     metrics.start();
     telemetry?.start();
