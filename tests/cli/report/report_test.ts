@@ -24,8 +24,8 @@ Deno.test("byot report writes a 0600 self-contained page with the run's tables a
   const run = await ws.byot(["report", "--state", ws.statePath, "--out", out]);
   assert.equal(run.code, 0, run.err);
   assert.match(run.err, /^Report of run r\w+ \(finished, \d+ samples\) written to .*report\.html\n$/);
-  assert.equal(Deno.statSync(out).mode! & 0o777, 0o600);
-  const html = Deno.readTextFileSync(out);
+  assert.equal((await Deno.stat(out)).mode! & 0o777, 0o600);
+  const html = await Deno.readTextFile(out);
   assert.equal((html.match(/<figure class="chart">/g) ?? []).length, 4);
   assert.ok(!/<script|\ssrc=|\shref=|@import|url\(/i.test(html), "nothing to fetch, nothing to run");
   assert.ok(!html.includes("test-token"), "no secret");
@@ -63,7 +63,7 @@ Deno.test("byot report reads a running load's ledger without disturbing it", asy
   const load = await loading;
   assert.equal(report.code, 0, report.err);
   assert.match(report.err, /\(running, \d+ samples\)/);
-  assert.match(Deno.readTextFileSync(out), /while the run was still going/);
+  assert.match(await Deno.readTextFile(out), /while the run was still going/);
   assert.equal(load.code, 0, load.err);
   ws.assertExact("name");
 });
