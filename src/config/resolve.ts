@@ -197,7 +197,7 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     configPath: config.path,
   };
   if (telemetry.metricsAddr) settings.metricsAddr = telemetry.metricsAddr;
-  settings.sampleIntervalMs = telemetry.sampleIntervalMs;
+  if (telemetry.sampleIntervalMs) settings.sampleIntervalMs = telemetry.sampleIntervalMs;
   if (errorLog !== undefined) settings.errorLog = errorLog;
   if (shard) settings.shard = shard;
   return settings;

@@ -10,14 +10,13 @@ import type { Io } from "../common/io.ts";
 import type { ConfigFile } from "./config_file.ts";
 import { type ListenAddress, parseListenAddress } from "./listen_address.ts";
 import { envString, first } from "./rules.ts";
-import { DEFAULTS } from "./settings.ts";
 
 /** Resolved observability settings. */
 export interface TelemetrySettings {
   /** Where to serve `/metrics`; absent = no endpoint. */
   metricsAddr?: ListenAddress;
-  /** Time between ledger samples, in ms. */
-  sampleIntervalMs: number;
+  /** Time between ledger samples, in ms, when configured (else the default, 10 s). */
+  sampleIntervalMs?: number;
 }
 
 /** Shortest and longest sample interval, in seconds. */
@@ -43,7 +42,7 @@ export function resolveTelemetry(
     [flags.sampleInterval, "--sample-interval"],
     [config.metrics.sampleIntervalS, at("metrics.sample_interval_s")],
   );
-  const out: TelemetrySettings = { sampleIntervalMs: DEFAULTS.sampleIntervalMs };
+  const out: TelemetrySettings = {};
   if (addr) out.metricsAddr = parseListenAddress(addr.value, addr.label);
   if (interval) {
     const [min, max] = SAMPLE_RANGE_S;
