@@ -88,10 +88,18 @@ export function lineChart(options: LineChartOptions): string {
     );
   }
   for (const t of timeTicks(t0, t1)) {
-    const px = x(t).toFixed(1);
+    const px = x(t);
     parts.push(
-      `<line class="grid" x1="${px}" x2="${px}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}"/>`,
-      `<text class="tick" x="${px}" y="${height - 8}" text-anchor="middle">${clockLabel(t, t1 - t0)}</text>`,
+      `<line class="grid" x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${MARGIN.top}" y2="${
+        MARGIN.top + plotH
+      }"/>`,
+    );
+    // a label cut by the edge of the drawing is left out; its grid line stays
+    if (px < MARGIN.left + 26 || px > width - 28) continue;
+    parts.push(
+      `<text class="tick" x="${px.toFixed(1)}" y="${height - 8}" text-anchor="middle">${
+        clockLabel(t, t1 - t0)
+      }</text>`,
     );
   }
   parts.push(

@@ -60,7 +60,7 @@ export function renderRunReport(data: RunReportData): string {
     "Samples",
     data.samples.length === 0
       ? "none (the run was made by a byot without samples, or has not reached its first interval)"
-      : `${formatInt(data.samples.length)} (every ${formatDuration(interval)} per vault)`,
+      : `${formatInt(perVault(data))} per vault, one every ${formatDuration(interval)}`,
   ]);
   return `<!DOCTYPE html>
 <html lang="en">
@@ -160,6 +160,12 @@ function opt(n: number | undefined): string {
 
 function utc(ms: number): string {
   return `${new Date(ms).toISOString().replace("T", " ").slice(0, 19)} UTC`;
+}
+
+function perVault(data: RunReportData): number {
+  const counts = new Map<string, number>();
+  for (const s of data.samples) counts.set(s.vault, (counts.get(s.vault) ?? 0) + 1);
+  return Math.max(0, ...counts.values());
 }
 
 function typicalIntervalMs(data: RunReportData): number {

@@ -28,7 +28,16 @@ Deno.test({
     const url = `http://127.0.0.1:${port}/metrics`;
     const retrying = ws.byot([
       ...["failures", "retry", "--yes", "--config", ws.configPath, "--state", ws.statePath],
-      ...["--batch-size", "1", "--concurrency", "1", "--metrics-addr", `127.0.0.1:${port}`, "--sample-interval", "1"],
+      ...[
+        "--batch-size",
+        "1",
+        "--concurrency",
+        "1",
+        "--metrics-addr",
+        `127.0.0.1:${port}`,
+        "--sample-interval",
+        "1",
+      ],
     ]);
     const failed = 'byot_records_total{vault="SSN",outcome="failed"}';
     const scrapes: string[] = [];
@@ -41,7 +50,10 @@ Deno.test({
     const retry = await retrying;
     assert.equal(retry.code, 3, retry.err);
     assert.equal(scrapes.length, 2, "two scrapes during the retry, the second with more failures");
-    assert.match(scrapes[1], /byot_run_info\{version="[^"]+",run_id="r\w+",source="ledger",command="failures retry"\} 1/);
+    assert.match(
+      scrapes[1],
+      /byot_run_info\{version="[^"]+",run_id="r\w+",source="ledger",command="failures retry"\} 1/,
+    );
     assert.deepEqual(await promtoolCheck(promtool.path ?? "promtool", scrapes[1]), { code: 0, output: "" });
 
     const ledger = Ledger.open(ws.statePath, { readOnly: true });
