@@ -3,6 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import { FakeClock } from "../../src/common/clock.ts";
 import { CheckpointError } from "../../src/common/errors.ts";
 import { Ledger } from "../../src/ledger/mod.ts";
+import { SCHEMA_VERSION } from "../../src/ledger/schema.ts";
 import type { IntervalSample } from "../../src/report/interval_sampler.ts";
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -86,7 +87,7 @@ Deno.test("a state file from before samples existed opens read-only unchanged an
   await using s = await setup();
   s.ledger.close();
   const db = new DatabaseSync(s.path);
-  db.exec("DROP TABLE samples; PRAGMA user_version = 1");
+  db.exec(`DROP TABLE samples; PRAGMA user_version = ${SCHEMA_VERSION - 1}`);
   db.close();
   const reader = Ledger.open(s.path, { readOnly: true });
   try {
@@ -96,7 +97,11 @@ Deno.test("a state file from before samples existed opens read-only unchanged an
     reader.close();
   }
   const check = new DatabaseSync(s.path, { readOnly: true });
-  assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, 1, "read-only open did not migrate");
+  assert.equal(
+    check.prepare("PRAGMA user_version").get()?.user_version,
+    SCHEMA_VERSION - 1,
+    "read-only open did not migrate",
+  );
   check.close();
   const writer = Ledger.open(s.path);
   try {
