@@ -109,6 +109,8 @@ async function gather(ledger: Ledger, run: RunInfo, now: number, deps: ReportDep
     vaults: status.vaults.map((v) => reportVault(v, of(v.name))),
     totals: reportVault(status.totals, samples),
     samples,
+    failuresByStatus: ledger.countFailures({ runId: run.id, includePurged: true }).byStatus
+      .map((b) => ({ status: b.statusCode, count: b.count })),
   };
 }
 

@@ -82,4 +82,6 @@ export interface RunReportData {
   totals: ReportVault;
   /** Every interval sample of the run, by vault then time. */
   samples: IntervalSample[];
+  /** Records still failing (purged ones included), by HTTP status of their last answer (0 = none). */
+  failuresByStatus: { status: number; count: number }[];
 }

@@ -82,6 +82,8 @@ export function renderRunReport(data: RunReportData): string {
 ${recordsTable(data)}
 <h2>Requests</h2>
 ${requestsTable(data)}
+<h2>Records still failing</h2>
+${failuresTable(data)}
 <h2>Over time</h2>
 ${charts.join("\n")}
 <footer>Written by byot ${
@@ -146,6 +148,19 @@ function requestsTable(data: RunReportData): string {
     head,
     data.vaults.map((v) => row(v)).join("") + (data.vaults.length > 1 ? row(data.totals, true) : ""),
   );
+}
+
+function failuresTable(data: RunReportData): string {
+  if (data.failuresByStatus.length === 0) return `<p class="empty">None.</p>`;
+  const rows = data.failuresByStatus.map((f) =>
+    `<tr><td>${f.status === 0 ? "no answer (network, timeout)" : `HTTP ${f.status}`}</td><td>${
+      formatInt(f.count)
+    }</td></tr>`
+  ).join("");
+  return table(["Last answer", "Records"], rows) +
+    `<p class="sub">List, export or retry them: <code>byot failures list --run ${
+      escapeHtml(data.run.id)
+    }</code>, <code>byot failures retry --run ${escapeHtml(data.run.id)}</code>.</p>`;
 }
 
 function table(head: string[], body: string): string {

@@ -150,3 +150,14 @@ Deno.test({
     }
   },
 });
+
+Deno.test("byot report lists the records still failing by the vault's last answer", async () => {
+  await using ws = await workspace({ count: 500, rejectEvery: 97, columns: ["ssn"] });
+  assert.equal((await ws.load()).code, 3);
+  const out = `${ws.dir}/failures.html`;
+  assert.equal((await ws.byot(["report", "--state", ws.statePath, "--out", out])).code, 0);
+  const html = await Deno.readTextFile(out);
+  assert.match(html, /<tr><td>HTTP 400<\/td><td>5<\/td><\/tr>/);
+  assert.match(html, /<td>SSN<\/td><td>500<\/td><td>495<\/td><td>0<\/td><td>5<\/td><td>5<\/td>/);
+  assert.match(html, /byot failures retry --run r\w+/);
+});
