@@ -164,8 +164,11 @@ function niceCeil(v: number): number {
   return 10 * k;
 }
 
+/** Evenly spaced round values from 0 to `max`: quarters of 1·10^k and 2·10^k, fifths of 2.5·10^k and 5·10^k. */
 function yTicks(max: number): number[] {
-  return [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
+  const mantissa = max / Math.pow(10, Math.floor(Math.log10(max)));
+  const parts = mantissa === 2.5 || mantissa === 5 ? 5 : 4;
+  return Array.from({ length: parts + 1 }, (_, i) => (i * max) / parts);
 }
 
 function formatTick(v: number): string {

@@ -93,3 +93,20 @@ Deno.test("sampleStats() sums the samples and weights the p50 by requests", () =
     latencyP99Ms: 950,
   });
 });
+
+Deno.test("the y axis is labelled with round values", () => {
+  const ticks = (top: number) =>
+    [
+      ...lineChart({
+        title: "t",
+        unit: "u",
+        gapMs: 1,
+        series: [{ name: "A", color: "#000", points: [[0, 0], [1, top]] }],
+      })
+        .matchAll(/<text class="tick" x="58" [^>]*>([^<]+)</g),
+    ].map((m) => m[1]);
+  assert.deepEqual(ticks(42), ["0", "10", "20", "30", "40", "50"]);
+  assert.deepEqual(ticks(180), ["0", "50", "100", "150", "200"]);
+  assert.deepEqual(ticks(0.9), ["0", "0.25", "0.5", "0.75", "1"]);
+  assert.deepEqual(ticks(2300), ["0", "500", "1000", "1500", "2000", "2500"]);
+});
