@@ -6,8 +6,9 @@
  * (sshfs, `nolock`/`local_lock` NFS mounts) it also takes the file exclusively for as long as it is
  * open, so a second process is refused rather than let in unprotected.
  *
- * Deno has no `statfs`, so the filesystem type comes from `/proc/self/mountinfo`: the mount whose
- * mount point is the longest prefix of the state file's real directory.
+ * The filesystem type comes from `/proc/self/mountinfo`: the mount whose mount point is the longest
+ * prefix of the state file's real directory (`statfs` only gives a magic number: one FUSE number for
+ * sshfs and local overlays alike, and no mount options such as `nolock`).
  *
  * @module
  */

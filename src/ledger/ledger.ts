@@ -29,6 +29,8 @@ import * as failures from "./failures.ts";
 import { LedgerSink, type LedgerSinkOptions } from "./sink.ts";
 import { type ResumePoint, resumePoint, runSummary, type VaultSummary } from "./resume.ts";
 import { failuresRetrySource, type FailuresRetrySourceOptions } from "./retry_source.ts";
+import type { IntervalSample } from "../report/interval_sampler.ts";
+import { listSamples } from "./samples.ts";
 import { type RunCoverage, runCoverage } from "./run_coverage.ts";
 
 const SQLITE_FULL = 13;
@@ -51,8 +53,10 @@ export interface LedgerOptions {
   /** Wait for another process's write lock, in ms. @default 5000 */
   busyTimeoutMs?: number;
   /**
-   * Open for reading only (`byot status`, `failures list|export`): nothing is created, migrated or
-   * chmodded, so a read-only copy or read-only media works. @default false
+   * Open an existing state file without writing to it (`byot status`, `failures list|export`,
+   * `report`): nothing is created, migrated or chmodded, so a running load may hold it and a
+   * read-only copy or read-only media works. Tables a newer schema adds may then be missing, and
+   * read as empty. @default false
    */
   readOnly?: boolean;
   /** How the filesystem under the state file is found (tests inject a mount table). */
@@ -176,6 +180,11 @@ export class Ledger {
   /** Per-vault progress of a run. */
   runSummary(runId: string): VaultSummary[] {
     return runSummary(this.#store, runId);
+  }
+
+  /** The run's interval samples, by vault then time (for `byot report`). */
+  samples(runId: string): IntervalSample[] {
+    return listSamples(this.#store, runId);
   }
 
   /** One page of failures, in (run, vault, position) order. */

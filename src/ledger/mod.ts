@@ -47,3 +47,4 @@ export {
   importLegacyErrorLog,
 } from "./legacy.ts";
 export { APPLICATION_ID, type BatchStatus, SCHEMA_VERSION, TERMINAL_STATUSES } from "./schema.ts";
+export { type LedgerFsMode, ledgerFsMode, type LedgerFsModeOptions } from "./filesystem.ts";

@@ -96,6 +96,27 @@ const MIGRATIONS: readonly string[] = [
   `,
   // byot verify: a failure found by reading the vault back ('missing' or 'mismatched'); NULL = a load's
   `ALTER TABLE failed_records ADD COLUMN verdict TEXT CHECK (verdict IN ('missing','mismatched'));`,
+  // per-vault interval samples for `byot report` (one row per vault every ~10 s)
+  `
+  CREATE TABLE samples (
+    run_id            TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    vault             TEXT NOT NULL,
+    at                INTEGER NOT NULL,
+    interval_ms       INTEGER NOT NULL,
+    loaded            INTEGER NOT NULL,
+    already_present   INTEGER NOT NULL,
+    failed            INTEGER NOT NULL,
+    skipped           INTEGER NOT NULL,
+    requests          INTEGER NOT NULL,
+    rate_limited      INTEGER NOT NULL,
+    retries           INTEGER NOT NULL,
+    latency_p50_ms    REAL NOT NULL,
+    latency_p99_ms    REAL NOT NULL,
+    in_flight         INTEGER NOT NULL,
+    concurrency_limit INTEGER NOT NULL,
+    PRIMARY KEY (run_id, vault, at)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */
@@ -166,7 +187,7 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     store.guard("set up the state file", () => {
       db.exec("PRAGMA foreign_keys = ON");
       // journal_mode is stored in the file: a ledger copied from a local disk to NFS leaves WAL here
-      db.exec(`PRAGMA journal_mode = ${mode.journalMode}`);
+      setJournalMode(store, mode.journalMode, options.busyTimeoutMs ?? 5000);
       db.exec(`PRAGMA synchronous = ${mode.network ? "FULL" : options.synchronous ?? "NORMAL"}`);
     });
     privatiseSidecars(path);
@@ -196,13 +217,12 @@ function openReadOnly(path: string, options: OpenStoreOptions): Store {
   }
   const store = new Store(db, path, options.clock, options.random);
   try {
+    // an older schema is read as it is: tables a newer byot adds read as empty
     const { version } = checkOwner(store);
-    if (version !== SCHEMA_VERSION) {
-      throw new CheckpointError(
-        `state file ${path} was written by an older byot (schema ${version}); open it once with byot load ` +
-          `(or a writable copy) to upgrade it`,
-        { exitCode: ExitCode.usage },
-      );
+    if (version === 0) {
+      throw new CheckpointError(`state file ${path} holds no byot ledger yet: run byot load first`, {
+        exitCode: ExitCode.usage,
+      });
     }
   } catch (error) {
     db.close();
@@ -296,6 +316,27 @@ function migrate(store: Store): void {
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     });
   });
+}
+
+/**
+ * Switches the journal mode unless it is already `mode`. SQLite answers a switch that needs the
+ * file alone with SQLITE_BUSY at once, without the busy timeout: a twin process opening the same
+ * fresh ledger is then waited for here, up to `timeoutMs`.
+ */
+function setJournalMode(store: Store, mode: "WAL" | "DELETE", timeoutMs: number): void {
+  const deadline = store.clock.monotonic() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (true) {
+    const current = String(store.db.prepare("PRAGMA journal_mode").get()?.journal_mode ?? "");
+    if (current.toUpperCase() === mode) return;
+    try {
+      store.db.exec(`PRAGMA journal_mode = ${mode}`);
+      return;
+    } catch (error) {
+      if (sqliteCode(error) !== SQLITE_BUSY || store.clock.monotonic() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10 + Math.floor(store.random() * 20));
+    }
+  }
 }
 
 /** Creates a missing state file with mode 0600 (a twin may have just created it: that is fine). */

@@ -30,7 +30,7 @@ export interface OpenStateFileOptions {
 }
 
 /**
- * Opens an existing state file.
+ * Opens an existing state file (`readOnly`: without writing to it, for reports while a load runs).
  *
  * @throws {ConfigError} (exit 2) when there is no file at `path` (it is never created here).
  * @throws {CheckpointError} (exit 2) when it is not a byot state file; (exit 1) when it is damaged.

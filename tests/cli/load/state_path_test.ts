@@ -69,14 +69,22 @@ Deno.test("byot load refuses a directory as --state with exit 2 and leaves its m
   await using ws = await workspace({ count: 10, columns: ["ssn"] });
   const path = `${ws.dir}/ledgers`;
   makeDir(path, 0o755);
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", path]);
+  // the preflight catches it first; without it, opening the ledger refuses it on its own
+  const checked = await ws.byot(["load", "--config", ws.configPath, "--state", path]);
+  assert.equal(checked.code, 2, checked.err);
+  assert.match(checked.err, /✗ ledger .*ledgers: not writable/);
+  const run = await ws.byot(["load", "--config", ws.configPath, "--state", path, "--no-preflight"]);
   assertUsageLine(run, /ledgers is a directory; --state takes a file name/);
   assert.deepEqual(snapshot(path), { mode: 0o755, bytes: [] });
 });
 
 Deno.test("byot load with --state in a missing folder exits 2 in one line and creates nothing", async () => {
   await using ws = await workspace({ count: 10, columns: ["ssn"] });
-  const run = await ws.byot(["load", "--config", ws.configPath, "--state", `${ws.dir}/missing/state.db`]);
+  const path = `${ws.dir}/missing/state.db`;
+  const checked = await ws.byot(["load", "--config", ws.configPath, "--state", path]);
+  assert.equal(checked.code, 2, checked.err);
+  assert.match(checked.err, /✗ ledger .*missing\/state\.db: its directory .*missing does not exist/);
+  const run = await ws.byot(["load", "--config", ws.configPath, "--state", path, "--no-preflight"]);
   assertUsageLine(run, /cannot create state file .*missing\/state\.db: its folder .*missing does not exist/);
   assert.deepEqual(entries(ws.dir, "missing"), []);
 });

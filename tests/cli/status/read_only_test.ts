@@ -87,7 +87,10 @@ for (const [how, method] of Object.entries(METHODS)) {
         assert.equal(exported.code, 0, exported.err);
         assert.match(exported.err, /exported 5 failed records of vault SSN/);
 
-        const load = await ws.load(["--state", copy]);
+        const checked = await ws.load(["--state", copy]);
+        assert.equal(checked.code, 2, checked.err);
+        assert.match(checked.err, /✗ ledger .*ro\/state\.db: not writable/, "the preflight sees it first");
+        const load = await ws.load(["--state", copy, "--no-preflight"]);
         assert.equal(load.code, 2, load.err);
         assert.match(load.err, /^error: state file .*ro\/state\.db cannot be written \(.*read-only\)/m);
       } finally {
