@@ -95,6 +95,7 @@ export class IntervalSampler {
   readonly #budget: number;
   #intervalMs: number;
   #written = 0;
+  /** Monotonic time of the last sample (or of start). */
   #lastAt = 0;
   #latency = new Map<string, LatencyHistogram>();
   #baseline = new Map<string, Baseline>();
@@ -133,7 +134,7 @@ export class IntervalSampler {
   /** Starts the timer; counts from now on (what happened before is not in the first sample). */
   start(): void {
     if (this.#timer) return;
-    this.#lastAt = this.#clock.now();
+    this.#lastAt = this.#clock.monotonic();
     for (const m of this.#metrics.vaults()) this.#baseline.set(m.name, snapshot(m));
     this.#latency.clear();
     const timer = new AbortController();
@@ -146,14 +147,15 @@ export class IntervalSampler {
     if (!this.#timer) return;
     this.#timer.abort();
     this.#timer = undefined;
-    if (this.#clock.now() > this.#lastAt) this.sample();
+    if (this.#clock.monotonic() > this.#lastAt) this.sample();
   }
 
   /** Takes one round of samples now (one per vault) and hands it to `write`. */
   sample(): IntervalSample[] {
-    const at = this.#clock.now();
-    const intervalMs = Math.max(1, at - this.#lastAt);
-    this.#lastAt = at;
+    const at = this.#clock.now(); // the sample's timestamp; its interval is monotonic time
+    const mono = this.#clock.monotonic();
+    const intervalMs = Math.max(1, mono - this.#lastAt);
+    this.#lastAt = mono;
     const rows: IntervalSample[] = [];
     for (const m of this.#metrics.vaults()) {
       const now = snapshot(m);
@@ -188,7 +190,7 @@ export class IntervalSampler {
 
   async #loop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const wait = this.#lastAt + this.#intervalMs - this.#clock.now();
+      const wait = this.#lastAt + this.#intervalMs - this.#clock.monotonic();
       try {
         await this.#clock.sleep(Math.max(0, wait), signal);
       } catch {

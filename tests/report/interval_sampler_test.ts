@@ -82,3 +82,19 @@ Deno.test("the interval doubles each time a vault's sample budget is spent, boun
   assert.equal(sampler.intervalMs, 4_000);
   sampler.stop();
 });
+
+Deno.test("a wall-clock step neither stretches nor skips a sample interval; samples keep wall timestamps", async () => {
+  const { clock, rounds, sampler } = setup();
+  sampler.start();
+  await clock.tick(4_000);
+  clock.stepWall(86_400_000);
+  await clock.tick(6_000);
+  assert.equal(rounds.length, 1, "sampled once, on time");
+  assert.equal(rounds[0][0].intervalMs, 10_000);
+  assert.equal(rounds[0][0].at, 1_010_000 + 86_400_000);
+  clock.stepWall(-60_000);
+  await clock.tick(10_000);
+  assert.equal(rounds.length, 2, "a backward step does not hold the next sample back");
+  assert.equal(rounds[1][0].intervalMs, 10_000);
+  sampler.stop();
+});
