@@ -154,7 +154,7 @@ export class IntervalSampler {
   sample(): IntervalSample[] {
     const at = this.#clock.now(); // the sample's timestamp; its interval is monotonic time
     const mono = this.#clock.monotonic();
-    const intervalMs = Math.max(1, mono - this.#lastAt);
+    const intervalMs = Math.max(1, Math.round(mono - this.#lastAt)); // whole ms: the ledger column is INTEGER
     this.#lastAt = mono;
     const rows: IntervalSample[] = [];
     for (const m of this.#metrics.vaults()) {

@@ -98,3 +98,11 @@ Deno.test("a wall-clock step neither stretches nor skips a sample interval; samp
   assert.equal(rounds[1][0].intervalMs, 10_000);
   sampler.stop();
 });
+
+Deno.test("a sample's interval is whole milliseconds even when the monotonic clock has fractions", async () => {
+  const { clock, rounds, sampler } = setup();
+  sampler.start();
+  await clock.tick(2_500.6);
+  sampler.stop(); // the last, partial interval
+  assert.equal(rounds[0][0].intervalMs, 2_501);
+});
