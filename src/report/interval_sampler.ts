@@ -97,6 +97,8 @@ export class IntervalSampler {
   #written = 0;
   /** Monotonic time of the last sample (or of start). */
   #lastAt = 0;
+  /** Wall timestamp of the last sample: the next one is later, so (run, vault, at) stays unique. */
+  #lastWall = -Infinity;
   #latency = new Map<string, LatencyHistogram>();
   #baseline = new Map<string, Baseline>();
   #timer?: AbortController;
@@ -147,12 +149,15 @@ export class IntervalSampler {
     if (!this.#timer) return;
     this.#timer.abort();
     this.#timer = undefined;
-    if (this.#clock.monotonic() > this.#lastAt) this.sample();
+    if (this.#clock.monotonic() - this.#lastAt >= 1) this.sample();
   }
 
   /** Takes one round of samples now (one per vault) and hands it to `write`. */
   sample(): IntervalSample[] {
-    const at = this.#clock.now(); // the sample's timestamp; its interval is monotonic time
+    // the sample's timestamp (never before the last one's, even after a wall-clock step back);
+    // its interval is monotonic time
+    const at = Math.max(this.#clock.now(), this.#lastWall + 1);
+    this.#lastWall = at;
     const mono = this.#clock.monotonic();
     const intervalMs = Math.max(1, Math.round(mono - this.#lastAt)); // whole ms: the ledger column is INTEGER
     this.#lastAt = mono;
