@@ -20,8 +20,6 @@ import { type Dispatcher, EnvHttpProxyAgent } from "undici";
 
 /** Options of {@linkcode createVaultFetch}. */
 export interface VaultFetchOptions {
-  /** The undici dispatcher (connection pool) to send through. @default a new EnvHttpProxyAgent */
-  dispatcher?: Dispatcher;
   /** Idle time after which a pooled connection is closed, in ms. @default 4000 */
   keepAliveTimeoutMs?: number;
 }
@@ -53,7 +51,7 @@ const CONNECT_CODES: Record<string, string> = {
  * ```
  */
 export function createVaultFetch(options: VaultFetchOptions = {}): typeof fetch {
-  let dispatcher = options.dispatcher;
+  let dispatcher: Dispatcher | undefined;
   const pool = () =>
     dispatcher ??= new EnvHttpProxyAgent({
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
@@ -105,7 +103,9 @@ let shared: typeof fetch | undefined;
  * const response = await vaultFetch(url, { method: "GET", headers: { Authorization: "Bearer …" } });
  * ```
  */
-export const vaultFetch: typeof fetch = (input, init) => (shared ??= createVaultFetch())(input, init);
+export function vaultFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  return (shared ??= createVaultFetch())(input, init);
+}
 
 /** `TypeError("fetch failed")` whose cause says what failed and, for a connect error, that it is one. */
 function failed(error: unknown): TypeError {

@@ -9,16 +9,21 @@ import { MAX_GET_RECORDS } from "./read_handlers.ts";
 import type { StoredRecord, VaultStore } from "./store.ts";
 
 /** What the simulator's Query understands, named in its 400 answers. */
-export const SUPPORTED_SQL =
+export const SUPPORTED_SQL: string =
   "SELECT * | column[, column…] FROM table [WHERE column = 'value' | column IN ('v1', …) [AND …]] " +
   "[LIMIT n] [OFFSET n]";
 
-/** A parsed query. */
-interface Select {
+/** A parsed query of {@linkcode SUPPORTED_SQL}. */
+export interface Select {
+  /** `*` or the columns named (`skyflow_id` included when named). */
   columns: "*" | string[];
+  /** The table after FROM. */
   table: string;
+  /** ANDed conditions: the column's value is one of `values`. */
   where: { column: string; values: string[] }[];
+  /** LIMIT (25 when absent). */
   limit: number;
+  /** OFFSET (0 when absent). */
   offset: number;
 }
 
@@ -42,7 +47,15 @@ const isString = (t: string | undefined): t is string => t !== undefined && t.st
 const unquote = (t: string) => t.slice(1, -1).replace(/''/g, "'");
 const keyword = (t: string | undefined, k: string) => t !== undefined && t.toUpperCase() === k;
 
-/** Parses the supported subset; undefined for anything else. */
+/**
+ * Parses {@linkcode SUPPORTED_SQL} (keywords in any case, `''` escaping a quote); undefined for
+ * anything else.
+ *
+ * @example
+ * ```ts
+ * parseSelect("select * from persons where name = 'MARY'")?.table; // "persons"
+ * ```
+ */
 export function parseSelect(sql: string): Select | undefined {
   const t = lex(sql);
   if (!t) return undefined;
