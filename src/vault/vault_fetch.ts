@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { type Dispatcher, EnvHttpProxyAgent } from "undici";
+import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici";
 
 /** Options of {@linkcode createVaultFetch}. */
 export interface VaultFetchOptions {
@@ -24,7 +24,10 @@ export interface VaultFetchOptions {
   keepAliveTimeoutMs?: number;
 }
 
-/** Error codes of a connection that never opened: nothing of the request was sent. */
+/**
+ * Error codes of a connection that never opened, or whose TLS handshake failed (a certificate, or
+ * https to a plain-http port): nothing of the request was sent.
+ */
 const CONNECT_CODES: Record<string, string> = {
   ECONNREFUSED: "tcp connect error: Connection refused",
   ENOTFOUND: "dns error: failed to lookup address",
@@ -33,6 +36,23 @@ const CONNECT_CODES: Record<string, string> = {
   ENETUNREACH: "tcp connect error: Network is unreachable",
   UND_ERR_CONNECT_TIMEOUT: "tcp connect error: connect timed out",
 };
+
+/** OpenSSL/Node TLS error codes (handshake and protocol errors). */
+const TLS_CODE = /^ERR_(SSL|TLS)_/;
+
+/** Certificate verification failures (Node's codes). */
+const CERT_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+]);
 
 /**
  * A `fetch` for vault requests: `Content-Length` on every body, keep-alive connections, and a
@@ -52,44 +72,100 @@ const CONNECT_CODES: Record<string, string> = {
  */
 export function createVaultFetch(options: VaultFetchOptions = {}): typeof fetch {
   let dispatcher: Dispatcher | undefined;
-  const pool = () =>
-    dispatcher ??= new EnvHttpProxyAgent({
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
-      pipelining: 1,
-    });
-  return async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+  const pool = () => {
+    if (dispatcher) return dispatcher;
+    const settings = { keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000, pipelining: 1 };
+    // the proxy-aware agent parses every request's origin against NO_PROXY: only when a proxy is set
+    return dispatcher = proxyConfigured() ? new EnvHttpProxyAgent(settings) : new Agent(settings);
+  };
+  return (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     if (input instanceof Request) {
-      throw new TypeError("vault fetch: pass a URL and an init object, not a Request");
+      return Promise.reject(new TypeError("vault fetch: pass a URL and an init object, not a Request"));
     }
     const body = init.body ?? undefined;
     if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) {
-      throw new TypeError("vault fetch: the body must be a string or a Uint8Array");
+      return Promise.reject(new TypeError("vault fetch: the body must be a string or a Uint8Array"));
     }
+    const signal = init.signal ?? undefined;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const url = new URL(input);
-    let answer: Dispatcher.ResponseData;
-    let text: string;
-    try {
-      answer = await pool().request({
+    return new Promise<Response>((resolve, reject) => {
+      // undici's low-level dispatch: no Node stream per response (request() makes one), which
+      // costs more CPU than the whole rest of a vault request under Deno.
+      let controller: Dispatcher.DispatchController | undefined;
+      let status = 0;
+      let headers: Record<string, string> = {};
+      const chunks: Uint8Array[] = [];
+      const onAbort = () => controller?.abort(signal!.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const settle = () => signal?.removeEventListener("abort", onAbort);
+      pool().dispatch({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: (init.method ?? "GET") as Dispatcher.HttpMethod,
-        headers: Object.fromEntries(new Headers(init.headers)),
+        headers: plainHeaders(init.headers),
         body,
-        signal: init.signal ?? undefined,
+      }, {
+        onRequestStart(c: Dispatcher.DispatchController) {
+          controller = c;
+          if (signal?.aborted) c.abort(signal.reason);
+        },
+        onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, raw: Record<string, unknown>) {
+          status = statusCode;
+          headers = {};
+          for (const name in raw) {
+            const value = raw[name];
+            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : String(value);
+          }
+        },
+        onResponseData(_c: Dispatcher.DispatchController, chunk: Uint8Array) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          settle();
+          const empty = status === 204 || status === 205 || status === 304;
+          try {
+            resolve(new Response(empty ? null : concat(chunks), { status, headers }));
+          } catch (error) {
+            reject(failed(error));
+          }
+        },
+        onResponseError(_c: Dispatcher.DispatchController, error: Error) {
+          settle();
+          reject(signal?.aborted ? signal.reason : failed(error));
+        },
       });
-      text = await answer.body.text();
-    } catch (error) {
-      if (init.signal?.aborted) throw init.signal.reason;
-      throw failed(error);
-    }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (value === undefined) continue;
-      for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
-    }
-    const empty = answer.statusCode === 204 || answer.statusCode === 205 || answer.statusCode === 304;
-    return new Response(empty ? null : text, { status: answer.statusCode, headers });
+    });
   };
+}
+
+/** True when an `HTTP_PROXY`/`HTTPS_PROXY` variable (either case) is set and readable. */
+function proxyConfigured(): boolean {
+  try {
+    return ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"].some((name) => !!Deno.env.get(name));
+  } catch {
+    return false; // no env permission: Deno's fetch would not see a proxy either
+  }
+}
+
+/** Request headers as the plain object undici takes (byot passes one already). */
+function plainHeaders(init: HeadersInit | undefined): Record<string, string> {
+  if (init === undefined) return {};
+  if (init instanceof Headers || Array.isArray(init)) return Object.fromEntries(new Headers(init));
+  return init as Record<string, string>;
+}
+
+/** One copy of the chunks (they may be views of buffers the socket layer reuses). */
+function concat(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.byteLength;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }
 
 let shared: typeof fetch | undefined;
@@ -111,7 +187,10 @@ export function vaultFetch(input: string | URL | Request, init?: RequestInit): P
 function failed(error: unknown): TypeError {
   const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
   const message = error instanceof Error ? error.message : String(error);
-  const connect = typeof code === "string" ? CONNECT_CODES[code] : undefined;
+  const tls = typeof code === "string" && (TLS_CODE.test(code) || CERT_CODES.has(code));
+  const connect = typeof code === "string"
+    ? CONNECT_CODES[code] ?? (tls ? `tls error: ${message}` : undefined)
+    : undefined;
   const reason = connect === undefined
     ? `client error: ${message}${typeof code === "string" ? ` (${code})` : ""}`
     : `client error (Connect): ${connect} (${code})`;

@@ -129,3 +129,22 @@ Deno.test("the vault fetch says a refused connection was a connect error, and re
     /must be a string or a Uint8Array/,
   );
 });
+
+Deno.test("httpExchange() to an https URL on a plain-http port fails as not sent, naming the TLS error", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("{}"));
+  try {
+    const error = await httpExchange({
+      method: "POST",
+      url: `https://127.0.0.1:${server.addr.port}/v1/vaults/v1/name`,
+      bearerToken: "t",
+      body: "{}",
+      timeoutMs: 5_000,
+      clock: systemClock,
+    }).catch((e) => e);
+    assert.ok(error instanceof TransportError, String(error));
+    assert.equal(error.maybeApplied, false, "the handshake failed before any request byte");
+    assert.match(error.message, /\(Connect\): tls error: .*(InvalidContentType|wrong version number)/);
+  } finally {
+    await server.shutdown();
+  }
+});
