@@ -1,12 +1,13 @@
 /**
  * Reads the Go loader's `config.json` unchanged, plus byot's optional additions. Unknown keys are
- * ignored, as the Go loader did; a known key of the wrong type is a {@linkcode ConfigError} naming
+ * ignored, as the Go loader did, but listed in `unknownKeys` (the caller warns); a known key of the wrong type is a {@linkcode ConfigError} naming
  * the file and the key path. Secret values are never quoted in messages.
  *
  * @module
  */
 import { ConfigError } from "../common/errors.ts";
 import { locateJsonError } from "./_json_error.ts";
+import { unknownConfigKeys, type UnknownKey } from "./config_keys.ts";
 
 /** One entry of `skyflow.vaults`. Missing strings are `""` (validated later, by resolve). */
 export interface ConfigVault {
@@ -120,6 +121,8 @@ export interface ConfigFile {
   performance: ConfigPerformance;
   /** `snowflake`. */
   snowflake: ConfigSnowflake;
+  /** Keys byot does not know (misspelt or obsolete), with the nearest known key. @default [] */
+  unknownKeys?: UnknownKey[];
 }
 
 /** Reads a file as UTF-8 text. Rejects with the runtime's error (e.g. `Deno.errors.NotFound`). */
@@ -208,6 +211,7 @@ export function parseConfigText(text: string, path: string): ConfigFile {
       maxRps: r.number(perf, "performance", "max_rps"),
     },
     snowflake: r.snowflake(sf),
+    unknownKeys: unknownConfigKeys(root),
   };
 }
 

@@ -56,7 +56,9 @@ function randomCsv(seed: number, count: number, bom: boolean) {
   const expected: CsvRow[] = [];
   for (let r = 0; r < count; r++) {
     if (rnd() < 0.1) {
+      // an empty line is a row of one empty field (rows are lines, as paste and wc -l see them)
       const empty = rnd() < 0.5 ? "\n" : "\r\n";
+      expected.push({ fields: [""], offset: bytes, line });
       text += empty;
       bytes += empty.length;
       line++;
@@ -80,18 +82,20 @@ function randomCsv(seed: number, count: number, bom: boolean) {
   return { text, expected };
 }
 
-Deno.test("openCsv() parses quoted commas, escaped quotes, embedded newlines and mixed line ends", async () => {
+Deno.test("openCsv() parses quoted commas, escaped quotes, embedded newlines, empty lines and mixed line ends", async () => {
   const text = 'a,b,c\r\n"x, y","say ""hi""","line1\nline2"\n\nplain,,""\r\n\r\nlast,"q\r\nr",end';
   await withFile(text, async (path) => {
     const rows = await readAll(path);
     assert.deepEqual(rows.map((r) => r.fields), [
       ["a", "b", "c"],
       ["x, y", 'say "hi"', "line1\nline2"],
+      [""],
       ["plain", "", ""],
+      [""],
       ["last", "q\r\nr", "end"],
     ]);
-    assert.deepEqual(rows.map((r) => r.line), [1, 2, 5, 7]);
-    assert.deepEqual(rows.map((r) => r.offset), [0, 7, 42, 55]);
+    assert.deepEqual(rows.map((r) => r.line), [1, 2, 4, 5, 6, 7]);
+    assert.deepEqual(rows.map((r) => r.offset), [0, 7, 41, 42, 53, 55]);
   });
 });
 
