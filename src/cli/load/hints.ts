@@ -85,8 +85,9 @@ export function closingLines(c: ClosingContext): string[] {
   if (c.code === ExitCode.someFailed) return lines;
   if (fatal instanceof SourceError) {
     lines.push(
-      `Run ${c.runId} is not finished. Fix the input, then start over (a changed file cannot be resumed): ` +
-        `${again.replace(/^(byot \S+)/, "$1 --restart")}`,
+      `Run ${c.runId} is not finished. Fix the input, then start over (a changed file cannot be resumed; ` +
+        `--upsert lets the records already stored be sent again): ` +
+        `${again.replace(/^(byot \S+)/, "$1 --restart").replace(/ --no-upsert\b/, "").replace(/^(byot \S+ --restart)/, "$1 --upsert")}`,
     );
   } else {
     lines.push(`Run ${c.runId} is not finished. To resume, run again: ${again}`);

@@ -206,3 +206,34 @@ Deno.test("readCsvHeader() returns undefined for an empty file and stops after t
   });
   await withFile("a,b\n1,2\n3,4", async (path) => assert.deepEqual(await readCsvHeader(path), ["a", "b"]));
 });
+
+Deno.test("openCsv() names the line and exact byte offset of an invalid UTF-8 byte deep in a file", async () => {
+  const rows: string[] = ["value,token"];
+  let bytes = encoder.encode("value,token\n").length;
+  let line = 1;
+  while (bytes < 114_000) {
+    const row = `välue-${line},tök-${line}\n`;
+    rows.push(row.trimEnd());
+    bytes += encoder.encode(row).length;
+    line++;
+  }
+  const head = encoder.encode(rows.join("\n") + "\nabc,");
+  const bad = new Uint8Array([...head, 0xff, ...encoder.encode("def\nlast,row\n")]);
+  const badLine = rows.length + 1;
+  await withFile(bad, async (path) => {
+    for (const readSize of [65536, 4096, 7]) {
+      await rejectsWith(
+        () => readAll(path, { readSize }),
+        new RegExp(`t\\.csv: line ${badLine}: not valid UTF-8 at byte offset ${head.length} \\(`),
+      );
+    }
+  });
+});
+
+Deno.test("openCsv() reads a blank line as a row of one empty field so paired files stay aligned", async () => {
+  await withFile("h\na\n\nb\n\r\nc\n", async (path) => {
+    const rows = await readAll(path);
+    assert.deepEqual(rows.map((r) => r.fields), [["h"], ["a"], [""], ["b"], [""], ["c"]]);
+    assert.deepEqual(rows.map((r) => r.line), [1, 2, 3, 4, 5, 6]);
+  });
+});
