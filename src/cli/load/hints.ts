@@ -60,6 +60,11 @@ export function againCommand(command: string, statePath: string, configPath: str
   return `byot ${clean}` + (secret ? "   (give the token as before: it is not repeated here)" : "");
 }
 
+/** `again` with `--restart --upsert` after the subcommand (and without `--no-upsert`). */
+function restartCommand(again: string): string {
+  return again.replace(/ --no-upsert\b/, "").replace(/^(byot \S+)/, "$1 --restart --upsert");
+}
+
 /** The closing lines of a load summary. */
 export function closingLines(c: ClosingContext): string[] {
   const lines: string[] = [];
@@ -87,7 +92,7 @@ export function closingLines(c: ClosingContext): string[] {
     lines.push(
       `Run ${c.runId} is not finished. Fix the input, then start over (a changed file cannot be resumed; ` +
         `--upsert lets the records already stored be sent again): ` +
-        `${again.replace(/^(byot \S+)/, "$1 --restart").replace(/ --no-upsert\b/, "").replace(/^(byot \S+ --restart)/, "$1 --upsert")}`,
+        restartCommand(again),
     );
   } else {
     lines.push(`Run ${c.runId} is not finished. To resume, run again: ${again}`);

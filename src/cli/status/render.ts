@@ -86,7 +86,9 @@ export function renderStatus(report: StatusReport, now: number): string {
     }
     if (active) {
       lines.push(
-        `Run ${run.id} is being loaded now${run.pid !== undefined ? ` by process ${run.pid}` : ""}: follow it with ` +
+        `Run ${run.id} is being loaded now${
+          run.pid !== undefined ? ` by process ${run.pid}` : ""
+        }: follow it with ` +
           `byot status --watch --state ${shellArg(report.stateFile)}` +
           (run.pid !== undefined ? `; stop it cleanly with kill ${run.pid}` : ""),
       );

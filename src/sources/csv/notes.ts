@@ -43,7 +43,10 @@ export class CsvNotes {
   /** The first of them. */
   readonly mismatches: BlankMismatch[] = [];
 
-  /** @param file the file whose lines are reported. */
+  /**
+   * Starts empty notes.
+   * @param file the file whose lines are reported.
+   */
   constructor(file: string) {
     this.file = file;
   }

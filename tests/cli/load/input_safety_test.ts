@@ -171,7 +171,7 @@ Deno.test("every next step a failed load prints works as printed, with its --sta
     Deno.chdir(cwd);
   }
   assert.ok(
-    [...Deno.readDirSync(ws.dir)].some((e) => e.name.startsWith("error_log_SSN")),
+    (await Array.fromAsync(Deno.readDir(ws.dir))).some((e) => e.name.startsWith("error_log_SSN")),
     "export wrote a file",
   );
 });
