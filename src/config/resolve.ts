@@ -41,19 +41,19 @@ export interface ResolveInput {
 }
 
 /**
- * A fresh `--append-suffix` seed: unix seconds (as the Go loader's suffix had) and 6 random base-36
- * characters, so two runs started in the same second never share suffixes. The ledger stores it with
- * the run and a resume reuses it.
+ * A fresh `--append-suffix` seed: unix seconds followed by 8 random digits, so two runs started in
+ * the same second do not share suffixes while the suffix keeps the Go loader's shape
+ * (`_<digits>_<16 chars>`). The ledger stores it with the run and a resume reuses it.
  *
  * @example
  * ```ts
- * newSuffixSeed(() => 1_700_000_000_000, () => 0.5); // "1700000000-i00000"
+ * newSuffixSeed(() => 1_700_000_000_000, () => 0.5); // "170000000055555555"
  * ```
  */
 export function newSuffixSeed(now: () => number, random: () => number = cryptoRandom): string {
   let tail = "";
-  for (let i = 0; i < 6; i++) tail += "0123456789abcdefghijklmnopqrstuvwxyz"[Math.floor(random() * 36) % 36];
-  return `${Math.floor(now() / 1000)}-${tail}`;
+  for (let i = 0; i < 8; i++) tail += String(Math.floor(random() * 10) % 10);
+  return `${Math.floor(now() / 1000)}${tail}`;
 }
 
 function cryptoRandom(): number {

@@ -88,9 +88,9 @@ export function closingLines(c: ClosingContext): string[] {
     lines.push(...failureCommands(c.statePath, c.configPath));
   }
   if (c.code === ExitCode.someFailed) return lines;
-  if (fatal instanceof SourceError) {
+  if (fatal instanceof SourceError && fatal.exitCode === ExitCode.usage) {
     lines.push(
-      `Run ${c.runId} is not finished. Fix the input, then start over (a changed file cannot be resumed; ` +
+      `Run ${c.runId} is not finished. Fix the input, then start over (a changed input cannot be resumed; ` +
         `--upsert lets the records already stored be sent again): ` +
         restartCommand(again),
     );
