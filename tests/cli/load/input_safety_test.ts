@@ -207,3 +207,43 @@ function shellWords(line: string): string[] {
   }
   return words;
 }
+
+Deno.test("every flag of the Go loader is a byot load flag, or -generate and -clear say what replaced them", async () => {
+  const goFlags = [
+    "config",
+    "token",
+    "vault-url",
+    "source",
+    "error-log",
+    "data-dir",
+    "sf-user",
+    "sf-password",
+    "sf-authenticator",
+    "sf-account",
+    "sf-warehouse",
+    "sf-database",
+    "sf-schema",
+    "sf-role",
+    "sf-fetch-size",
+    "sf-query-mode",
+    "sf-table",
+    "sf-clm-table",
+    "sf-mbr-table",
+    "start-record",
+    "end-record",
+    "batch-size",
+    "concurrency",
+    "max-records",
+    "append-suffix",
+    "base-delay-ms",
+    "upsert",
+    "vault",
+    "clear",
+    "offline",
+  ];
+  const { LOAD_LONG_NAMES } = await import("../../../src/cli/load/options.ts");
+  assert.deepEqual(goFlags.filter((f) => !LOAD_LONG_NAMES.includes(f)), []);
+  await using ws = await workspace({ count: 1, columns: ["ssn"] });
+  const clear = await ws.byot(["-config", ws.configPath, "-clear"]);
+  assert.match(clear.err, /byot clear --vault/);
+});
