@@ -91,6 +91,8 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX failed_records_by_batch ON failed_records (vault, run_id, batch_seq, position);
   CREATE INDEX runs_by_status ON runs (status, created_at);
   `,
+  // byot verify: a failure found by reading the vault back ('missing' or 'mismatched'); NULL = a load's
+  `ALTER TABLE failed_records ADD COLUMN verdict TEXT CHECK (verdict IN ('missing','mismatched'));`,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */
