@@ -21,6 +21,7 @@ import { TeeSink } from "../../pipeline/tee_sink.ts";
 import { ProgressReporter } from "../../report/progress.ts";
 import { RunMetrics } from "../../report/run_metrics.ts";
 import { renderSummary } from "../../report/summary.ts";
+import { formatInt } from "../../report/format.ts";
 import { summaryJson } from "../../report/json.ts";
 import { countInShard } from "../../config/shard.ts";
 import { estimateDataRows } from "../../sources/csv/row_count.ts";
@@ -186,7 +187,7 @@ export async function runLoadCommand(
       }),
     ];
     const capped = left.size > 0
-      ? `capped by max_records: ${[...left.values()].reduce((a, b) => a + b, 0)} rows left`
+      ? `capped by max_records: ${formatInt([...left.values()].reduce((a, b) => a + b, 0))} rows left`
       : undefined;
     io.stderr.write(
       renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color, note: capped }),

@@ -247,3 +247,13 @@ Deno.test("every flag of the Go loader is a byot load flag, or -generate and -cl
   const clear = await ws.byot(["-config", ws.configPath, "-clear"]);
   assert.match(clear.err, /byot clear --vault/);
 });
+
+Deno.test("byot load --dry-run names skipped lines and a blank row facing a value, sending nothing", async () => {
+  await using ws = await workspace({ count: 50, columns: ["ssn"] });
+  await blankRows(`${ws.dataDir}/ssn_tokens.csv`, [7]);
+  const run = await ws.load(["--dry-run"]);
+  assert.equal(run.code, 0, run.err);
+  assert.match(run.err, /Skipped SSN: 1 row with an empty value or token, at .*ssn_data\.csv line 9\n/);
+  assert.match(run.err, /warning: .*ssn_tokens\.csv line 9 is blank but .*ssn_data\.csv has a value there/);
+  assert.equal(ws.sim.store.count("vault-ssn", "ssn"), 0);
+});
