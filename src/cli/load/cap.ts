@@ -11,13 +11,27 @@ import { estimateDataRows } from "../../sources/csv/row_count.ts";
 import type { LoadPlan } from "../../sources/plan.ts";
 import { againCommand } from "./hints.ts";
 
-/** Rows each vault's input holds beyond the cap; only vaults with rows left. */
-export async function rowsLeftByCap(settings: LoadSettings, plan: LoadPlan): Promise<Map<string, number>> {
+/**
+ * Rows each vault's input holds beyond the cap; only vaults with rows left. A query source (no
+ * files) that read as many rows as the cap allows counts as `NaN`: more rows may be left.
+ *
+ * @param readRows rows the load read for a vault (a query source's only clue).
+ */
+export async function rowsLeftByCap(
+  settings: LoadSettings,
+  plan: LoadPlan,
+  readRows: (vault: string) => number = () => 0,
+): Promise<Map<string, number>> {
   const left = new Map<string, number>();
   if (settings.maxRecordsFrom === undefined || settings.maxRecords <= 0) return left;
   const end = settings.startRecord + settings.maxRecords;
   for (const v of plan.vaults) {
-    if (v.files.length === 0) continue;
+    if (v.files.length === 0) {
+      if (settings.source === "snowflake" && readRows(v.spec.name) >= settings.maxRecords) {
+        left.set(v.spec.name, NaN);
+      }
+      continue;
+    }
     const rows = await estimateDataRows(v.files[0]);
     if (rows !== undefined && rows > end) left.set(v.spec.name, rows - end);
   }
@@ -35,7 +49,7 @@ export function capLines(
   const from = settings.maxRecordsFrom!;
   const lines = [...left].map(([vault, rows]) =>
     `Capped: ${from} = ${formatInt(settings.maxRecords)} stopped vault ${vault}; ` +
-    `${formatInt(rows)} rows were left unloaded.`
+    (Number.isNaN(rows) ? "the query may hold more rows." : `${formatInt(rows)} rows were left unloaded.`)
   );
   const next = settings.startRecord + settings.maxRecords;
   const base = againCommand(command, statePath, settings.configPath ?? "config.json")

@@ -170,7 +170,7 @@ export async function runLoadCommand(
     const failed = totalsNow.failed + totalsNow.resumedFailed;
     const code = runExitCode(end, stop.received, failed);
     const usage = processUsage();
-    const left = await rowsLeftByCap(settings, plan);
+    const left = await rowsLeftByCap(settings, plan, (v) => metrics.vault(v).recordsRead);
     const extra = [
       ...pacingLines(end.pacing, settings.concurrencyAuto),
       `Process: CPU ${usage.cpuUserMs} ms user + ${usage.cpuSystemMs} ms system | peak RSS ${usage.maxRssMb} MB`,
@@ -187,7 +187,11 @@ export async function runLoadCommand(
       }),
     ];
     const capped = left.size > 0
-      ? `capped by max_records: ${formatInt([...left.values()].reduce((a, b) => a + b, 0))} rows left`
+      ? `capped by max_records: ${
+        [...left.values()].some(Number.isNaN)
+          ? "more rows may be left"
+          : `${formatInt([...left.values()].reduce((a, b) => a + b, 0))} rows left`
+      }`
       : undefined;
     io.stderr.write(
       renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color, note: capped }),
