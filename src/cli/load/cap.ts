@@ -60,3 +60,14 @@ export function capLines(
   );
   return lines;
 }
+
+/** The verdict's note for {@linkcode rowsLeftByCap}'s result; undefined when the cap cut nothing. */
+export function capNote(left: Map<string, number>): string | undefined {
+  if (left.size === 0) return undefined;
+  const rows = [...left.values()];
+  return `capped by max_records: ${
+    rows.some(Number.isNaN)
+      ? "more rows may be left"
+      : `${formatInt(rows.reduce((a, b) => a + b, 0))} rows left`
+  }`;
+}

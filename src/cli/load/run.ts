@@ -21,14 +21,13 @@ import { TeeSink } from "../../pipeline/tee_sink.ts";
 import { ProgressReporter } from "../../report/progress.ts";
 import { RunMetrics } from "../../report/run_metrics.ts";
 import { renderSummary } from "../../report/summary.ts";
-import { formatInt } from "../../report/format.ts";
 import { summaryJson } from "../../report/json.ts";
 import { countInShard } from "../../config/shard.ts";
 import { estimateDataRows } from "../../sources/csv/row_count.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { detachLoad, shouldDetach } from "./detach.ts";
 import { closingLines } from "./hints.ts";
-import { capLines, rowsLeftByCap } from "./cap.ts";
+import { capLines, capNote, rowsLeftByCap } from "./cap.ts";
 import { runDryRun } from "./dry_run.ts";
 import { runExitCode } from "../shared/exit_code.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
@@ -186,15 +185,8 @@ export async function runLoadCommand(
         failed,
       }),
     ];
-    const capped = left.size > 0
-      ? `capped by max_records: ${
-        [...left.values()].some(Number.isNaN)
-          ? "more rows may be left"
-          : `${formatInt([...left.values()].reduce((a, b) => a + b, 0))} rows left`
-      }`
-      : undefined;
     io.stderr.write(
-      renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color, note: capped }),
+      renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color, note: capNote(left) }),
     );
     if (settings.json) {
       const json = {
