@@ -114,7 +114,10 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
   // CSV shards by global row position (Snowflake shards in its query: its positions are the shard's own).
   const shard = settings.shard;
   if (shard) {
-    for (const v of vaults) v.source = shardSource(v.source, shard);
+    for (const v of vaults) {
+      v.source = shardSource(v.source, shard);
+      delete v.notes; // the file's notes would count other shards' rows too
+    }
   }
   const fingerprint: Record<string, unknown> = {};
   for (const v of vaults) {
