@@ -54,6 +54,7 @@ const KNOWN: KeyTree = {
     concurrency_auto: true,
     max_rps: true,
   },
+  metrics: { addr: true, sample_interval_s: true },
 };
 
 /** An unknown key and the known key it most likely meant. */
