@@ -9,7 +9,8 @@ import { openSnowflake, parseSnowflakeState, snowflakeQueryText, snowflakeStateO
 import type { VaultSource, VaultSpec } from "../common/types.ts";
 import type { LoadSettings } from "../config/settings.ts";
 import { type CsvVaultSource, fingerprintFile } from "./csv/source.ts";
-import { pairedCsvSource } from "./csv/paired.ts";
+import { checkPairedRowCounts, pairedCsvSource } from "./csv/paired.ts";
+import type { CsvNotes } from "./csv/notes.ts";
 import { singleCsvSource } from "./csv/single.ts";
 import { formatShard } from "../config/shard.ts";
 import { shardSource } from "./shard.ts";
@@ -40,6 +41,8 @@ export interface PlannedSource {
   source: VaultSource;
   /** Files whose rows make up the source (for the row count shown as the total). */
   files: string[];
+  /** CSV sources: where rows were skipped and blank rows facing non-empty ones (for the summary). */
+  notes?: CsvNotes;
   /** Connects the source to the ledger run once it is chosen (sources with resumable read state). */
   attach?(hooks: SourceStateHooks): void;
 }
@@ -56,6 +59,11 @@ export interface LoadPlan {
   errorLog?: LegacyErrorLog;
   /** Releases what the plan opened (the Snowflake session). */
   close?(): Promise<void>;
+  /**
+   * Compiles each vault's Snowflake query without running it; resolves to one error message per
+   * vault whose query does not compile (Snowflake sources only).
+   */
+  explain?(): Promise<Map<string, string | undefined>>;
 }
 
 /** Options of {@linkcode planLoad}. */
@@ -94,7 +102,7 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
       valueColumn: settings.csv.valueColumn,
       tokenColumn: settings.csv.tokenColumn,
     });
-    vaults.push({ spec: settings.vaults[0], source, files: [...source.files] });
+    vaults.push({ spec: settings.vaults[0], source, files: [...source.files], notes: source.notes });
     batchSettings.csv = {
       file: settings.csv.file,
       valueColumn: settings.csv.valueColumn,
@@ -103,15 +111,22 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
   } else {
     for (const spec of settings.vaults) {
       const source = pairedCsvSource({ dataDir: settings.csv.dataDir!, column: spec.column });
-      vaults.push({ spec, source, files: [...source.files] });
+      vaults.push({ spec, source, files: [...source.files], notes: source.notes });
     }
     batchSettings.csv = { dataDir: settings.csv.dataDir };
   }
   for (const v of vaults) await (v.source as CsvVaultSource).open();
+  // README: nothing is sent until every source was opened and checked, row counts of pairs included
+  if (!settings.csv.file) {
+    for (const v of vaults) await checkPairedRowCounts(settings.csv.dataDir!, v.spec.column);
+  }
   // CSV shards by global row position (Snowflake shards in its query: its positions are the shard's own).
   const shard = settings.shard;
   if (shard) {
-    for (const v of vaults) v.source = shardSource(v.source, shard);
+    for (const v of vaults) {
+      v.source = shardSource(v.source, shard);
+      delete v.notes; // the file's notes would count other shards' rows too
+    }
   }
   const fingerprint: Record<string, unknown> = {};
   for (const v of vaults) {
@@ -166,6 +181,18 @@ async function planSnowflake(
     fingerprint: { kind: "snowflake", account: sf.account, database: sf.database, queries },
     batchSettings,
     close: () => session.close(),
+    async explain() {
+      const out = new Map<string, string | undefined>();
+      for (const spec of settings.vaults) {
+        try {
+          await session.explain(spec, range);
+          out.set(spec.name, undefined);
+        } catch (error) {
+          out.set(spec.name, error instanceof Error ? error.message : String(error));
+        }
+      }
+      return out;
+    },
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { systemClock } from "../../common/clock.ts";
 import { mulberry32 } from "./faults.ts";
+import type { SimulatorSchema } from "./schema.ts";
 
 /** How a 429's `Retry-After` header is written. */
 export type RetryAfterFormat = "seconds" | "date";
@@ -26,7 +27,7 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Extra random delay in `[0, jitterMs)` added to every vault request. @default 0 */
   jitterMs?: number;
-  /** Data requests (insert, batch) per second per vault id before 429s; 0 turns it off. @default 0 */
+  /** Vault requests (insert, batch, get, detokenize, delete) per second per vault id before 429s; 0 turns it off. @default 0 */
   rateLimit?: number;
   /** Write `Retry-After` as whole seconds or as an HTTP-date. @default "seconds" */
   retryAfterFormat?: RetryAfterFormat;
@@ -65,6 +66,17 @@ export interface SimulatorOptions {
   serviceAccountKeyId?: string;
   /** Vault ids that exist; others answer 404. When unset, any id is accepted. @default undefined */
   vaultIds?: string[];
+  /**
+   * Vaults, tables, columns and unique columns that exist; anything else answers like the real API
+   * (400 naming the table or column, 404 for the vault). When unset, any vault, table and column is
+   * accepted and every column is unique. @default undefined
+   */
+  schema?: SimulatorSchema;
+  /**
+   * Refuse reads (Get and Detokenize) with 403, like a service account whose role may only insert.
+   * @default false
+   */
+  forbidRead?: boolean;
   /** Milliseconds since the epoch. @default Date.now */
   now?: () => number;
   /** Waits `ms`, rejecting when `signal` aborts. @default setTimeout-based */
@@ -81,6 +93,7 @@ export interface ResolvedSimulatorOptions extends
       | "serviceAccountClientId"
       | "serviceAccountKeyId"
       | "vaultIds"
+      | "schema"
       | "tls"
     >
   > {
@@ -94,6 +107,8 @@ export interface ResolvedSimulatorOptions extends
   serviceAccountKeyId?: string;
   /** See {@linkcode SimulatorOptions.vaultIds}. */
   vaultIds?: string[];
+  /** See {@linkcode SimulatorOptions.schema}. */
+  schema?: SimulatorSchema;
   /** See {@linkcode SimulatorOptions.tls}. */
   tls?: { cert: string; key: string };
 }
@@ -130,6 +145,8 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     serviceAccountClientId: options.serviceAccountClientId,
     serviceAccountKeyId: options.serviceAccountKeyId,
     vaultIds: options.vaultIds,
+    schema: options.schema,
+    forbidRead: options.forbidRead ?? false,
     now: options.now ?? (() => Date.now()),
     sleep: options.sleep ?? systemClock.sleep,
   };

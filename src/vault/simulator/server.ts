@@ -11,6 +11,7 @@ import { type ResolvedSimulatorOptions, resolveSimulatorOptions, type SimulatorO
 import { handleQuery, handleTokenize } from "./query_handlers.ts";
 import { handleDelete, handleDetokenize, handleGet } from "./read_handlers.ts";
 import { handleDeleteRecord, handleGetRecord, handleUpdateRecord } from "./record_handlers.ts";
+import { invalidTableMessage, tableSchema } from "./schema.ts";
 import { type SimulatorEndpoint, SimulatorStats } from "./stats.ts";
 import { VaultStore } from "./store.ts";
 import { handleBatch, handleInsert } from "./write_handlers.ts";
@@ -87,6 +88,9 @@ async function readJson(req: Request): Promise<{ body: unknown } | undefined> {
   }
 }
 
+/** The 403 of a read when `forbidRead` is set (a role that may only insert). */
+const READ_FORBIDDEN = "Forbidden. The role of this bearer token doesn't allow reading this vault's data.";
+
 const badJson = (): Reply => fail(400, "Invalid request body: expected a JSON object.");
 
 /**
@@ -130,19 +134,28 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
       closing.signal.addEventListener("abort", () => resolve(), { once: true });
     });
 
+  /** A 429 when the vault's request budget (`rateLimit`, shared by reads and writes) is spent. */
+  const throttled = async (
+    req: Request,
+    vaultId: string,
+    requestId: string,
+  ): Promise<Response | undefined> => {
+    const now = options.now();
+    const wait = limiter.take(vaultId, options.rateLimit, now);
+    if (wait <= 0) return undefined;
+    stats.rateLimited++;
+    await drain(req);
+    const retryAfter = retryAfterValue(wait, options.retryAfterFormat, now);
+    return answer(fail(429, "Too many requests. Retry later."), requestId, { "retry-after": retryAfter });
+  };
+
   const dataRequest = async (
     req: Request,
     r: DataRoute,
     requestId: string,
   ): Promise<Response> => {
-    const now = options.now();
-    const wait = limiter.take(r.vaultId, options.rateLimit, now);
-    if (wait > 0) {
-      stats.rateLimited++;
-      await drain(req);
-      const retryAfter = retryAfterValue(wait, options.retryAfterFormat, now);
-      return answer(fail(429, "Too many requests. Retry later."), requestId, { "retry-after": retryAfter });
-    }
+    const limited = await throttled(req, r.vaultId, requestId);
+    if (limited) return limited;
     if (!(await delay())) return cutResponse(503, requestId);
     const fault = pickFault(options, options.random);
     if (fault === "error") {
@@ -189,7 +202,8 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
       await drain(req);
       return answer(fail(401, denied), requestId);
     }
-    if (options.vaultIds && !options.vaultIds.includes(r.vaultId)) {
+    const vaultIds = options.vaultIds ?? (options.schema ? Object.keys(options.schema.vaults) : undefined);
+    if (vaultIds && !vaultIds.includes(r.vaultId)) {
       await drain(req);
       return answer(fail(404, `Vault ${r.vaultId} not found.`), requestId);
     }
@@ -201,12 +215,28 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
         stats.dataFinished();
       }
     }
+    if (options.forbidRead && (r.kind === "get" || r.kind === "detokenize" || r.kind === "query")) {
+      await drain(req);
+      return answer(fail(403, READ_FORBIDDEN), requestId);
+    }
+    const limited = await throttled(req, r.vaultId, requestId);
+    if (limited) return limited;
     if (!(await delay())) return cutResponse(503, requestId);
     if (r.kind === "get") {
+      if (r.id !== undefined && tableSchema(options.schema, r.vaultId, r.table) === null) {
+        return answer(fail(400, invalidTableMessage("Get", r.table)), requestId);
+      }
       const reply = r.id === undefined
-        ? handleGet(store, r.vaultId, r.table, url)
+        ? handleGet(store, r.vaultId, r.table, url, options.schema)
         : handleGetRecord(store, r.vaultId, r.table, r.id, url);
       return answer(reply, requestId);
+    }
+    if ((r.kind === "delete" || r.kind === "update") && r.id !== undefined) {
+      if (tableSchema(options.schema, r.vaultId, r.table) === null) {
+        await drain(req);
+        const operation = r.kind === "delete" ? "Delete" : "Update";
+        return answer(fail(400, invalidTableMessage(operation, r.table)), requestId);
+      }
     }
     if (r.kind === "delete" && r.id !== undefined) {
       await drain(req);
@@ -214,7 +244,9 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
     }
     const parsed = await readJson(req);
     if (!parsed) return answer(badJson(), requestId);
-    if (r.kind === "delete") return answer(handleDelete(store, r.vaultId, r.table, parsed.body), requestId);
+    if (r.kind === "delete") {
+      return answer(handleDelete(store, r.vaultId, r.table, parsed.body, options.schema), requestId);
+    }
     if (r.kind === "update") {
       return answer(handleUpdateRecord(store, r.vaultId, r.table, r.id, parsed.body), requestId);
     }
