@@ -58,7 +58,7 @@ const CERT_CODES = new Set([
  * A `fetch` for vault requests: `Content-Length` on every body, keep-alive connections, and a
  * request whose connection fails after it was sent rejects instead of being sent again. Rejections
  * are `TypeError("fetch failed")` with the reason as `cause`; a connection that never opened says
- * `client error (Connect): …`, like Deno's `fetch`.
+ * `client error (Connect): …`, like Deno's `fetch`. It has no timeout of its own: pass a `signal`.
  *
  * @example
  * ```ts
@@ -74,7 +74,13 @@ export function createVaultFetch(options: VaultFetchOptions = {}): typeof fetch 
   let dispatcher: Dispatcher | undefined;
   const pool = () => {
     if (dispatcher) return dispatcher;
-    const settings = { keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000, pipelining: 1 };
+    // no undici timers per request (headers/body timeouts): the caller's signal bounds each exchange
+    const settings = {
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
+      pipelining: 1,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    };
     // the proxy-aware agent parses every request's origin against NO_PROXY: only when a proxy is set
     return dispatcher = proxyConfigured() ? new EnvHttpProxyAgent(settings) : new Agent(settings);
   };
