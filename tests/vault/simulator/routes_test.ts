@@ -126,3 +126,36 @@ Deno.test("tokenize answers the tokens of stored values and 404 for a value it d
     assert.equal(sim.store.count("v1", "tokenize"), 0, "no table named tokenize");
     assert.equal(sim.store.size, 3);
   }));
+
+Deno.test("with a schema, single-record routes on a table the vault lacks answer 400 naming the table", async () => {
+  const sim = await startSimulator({
+    schema: { vaults: { v1: { tables: { persons: { columns: { name: { unique: true } } } } } } },
+  });
+  try {
+    const id = crypto.randomUUID();
+    for (
+      const [method, body] of [["GET"], ["PUT", { record: { fields: { name: "X" } } }], ["DELETE"]] as const
+    ) {
+      const res = await call(sim, method, `/v1/vaults/v1/persns/${id}`, body);
+      assert.equal(res.status, 400, method);
+      assert.match(res.body.error.message, /Table name persns is invalid/, method);
+    }
+    assert.equal(
+      (await call(sim, "GET", `/v1/vaults/v1/persons/${id}`)).status,
+      404,
+      "known table, unknown id",
+    );
+  } finally {
+    await sim.shutdown();
+  }
+});
+
+Deno.test("with forbidRead, a single-record Get and a Query answer 403 like Get and Detokenize", () =>
+  withRecords(async (sim, ids) => {
+    sim.options.forbidRead = true;
+    assert.equal((await call(sim, "GET", `/v1/vaults/v1/name/${ids[0]}`)).status, 403);
+    assert.equal(
+      (await call(sim, "POST", "/v1/vaults/v1/query", { query: "select * from name" })).status,
+      403,
+    );
+  }));
