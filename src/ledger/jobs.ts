@@ -18,6 +18,7 @@
 import { createHash } from "node:crypto";
 import type { Store } from "./_store.ts";
 import { stripSecrets } from "./fingerprint.ts";
+import { advanceSettled } from "./settled.ts";
 import { type CreateRunInput, getRun, insertRun, type RunInfo, type RunStatus } from "./runs.ts";
 
 /** How often a loading process renews the lease of its run, in ms. */
@@ -112,6 +113,8 @@ export function claimRun(store: Store, input: ClaimInput): ClaimResult {
         now,
         mine.id,
       );
+      // A run recorded before the settled watermark existed is folded once, here (see settled.ts).
+      for (const v of mine.vaults) advanceSettled(store, mine.id, v.name);
       return { outcome: "resumed", run: getRun(store, mine.id)!, previousStatus: mine.status, others };
     }
     if (!mine && input.resume) return { outcome: "nothing", others };

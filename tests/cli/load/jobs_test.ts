@@ -24,7 +24,9 @@ Deno.test("two per-vault processes in parallel in one directory share the defaul
 
 Deno.test("an interrupted NAME job does not block an SSN job, and resumes afterwards", async () => {
   await using ws = await workspace({ count: 2000, columns: ["name", "ssn"], simulator: { latencyMs: 20 } });
-  const args = (vault: string) => ["load", "--config", ws.configPath, "--state", ws.statePath, "--vault", vault];
+  const args = (
+    vault: string,
+  ) => ["load", "--config", ws.configPath, "--state", ws.statePath, "--vault", vault];
   const crashed = await runByot(args("name"), { env: { BYOT_CRASH_AT: "after-commit:2" } });
   assertKilled(crashed, "the NAME load");
 
@@ -56,7 +58,10 @@ Deno.test("twin loads started at the same moment never load two runs at once and
       const runs = ledger.listRuns().sort((a, b) => a.createdAt - b.createdAt);
       assert.ok(runs.every((r) => r.status === "finished"), JSON.stringify(runs.map((r) => r.status)));
       for (let i = 1; i < runs.length; i++) {
-        assert.ok(runs[i].createdAt >= runs[i - 1].finishedAt!, "a second run began after the first one ended");
+        assert.ok(
+          runs[i].createdAt >= runs[i - 1].finishedAt!,
+          "a second run began after the first one ended",
+        );
       }
     } finally {
       ledger.close();
@@ -115,6 +120,9 @@ Deno.test("a resume refuses a same-size re-export with the rows in another order
 
   const refused = await ws.load();
   assert.equal(refused.code, 2, refused.err);
-  assert.match(refused.err, /^error: cannot resume run r\w+: .*ssn_data\.csv \+ .*ssn_tokens\.csv no longer holds/m);
+  assert.match(
+    refused.err,
+    /^error: cannot resume run r\w+: .*ssn_data\.csv \+ .*ssn_tokens\.csv no longer holds/m,
+  );
   assert.equal(ws.sim.store.pairs("vault-ssn", "ssn", "ssn").size, stored, "nothing was sent");
 });
