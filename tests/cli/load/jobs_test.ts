@@ -20,6 +20,37 @@ Deno.test("two per-vault processes in parallel in one directory share the defaul
   } finally {
     ledger.close();
   }
+  const status = await ws.byot(["status", "--state", `${ws.dir}/byot-state.db`]);
+  assert.equal(status.code, 0, status.err);
+  assert.match(status.out, /^Jobs in .*byot-state\.db: 2$/m);
+  assert.match(status.out, /^ *csv NAME +r\w+ +finished .* 3,000 +1$/m);
+  assert.match(status.out, /^ *csv SSN +r\w+ +finished .* 3,000 +1$/m);
+  const json = await ws.byot(["status", "--state", `${ws.dir}/byot-state.db`, "--json"]);
+  assert.deepEqual(
+    JSON.parse(json.out).jobs.map((j: { label: string; loaded: number }) => [j.label, j.loaded]).sort(),
+    [["csv NAME", 3000], ["csv SSN", 3000]],
+  );
+});
+
+Deno.test("byot load --wait waits for the process holding its job's run instead of exiting 2", async () => {
+  await using ws = await workspace({ count: 1500, columns: ["ssn"], simulator: { latencyMs: 40 } });
+  const args = ["load", "--config", ws.configPath, "--state", ws.statePath, "--concurrency", "1", "--upsert"];
+  const first = spawnByot(args);
+  assert.ok(await first.waitFor(/checkpoints in/), "the first load started");
+  const second = await ws.byot([...args, "--wait"]);
+  const firstEnd = await first.done;
+  assert.equal(firstEnd.code, 0, firstEnd.err);
+  assert.equal(second.code, 0, second.err);
+  assert.match(second.err, /--wait: run r\w+ is held by process \d+ on host .*; waiting/);
+  const ledger = Ledger.open(ws.statePath);
+  try {
+    const runs = ledger.listRuns().sort((a, b) => a.createdAt - b.createdAt);
+    assert.equal(runs.length, 2, "the waiting load started its own run once the first one finished");
+    assert.ok(runs[1].createdAt >= runs[0].finishedAt!);
+  } finally {
+    ledger.close();
+  }
+  ws.assertExact("ssn");
 });
 
 Deno.test("an interrupted NAME job does not block an SSN job, and resumes afterwards", async () => {
