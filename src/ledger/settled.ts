@@ -30,19 +30,25 @@ export interface Settled {
   belowSeq: number;
   /** Settled batches. */
   batches: number;
-  /** Of those: fully loaded, wholly failed, partially failed. */
+  /** Of those: fully loaded. */
   doneBatches: number;
+  /** Of those: every record failed. */
   failedBatches: number;
+  /** Of those: some records failed. */
   partialBatches: number;
-  /** Rows covered, records loaded, failed and skipped by them. */
+  /** Rows they covered. */
   read: number;
+  /** Records they loaded. */
   loaded: number;
+  /** Records that failed in them. */
   failed: number;
+  /** Rows they skipped. */
   skipped: number;
   /** Requests those batches made. */
   requests: number;
-  /** When the first of them was sent, and when one last changed (ms since the epoch). */
+  /** When the first of them was sent (ms since the epoch). */
   firstStarted?: number;
+  /** When one of them last changed (ms since the epoch). */
   lastUpdated?: number;
 }
 
@@ -160,8 +166,9 @@ export interface BatchSample {
   cursor: SourceCursor;
   /** Its rows' content checksum when it was read. */
   checksum: string;
-  /** Rows it covered: `[firstPosition, endPosition)`. */
+  /** First row it covered. */
   firstPosition: number;
+  /** Exclusive end of the rows it covered. */
   endPosition: number;
 }
 

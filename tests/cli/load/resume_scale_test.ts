@@ -76,7 +76,7 @@ Deno.test("a resume over a ledger of 20M settled batches sends its first request
   db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   db.close();
   const buildMs = performance.now() - built;
-  const ledgerBytes = Deno.statSync(ws.statePath).size;
+  const ledgerBytes = (await Deno.stat(ws.statePath)).size;
   assert.ok(ledgerBytes < 16 * 1024 * 1024, `the ledger of 20M batches is ${ledgerBytes} bytes`);
 
   ws.sim.store.clear();
