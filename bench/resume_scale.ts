@@ -25,6 +25,8 @@ export interface LedgerFootprint {
   batchRows: number;
   /** File size (with WAL), bytes. */
   bytes: number;
+  /** Average payload of a stored batch row (column bytes; integers counted as 8), bytes. */
+  rowBytes: number;
 }
 
 /** Counts a ledger's recorded batches and stored batch rows (opened read-only). */
@@ -39,7 +41,14 @@ export function ledgerFootprint(path: string, bytes: number): LedgerFootprint {
       ).get()!.n,
     );
     const batchRows = Number(db.prepare("SELECT count(*) AS n FROM batches").get()!.n);
-    return { batches: folded + above, batchRows, bytes };
+    const rowBytes = Number(
+      db.prepare(
+        `SELECT coalesce(avg(length(run_id) + length(vault) + length(status) + length(cursor_json)
+           + coalesce(length(skipped_json), 0) + coalesce(length(request_id), 0) + coalesce(length(checksum), 0)
+           + 11 * 8), 0) AS n FROM batches`,
+      ).get()!.n,
+    );
+    return { batches: folded + above, batchRows, bytes, rowBytes };
   } finally {
     db.close();
   }

@@ -58,7 +58,6 @@ export async function resumeScenario(ctx: BenchContext): Promise<ScenarioReport>
   const scaleOk = r.scale.firstRequestMs !== null && r.scale.firstRequestMs <= TARGET_MS &&
     r.scale.exitCode === 0 && r.scale.stored === r.scale.resend && r.scale.ledgerBytes < 1024 ** 3;
   const f = r.footprint;
-  const perBatch = f.bytes / Math.max(1, f.batches);
   const sendSeconds = r.firstInsertMs === null ? NaN : r.resume.wallSeconds - r.firstInsertMs / 1000;
   ctx.log(`  resume: first insert ${fmt(r.firstInsertMs ?? NaN, 0)} ms, wall ${fmt(r.resume.wallSeconds)} s`);
   return {
@@ -126,12 +125,14 @@ export async function resumeScenario(ctx: BenchContext): Promise<ScenarioReport>
       } records) into the child's ru_maxrss across exec.`,
       `Ledger footprint after the kill: ${f.batches.toLocaleString("en-US")} batches recorded, ` +
       `${f.batchRows.toLocaleString("en-US")} batch rows stored (settled batches fold into one row per ` +
-      `vault; one sample row per 1024 batches and the last few stay), ${fmt(f.bytes / 1048576, 1)} MiB = ` +
-      `${
-        fmt(perBatch, 1)
-      } B per recorded batch (fixed overhead included): a 500M-record load at batch size ` +
-      `25 (20M batches) projects to ${fmt((perBatch * 20_000_000) / 1048576, 0)} MiB at this rate, ` +
-      `${fmt(r.scale.ledgerBytes / 1048576, 1)} MiB measured for the synthetic 20M-batch ledger.`,
+      `vault; one sample row per 1024 batches and the last few stay), ~${
+        fmt(f.rowBytes, 0)
+      } B of payload per ` +
+      `stored row; file ${fmt(f.bytes / 1048576, 1)} MiB with its WAL. A 500M-record load at batch size 25 ` +
+      `(20M batches) keeps ~${Math.ceil(20_000_000 / 1024).toLocaleString("en-US")} rows ≈ ${
+        fmt((Math.ceil(20_000_000 / 1024) * f.rowBytes) / 1048576, 1)
+      } MiB of batch payload (before: 20M rows × ~150 B ≈ 3 GB); the synthetic 20M-batch ledger measured ` +
+      `${fmt(r.scale.ledgerBytes / 1048576, 1)} MiB.`,
       `Synthetic ${r.scale.batches.toLocaleString("en-US")}-batch resume: the finished run rewritten as an ` +
       `interrupted run that settled that many batches (settled row + sample rows by recursive CTE + the last ` +
       `kept rows re-numbered); the resume rebuilt one settled batch and sent the ` +
