@@ -90,7 +90,13 @@ export async function runLoadCommand(
   try {
     const command = redactArgv(deps.argv ?? []);
     const selected = ledger
-      ? await selectRun(ledger, settings, plan, { ...flags, statePath, command, clock }, io)
+      ? await selectRun(
+        ledger,
+        settings,
+        plan,
+        { ...flags, statePath, command, clock, signal: stop.intake },
+        io,
+      )
       : undefined;
     const { run, resumed } = selected ??
       { run: { id: "none", settings: { suffixSeed: settings.suffixSeed } }, resumed: false };

@@ -41,6 +41,8 @@ export interface SelectRunOptions {
   clock?: Clock;
   /** Poll interval of `--wait`, in ms. @default 1000 */
   waitPollMs?: number;
+  /** Ends a `--wait` (Ctrl-C): the wait throws the signal's reason. @default none */
+  signal?: AbortSignal;
 }
 
 /** The run chosen by {@linkcode selectRun}. */
@@ -109,7 +111,8 @@ export async function selectRun(
     }
     if (!waiting) io.stderr.write(`--wait: run ${claim.run.id}${ofShard} is held by ${who}; waiting\n`);
     waiting = true;
-    await clock.sleep(options.waitPollMs ?? 1000);
+    await clock.sleep(options.waitPollMs ?? 1000, options.signal);
+    options.signal?.throwIfAborted();
   }
   mentionOthers(claim.others, options.statePath, io);
   if (claim.outcome === "nothing") {
