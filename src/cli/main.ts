@@ -8,6 +8,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ByotError, ExitCode, exitCodeOf, isUserError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { normalizeLegacyArgv } from "./legacy_argv.ts";
+import { checkCommand } from "./check/check_command.ts";
 import { clearCommand } from "./clear/clear_command.ts";
 import { demoCommand } from "./demo.ts";
 import { failuresCommand } from "./failures/failures_command.ts";
@@ -18,6 +19,7 @@ import type { LoadDeps } from "./load/run.ts";
 import { simulateCommand } from "./simulate.ts";
 import { statusCommand } from "./status/status_command.ts";
 import { tuneCommand } from "./tune/tune_command.ts";
+import { verifyCommand } from "./verify/verify_command.ts";
 import { VERSION } from "./shared/version.ts";
 
 /** Collaborators for tests; production defaults otherwise. */
@@ -43,6 +45,7 @@ export async function main(argv: readonly string[], io: Io, deps: MainDeps = {})
     .configureOutput(output)
     .showSuggestionAfterError(true);
   program.addCommand(loadCommand(io, result, { ...deps, argv: args }));
+  program.addCommand(checkCommand(io, result, deps));
   program.addCommand(simulateCommand(io, { signal: deps.signal }));
   program.addCommand(generateCommand(io, { clock: deps.clock }));
   program.addCommand(demoCommand(io, result));
@@ -50,6 +53,7 @@ export async function main(argv: readonly string[], io: Io, deps: MainDeps = {})
   program.addCommand(failuresCommand(io, result, deps));
   program.addCommand(clearCommand(io, result, deps));
   program.addCommand(tuneCommand(io, result, deps));
+  program.addCommand(verifyCommand(io, result, { ...deps, argv: args }));
   for (const command of program.commands) command.exitOverride().configureOutput(output);
   try {
     await program.parseAsync([...args], { from: "user" });

@@ -29,6 +29,7 @@ import { LedgerSink, type LedgerSinkOptions } from "./sink.ts";
 import { type ResumePoint, resumePoint, runSummary, type VaultSummary } from "./resume.ts";
 import { type BatchSample, type ResumeSampleOptions, resumeSamples } from "./settled.ts";
 import { failuresRetrySource, type FailuresRetrySourceOptions } from "./retry_source.ts";
+import { type RunCoverage, runCoverage } from "./run_coverage.ts";
 
 /** Default state file, relative to the working directory. */
 export const DEFAULT_STATE_FILE = "./byot-state.db";
@@ -158,6 +159,11 @@ export class Ledger {
     options?: ResumeSampleOptions,
   ): BatchSample[] {
     return resumeSamples(this.#store, runId, vault, beforeSeq, options);
+  }
+
+  /** The positions `runId` settled as loaded for `vault` (what `byot verify --run` checks). */
+  runCoverage(runId: string, vault: string): RunCoverage {
+    return runCoverage(this.#store, runId, vault);
   }
 
   /** Per-vault progress of a run. */

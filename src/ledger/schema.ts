@@ -91,7 +91,9 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX failed_records_by_batch ON failed_records (vault, run_id, batch_seq, position);
   CREATE INDEX runs_by_status ON runs (status, created_at);
   `,
-  // 1 → 2: jobs (a run belongs to the job its command describes), the claim of a run by one process
+  // byot verify: a failure found by reading the vault back ('missing' or 'mismatched'); NULL = a load's
+  `ALTER TABLE failed_records ADD COLUMN verdict TEXT CHECK (verdict IN ('missing','mismatched'));`,
+  // 2 → 3: jobs (a run belongs to the job its command describes), the claim of a run by one process
   // (host, pid, lease heartbeat), per-batch content checksums, and the settled watermark of each vault
   // (batches below it are folded into one row of totals; see settled.ts).
   `

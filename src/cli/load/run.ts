@@ -27,6 +27,7 @@ import { estimateDataRows } from "../../sources/csv/row_count.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { detachLoad, shouldDetach } from "./detach.ts";
 import { runDryRun } from "./dry_run.ts";
+import { preflight } from "../check/check_command.ts";
 import { runExitCode } from "../shared/exit_code.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { selectRun } from "./run_selection.ts";
@@ -47,6 +48,8 @@ export interface RunFlags {
   checkpoint?: boolean;
   /** `--dry-run`: read, validate and batch, print what would be sent; no request, no ledger. */
   dryRun?: boolean;
+  /** `--no-preflight` (false): skip the checks of `byot check` before the load. @default true */
+  preflight?: boolean;
 }
 
 /** Collaborators of {@linkcode runLoadCommand}; production defaults at the edge. */
@@ -81,6 +84,21 @@ export async function runLoadCommand(
       return await runDryRun(settings, plan, io);
     } finally {
       await plan.close?.();
+    }
+  }
+  if (flags.preflight !== false) {
+    try {
+      const ledgerPath = flags.checkpoint === false ? undefined : statePath;
+      await preflight(settings, plan, ledgerPath, io, {
+        clock,
+        fetch: deps.fetch,
+        random: deps.random,
+        tokens,
+      });
+    } catch (error) {
+      await plan.close?.();
+      for (const v of plan.vaults) await v.source.close?.();
+      throw error;
     }
   }
   const ledger = flags.checkpoint === false ? undefined : Ledger.open(statePath, { clock });
@@ -160,6 +178,7 @@ export async function runLoadCommand(
       observer: metrics.observer,
       tokens,
       replay: settings.source === "error-log",
+      failFast: settings.source !== "error-log",
       timings: {
         read: (v, ms) => void (metrics.vault(v).timing.readMs += ms),
         suffix: (v, ms) => void (metrics.vault(v).timing.suffixMs += ms),

@@ -21,6 +21,7 @@ import {
   jobKeyOf,
   type Ledger,
   type RunInfo,
+  runIsLive,
 } from "../../ledger/mod.ts";
 import { formatShard } from "../../config/shard.ts";
 import type { LoadPlan } from "../../sources/plan.ts";
@@ -114,7 +115,20 @@ export async function selectRun(
     await clock.sleep(options.waitPollMs ?? 1000, options.signal);
     options.signal?.throwIfAborted();
   }
-  mentionOthers(claim.others, options.statePath, io);
+  let others = claim.others;
+  if (claim.outcome === "created") {
+    // A run that stopped on a table the vault lacks (fail-fast) and settled nothing is replaced by the
+    // fixed command's run (another job, since the table is part of it) rather than left unfinished.
+    const now = clock.now();
+    for (const old of others.filter((o) => !runIsLive(o, holder, now) && onlyTableFixed(ledger, o, plan))) {
+      ledger.finishRun(old.id, "abandoned");
+      io.stderr.write(
+        `run ${old.id} settled no record and only the vaults' table changed since; starting a new run\n`,
+      );
+      others = others.filter((o) => o !== old);
+    }
+  }
+  mentionOthers(others, options.statePath, io);
   if (claim.outcome === "nothing") {
     throw new ConfigError(
       `nothing to resume: ${options.statePath} has no unfinished ${settings.source} run${ofShard} of this job ` +
@@ -151,4 +165,29 @@ function mentionOthers(others: readonly RunInfo[], statePath: string, io: Io): v
     } of other ` +
       `jobs: ${shown.join(", ")}${more}; byot status lists them\n`,
   );
+}
+
+/**
+ * True when the unfinished run settled no record in any vault and differs from this plan only in
+ * the vaults' `table` (a typo that fail-fast stopped at the first request). Such a run is safe to
+ * replace: nothing of it is in the vault under the new table, and its records are all unsettled.
+ */
+function onlyTableFixed(ledger: Ledger, run: RunInfo, plan: LoadPlan): boolean {
+  const stored = run.settings as { suffixSeed?: string; vaults?: { table?: string }[] } | undefined;
+  const now = plan.batchSettings.vaults as { table?: string }[] | undefined;
+  if (!stored?.vaults || !now || stored.vaults.length !== now.length) return false;
+  if (stored.vaults.every((v, i) => v.table === now[i].table)) return false;
+  const sameTables = { ...stored, vaults: stored.vaults.map((v, i) => ({ ...v, table: now[i].table })) };
+  try {
+    checkResumable({ ...run, settings: sameTables }, plan.fingerprint, {
+      ...plan.batchSettings,
+      suffixSeed: stored.suffixSeed,
+    });
+  } catch {
+    return false;
+  }
+  return plan.vaults.every((v) => {
+    const c = ledger.resumePoint(run.id, v.spec.name).counts;
+    return c.loaded + c.failed + c.skipped === 0;
+  });
 }

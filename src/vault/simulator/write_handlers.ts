@@ -5,6 +5,7 @@
  * @module
  */
 import { fail, isObject, type Reply } from "./http.ts";
+import type { SimulatorSchema } from "./schema.ts";
 import type { VaultStore } from "./store.ts";
 import { type ByotMode, type WriteInput, writeRecords, type WriteResult } from "./writes.ts";
 
@@ -14,6 +15,8 @@ export interface WriteRules {
   rejectMarker: string;
   /** Records per request above which it answers 413; 0 = no limit. */
   maxRecordsPerRequest: number;
+  /** Tables and columns that exist; absent = any. @default undefined */
+  schema?: SimulatorSchema;
 }
 
 const byotModes: readonly ByotMode[] = ["DISABLE", "ENABLE", "ENABLE_STRICT"];
@@ -76,6 +79,7 @@ export function handleInsert(
     byot: envelope.byot,
     rejectMarker: rules.rejectMarker,
     atomic: true,
+    schema: rules.schema,
   });
   const first = results[0];
   if (!first.ok) return fail(first.status, first.message);
@@ -115,7 +119,7 @@ export function handleBatch(store: VaultStore, rules: WriteRules, vaultId: strin
   if ("status" in envelope) return envelope;
   const continueOnError = (body as Record<string, unknown>).continueOnError === true;
   const inputs = envelope.records.map(batchInput);
-  const context = { byot: envelope.byot, rejectMarker: rules.rejectMarker };
+  const context = { byot: envelope.byot, rejectMarker: rules.rejectMarker, schema: rules.schema };
 
   if (!continueOnError) {
     const bad = inputs.find((input): input is string => typeof input === "string");
