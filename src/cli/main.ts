@@ -17,6 +17,7 @@ import { type CommandResult, loadCommand, RUN_LONG_NAMES } from "./load/load_com
 import { LOAD_LONG_NAMES } from "./load/options.ts";
 import type { LoadDeps } from "./load/run.ts";
 import { simulateCommand } from "./simulate.ts";
+import { reportCommand } from "./report/report_command.ts";
 import { statusCommand } from "./status/status_command.ts";
 import { tuneCommand } from "./tune/tune_command.ts";
 import { verifyCommand } from "./verify/verify_command.ts";
@@ -50,6 +51,7 @@ export async function main(argv: readonly string[], io: Io, deps: MainDeps = {})
   program.addCommand(generateCommand(io, { clock: deps.clock }));
   program.addCommand(demoCommand(io, result));
   program.addCommand(statusCommand(io, result, deps));
+  program.addCommand(reportCommand(io, result, deps));
   program.addCommand(failuresCommand(io, result, deps));
   program.addCommand(clearCommand(io, result, deps));
   program.addCommand(tuneCommand(io, result, deps));

@@ -70,6 +70,11 @@ export interface RunLoadOptions {
   /** Aborts in-flight requests (second Ctrl-C, deadline). */
   signal?: AbortSignal;
   /**
+   * Receives each vault's live pacing once, before its first request: requests in flight and the
+   * concurrency limit, read whenever wanted (metrics endpoint, samples). @default none
+   */
+  onPacing?: (vault: string, pacing: { readonly active: number; readonly limit: number }) => void;
+  /**
    * What settles each batch of a vault, given the vault's paced client: `byot verify` passes a
    * read-back checker. @default a {@linkcode BatchSender} that inserts (upsert, endpoint and BYOT
    * mode from the settings)
@@ -131,6 +136,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
     const name = planned.spec.name;
     const pacing = pacingFor(s, o.observer, clock);
     controllers.set(name, pacing.controller);
+    o.onPacing?.(name, pacing.limiter);
     const client = new VaultClient({
       vaultUrl: s.vaultUrl,
       vaultName: name,

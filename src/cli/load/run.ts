@@ -14,7 +14,7 @@ import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
 import type { PromptSecret } from "../../config/secrets.ts";
 import type { LoadSettings } from "../../config/settings.ts";
-import { importLegacyErrorLog, LEASE_RENEW_MS, Ledger } from "../../ledger/mod.ts";
+import { importLegacyErrorLog, LEASE_RENEW_MS, Ledger, type LedgerSink } from "../../ledger/mod.ts";
 import type { AdaptiveState } from "../../pipeline/pacing/adaptive.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
@@ -33,6 +33,8 @@ import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { selectRun } from "./run_selection.ts";
 import { verifyResume } from "./verify_resume.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
+import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
+import { VERSION } from "../shared/version.ts";
 
 /** Flags of `byot load` that are not settings: where the ledger is and which run to use. */
 export interface RunFlags {
@@ -105,7 +107,22 @@ export async function runLoadCommand(
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
   let progress: ProgressReporter | undefined;
   let lease: ReturnType<typeof setInterval> | undefined;
+  let telemetry: Telemetry | undefined;
   try {
+    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
+    let runId = "none";
+    const sinkRef: { sink?: LedgerSink } = {};
+    if (!shouldDetach(settings, io)) {
+      // bound before the run is chosen, so a bad --metrics-addr leaves the ledger untouched
+      telemetry = startTelemetry({
+        metrics,
+        info: () => ({ version: VERSION, runId, source: settings.source, command: "load" }),
+        metricsAddr: settings.metricsAddr,
+        samples: ledger ? (rows) => sinkRef.sink?.recordSamples(rows) : undefined,
+        sampleIntervalMs: settings.sampleIntervalMs,
+        note: (line) => io.stderr.write(`${line}\n`),
+      });
+    }
     const command = redactArgv(deps.argv ?? []);
     const selected = ledger
       ? await selectRun(
@@ -129,6 +146,7 @@ export async function runLoadCommand(
       Deno.unrefTimer(lease as unknown as number);
     }
     if (!ledger) io.stderr.write("--no-checkpoint: no ledger; this run cannot be resumed\n");
+    runId = run.id;
     settings.suffixSeed = (run.settings as { suffixSeed?: string }).suffixSeed ?? settings.suffixSeed;
     if (ledger && !resumed && plan.errorLog) {
       importLegacyErrorLog(ledger, run.id, plan.errorLog, plan.vaults[0].spec.name);
@@ -145,7 +163,6 @@ export async function runLoadCommand(
           "loaded (the legacy default); pass --max-records 0 to load everything\n",
       );
     }
-    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
     const resumes = new Map(
       ledger ? plan.vaults.map((v) => [v.spec.name, ledger.resumePoint(run.id, v.spec.name)]) : [],
     );
@@ -168,14 +185,17 @@ export async function runLoadCommand(
     const totals = new AbortController();
     void fillTotals(plan, settings, metrics, totals.signal);
     const ledgerSink = ledger?.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
+    sinkRef.sink = ledgerSink;
     progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
     metrics.start();
+    telemetry?.start();
     progress.start();
     const end = await runLoad({
       settings,
       vaults: plan.vaults.map((v) => ({ ...v, resume: resumes.get(v.spec.name) })),
       sink: ledgerSink ? new TeeSink(ledgerSink, metrics) : metrics,
-      observer: metrics.observer,
+      observer: telemetry?.observer ?? metrics.observer,
+      onPacing: (vault, pacing) => void (metrics.vault(vault).limiter = pacing),
       tokens,
       replay: settings.source === "error-log",
       failFast: settings.source !== "error-log",
@@ -193,6 +213,7 @@ export async function runLoadCommand(
     totals.abort();
     progress.stop();
     metrics.finish();
+    await telemetry?.stop();
     ledgerSink?.close();
     for (const vault of end.completed) ledger?.markVaultFinished(run.id, vault);
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
@@ -227,6 +248,7 @@ export async function runLoadCommand(
   } finally {
     if (lease !== undefined) clearInterval(lease);
     progress?.stop();
+    await telemetry?.stop();
     stop.dispose();
     ledger?.close();
     await plan.close?.();
