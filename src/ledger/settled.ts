@@ -67,17 +67,17 @@ export function advanceSettled(store: Store, runId: string, vault: string): void
   const before = settledOf(store, runId, vault);
   const d = blank();
   let w = before.belowSeq;
-  while (true) {
-    const row = store.get(
-      `SELECT status, loaded, failed, skipped_count, end_position - first_position AS read, attempts,
+  // One ordered range read from the watermark up (in a running load: the few rows of the in-flight
+  // window), stopping at the first gap or unsettled batch.
+  const rows = store.guard("read", () =>
+    store.sql(
+      `SELECT seq, status, loaded, failed, skipped_count, end_position - first_position AS read, attempts,
          started_at, coalesce(finished_at, started_at) AS updated
-       FROM batches WHERE run_id = ? AND vault = ? AND seq = ?`,
-      runId,
-      vault,
-      w,
-    );
-    const status = row?.status as (typeof TERMINAL_STATUSES)[number] | undefined;
-    if (!row || !status || !TERMINAL_STATUSES.includes(status)) break;
+       FROM batches WHERE run_id = ? AND vault = ? AND seq >= ? ORDER BY seq`,
+    ).iterate(runId, vault, w) as Iterable<Row>);
+  for (const row of rows) {
+    const status = row.status as (typeof TERMINAL_STATUSES)[number];
+    if (int(row.seq) !== w || !TERMINAL_STATUSES.includes(status)) break;
     d.batches++;
     if (status === "done") d.doneBatches++;
     else if (status === "failed") d.failedBatches++;
@@ -89,11 +89,19 @@ export function advanceSettled(store: Store, runId: string, vault: string): void
     d.requests += int(row.attempts);
     if (row.started_at !== null) d.firstStarted = Math.min(d.firstStarted ?? Infinity, int(row.started_at));
     if (row.updated !== null) d.lastUpdated = Math.max(d.lastUpdated ?? 0, int(row.updated));
-    const drop = w - KEEP_BELOW;
-    if (drop >= 0 && drop % SAMPLE_EVERY !== 0) {
-      store.run("DELETE FROM batches WHERE run_id = ? AND vault = ? AND seq = ?", runId, vault, drop);
-    }
     w++;
+  }
+  // Rows that fell KEEP_BELOW behind the watermark go, samples excepted: one range delete.
+  const dropFrom = Math.max(0, before.belowSeq - KEEP_BELOW);
+  const dropTo = w - KEEP_BELOW;
+  if (dropTo > dropFrom) {
+    store.run(
+      `DELETE FROM batches WHERE run_id = ? AND vault = ? AND seq >= ? AND seq < ? AND seq % ${SAMPLE_EVERY} <> 0`,
+      runId,
+      vault,
+      dropFrom,
+      dropTo,
+    );
   }
   if (w === before.belowSeq) return;
   store.run(
