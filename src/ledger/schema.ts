@@ -117,6 +117,33 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, vault, at)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 3 → 4: jobs (a run belongs to the job its command describes), the claim of a run by one process
+  // (host, pid, lease heartbeat), per-batch content checksums, and the settled watermark of each vault
+  // (batches below it are folded into one row of totals; see settled.ts).
+  `
+  ALTER TABLE runs ADD COLUMN job_key TEXT;
+  ALTER TABLE runs ADD COLUMN host TEXT;
+  ALTER TABLE runs ADD COLUMN lease_at INTEGER;
+  CREATE INDEX runs_by_job ON runs (job_key, created_at);
+  ALTER TABLE batches ADD COLUMN checksum TEXT;
+  CREATE TABLE settled (
+    run_id          TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    vault           TEXT NOT NULL,
+    below_seq       INTEGER NOT NULL DEFAULT 0,
+    batches         INTEGER NOT NULL DEFAULT 0,
+    done_batches    INTEGER NOT NULL DEFAULT 0,
+    failed_batches  INTEGER NOT NULL DEFAULT 0,
+    partial_batches INTEGER NOT NULL DEFAULT 0,
+    read            INTEGER NOT NULL DEFAULT 0,
+    loaded          INTEGER NOT NULL DEFAULT 0,
+    failed          INTEGER NOT NULL DEFAULT 0,
+    skipped         INTEGER NOT NULL DEFAULT 0,
+    requests        INTEGER NOT NULL DEFAULT 0,
+    first_started   INTEGER,
+    last_updated    INTEGER,
+    PRIMARY KEY (run_id, vault)
+  ) STRICT;
+  `,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */
