@@ -14,6 +14,8 @@ export interface SettledCounts {
   read: number;
   /** Records loaded. */
   loaded: number;
+  /** Of `loaded`: records found already stored as ours (read back after a rejection). */
+  alreadyPresent: number;
   /** Records failed. */
   failed: number;
   /** Rows skipped. */
@@ -74,6 +76,7 @@ export function resumePoint(store: Store, runId: string, vault: string): ResumeP
   ) terminalSeqs.add(int(row.seq));
   const totals = store.get(
     `SELECT count(*) AS batches, total(loaded) AS loaded, total(failed) AS failed,
+       total(already_present) AS already_present,
        total(skipped_count) AS skipped, total(end_position - first_position) AS read
      FROM batches WHERE run_id = ? AND vault = ? AND status IN ${TERMINAL_SQL}`,
     runId,
@@ -91,6 +94,7 @@ export function resumePoint(store: Store, runId: string, vault: string): ResumeP
     counts: {
       read: int(totals.read),
       loaded: int(totals.loaded),
+      alreadyPresent: int(totals.already_present),
       failed: int(totals.failed),
       skipped: int(totals.skipped),
       batches: int(totals.batches),
@@ -141,6 +145,12 @@ export interface VaultSummary {
   read: number;
   /** Records loaded. */
   loaded: number;
+  /** Of `loaded`: records found already stored as ours (a re-run, a resume, another process). */
+  alreadyPresent: number;
+  /** Records of unsettled batches whose outcome is still unknown (transient retries ran out). */
+  unsettled: number;
+  /** 2xx answers whose body did not account for the records sent (settled by read-back). */
+  unverified: number;
   /** Records that failed when sent (see `unresolvedFailures` for what is still failing). */
   failed: number;
   /** Rows skipped. */
@@ -174,6 +184,9 @@ export function runSummary(store: Store, runId: string): VaultSummary[] {
     vault,
     read: 0,
     loaded: 0,
+    alreadyPresent: 0,
+    unsettled: 0,
+    unverified: 0,
     failed: 0,
     skipped: 0,
     unresolvedFailures: 0,
@@ -193,7 +206,8 @@ export function runSummary(store: Store, runId: string): VaultSummary[] {
   const rows = store.all(
     `SELECT vault, status, count(*) AS n, total(loaded) AS loaded, total(failed) AS failed,
        total(skipped_count) AS skipped, total(end_position - first_position) AS read,
-       total(attempts) AS requests, min(started_at) AS first_started,
+       total(attempts) AS requests, min(started_at) AS first_started, total(already_present) AS present,
+       total(unsettled) AS unsettled, total(unverified) AS unverified,
        max(coalesce(finished_at, started_at)) AS last_updated
      FROM batches WHERE run_id = ? GROUP BY vault, status`,
     runId,
@@ -204,9 +218,13 @@ export function runSummary(store: Store, runId: string): VaultSummary[] {
     vaults.set(name, s);
     const n = int(row.n);
     const status = String(row.status);
+    s.unverified += int(row.unverified);
     if (status === "pending") s.pendingBatches += n;
-    else if (status === "in_flight") s.inFlightBatches += n;
-    else {
+    else if (status === "in_flight") {
+      s.inFlightBatches += n;
+      s.unsettled += int(row.unsettled);
+    } else {
+      s.alreadyPresent += int(row.present);
       if (status === "done") s.doneBatches += n;
       else if (status === "failed") s.failedBatches += n;
       else s.partiallyFailedBatches += n;

@@ -78,6 +78,11 @@ export interface VaultRequest {
   body?: string | Uint8Array;
   /** Records the request carries, reported to the observer. */
   records: number;
+  /**
+   * Return a 403 or 404 as an answer instead of stopping the run: for read-backs, where a refusal
+   * has a fallback and 404 means "not stored". @default false
+   */
+  refusalIsAnswer?: boolean;
 }
 
 /** Sends requests to one vault with retries. */
@@ -120,7 +125,8 @@ export class VaultClient {
 
   /**
    * Sends `request`, retrying transient failures. Throws {@linkcode ConfigError} for 401 (after one
-   * refresh), 403 and, on data requests, 404; rethrows the signal's reason when it aborts.
+   * refresh), 403 and, on data requests, 404 (unless `request.refusalIsAnswer`); rethrows the
+   * signal's reason when it aborts.
    */
   async send(request: VaultRequest, signal?: AbortSignal): Promise<Attempted> {
     const o = this.#o;
@@ -177,10 +183,13 @@ export class VaultClient {
           attempt--;
           continue;
         }
-        throw this.#fatal(answer, message, expired ? (refreshed ? "refreshed" : "static") : undefined);
+        throw this.#fatal(answer, message, request.kind, expired ? (refreshed ? "refreshed" : "static") : undefined);
+      }
+      if (request.refusalIsAnswer && (status === 403 || status === 404)) {
+        return { kind: "answer", answer, requests, ambiguous };
       }
       if (status === 403 || (status === 404 && (request.kind === "insert" || request.kind === "batch"))) {
-        throw this.#fatal(answer, errorMessage(status, answer.body));
+        throw this.#fatal(answer, errorMessage(status, answer.body), request.kind);
       }
       if (status === 429 || status === 408 || status >= 500) {
         if (status !== 429) ambiguous = true;
@@ -234,7 +243,7 @@ export class VaultClient {
    * The error that stops the run. `expired` says a 401 was about an expired token that could not
    * be refreshed (`static`) or that was refused again right after a refresh (`refreshed`).
    */
-  #fatal(answer: HttpAnswer, message: string, expired?: "static" | "refreshed"): ConfigError {
+  #fatal(answer: HttpAnswer, message: string, kind: RequestKind, expired?: "static" | "refreshed"): ConfigError {
     const id = answer.requestId ? ` (request id ${answer.requestId})` : "";
     const hint = expired === "static"
       ? "the bearer token expired and byot cannot refresh a static token: supply service-account " +
@@ -245,7 +254,9 @@ export class VaultClient {
       : answer.status === 401
       ? "check the bearer token or supply fresh credentials"
       : answer.status === 403
-      ? "the token's role may not insert into this vault"
+      ? `the token's role may not ${
+        kind === "insert" || kind === "batch" ? "insert into" : kind === "delete" ? "delete from" : "read from"
+      } this vault`
       : "check the vault URL, vault id and table in the config";
     return new ConfigError(
       `vault ${this.#o.vaultName} answered ${answer.status}: ${message}${id}; ${hint}`,

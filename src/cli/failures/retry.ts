@@ -221,7 +221,7 @@ async function sendAgain(
     metrics.finish();
     ledgerSink.close();
     const failed = metrics.totals().failed;
-    const code = runExitCode(end, stop.received, failed);
+    const code = runExitCode(end, stop.received, failed, metrics.totals().unsettled);
     const extra = closingLines(code, end.fatal, run, statePath, failed, metrics.totals().loaded);
     io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
     if (settings.json) {

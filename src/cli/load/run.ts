@@ -123,6 +123,7 @@ export async function runLoadCommand(
       m.resumed = c.loaded + c.failed + c.skipped;
       m.resumedLoaded = c.loaded;
       m.resumedFailed = c.failed;
+      m.resumedAlreadyPresent = c.alreadyPresent;
     }
     const totals = new AbortController();
     void fillTotals(plan, settings, metrics, totals.signal);
@@ -152,25 +153,27 @@ export async function runLoadCommand(
     progress.stop();
     metrics.finish();
     ledgerSink?.close();
-    for (const vault of end.completed) ledger?.markVaultFinished(run.id, vault);
+    // a vault with unsettled records is not finished: the same command settles them
+    for (const vault of end.completed) if (metrics.vault(vault).unsettled === 0) ledger?.markVaultFinished(run.id, vault);
+    const totalsNow = metrics.totals();
+    const unsettled = totalsNow.unsettled;
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
-    if (end.fatal === undefined && !interrupted) crashPoint("before-finish");
+    if (end.fatal === undefined && !interrupted && unsettled === 0) crashPoint("before-finish");
     ledger?.finishRun(
       run.id,
       end.fatal !== undefined && !(end.fatal instanceof InterruptedError)
         ? "failed"
-        : interrupted
+        : interrupted || unsettled > 0
         ? "interrupted"
         : "finished",
     );
-    const totalsNow = metrics.totals();
     const failed = totalsNow.failed + totalsNow.resumedFailed;
-    const code = runExitCode(end, stop.received, failed);
+    const code = runExitCode(end, stop.received, failed, unsettled);
     const usage = processUsage();
     const extra = [
       ...pacingLines(end.pacing, settings.concurrencyAuto),
       `Process: CPU ${usage.cpuUserMs} ms user + ${usage.cpuSystemMs} ms system | peak RSS ${usage.maxRssMb} MB`,
-      ...closingLines(code, end.fatal, run.id, statePath, command, failed),
+      ...closingLines(code, end.fatal, run.id, statePath, command, failed, unsettled),
     ];
     io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
     if (settings.json) {
@@ -232,9 +235,17 @@ function closingLines(
   statePath: string,
   command: string,
   failed: number,
+  unsettled: number,
 ): string[] {
   const lines: string[] = [];
   const again = command ? `byot ${command}` : "the same byot load command";
+  if (unsettled > 0) {
+    lines.push(
+      `${unsettled} records are unsettled: the vault kept failing transiently (5xx, timeouts, network) ` +
+        "until their retries ran out, so whether they landed is unknown. They are not failed: running the " +
+        "same command again reads them back and finishes them.",
+    );
+  }
   if (fatal !== undefined && !(fatal instanceof InterruptedError)) {
     const message = fatal instanceof Error ? fatal.message : String(fatal);
     lines.push(`error: ${message}`);

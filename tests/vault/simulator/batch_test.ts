@@ -21,7 +21,7 @@ const entry = (value: string, token: string, extra: Record<string, unknown> = {}
 });
 
 Deno.test("batch with continueOnError answers 207 with per-record statuses in request order", () =>
-  withSim({}, async (sim) => {
+  withSim({ duplicateStatus: 409 }, async (sim) => {
     await batch(sim, { records: [entry("TAKEN", "t0")], continueOnError: true, byot: "ENABLE_STRICT" });
     const res = await batch(sim, {
       records: [
@@ -59,7 +59,7 @@ Deno.test("batch with continueOnError answers 200 when every record succeeds", (
   }));
 
 Deno.test("batch with continueOnError lets a record see the records before it", () =>
-  withSim({}, async (sim) => {
+  withSim({ duplicateStatus: 409 }, async (sim) => {
     const res = await batch(sim, {
       records: [entry("A", "t1"), entry("A", "t2")],
       continueOnError: true,
