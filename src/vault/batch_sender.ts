@@ -15,6 +15,9 @@
  *   records already present (a re-run, a resume, a twin) the read-back comes first, which costs one
  *   read per 25 records and no isolation; while they turn out to be bad records, isolation comes
  *   first and only the rejected records are read.
+ * - Once a rejection turned out to hold bad records, fresh batches go to the Batch endpoint with
+ *   `continueOnError` (the same inserts, a status per record), so each later bad record costs one
+ *   read-back instead of a rejected Insert plus an isolating request.
  * - Exhausted transient retries (5xx, timeouts, network, 429) are no verdict: the records stay
  *   unsettled.
  *
@@ -81,6 +84,12 @@ export class BatchSender {
   /** Recent rejections were records already stored: read back before isolating. */
   #duplicatesLikely = true;
   #batchIsolation: boolean;
+  /**
+   * Send fresh batches to the Batch endpoint: `--continue-on-error`, or learned once a rejection
+   * turned out to hold bad records (each later bad record then costs one read-back, not an
+   * Insert rejection plus an isolating request).
+   */
+  #useBatch: boolean;
   /** Largest number of records per request, lowered when the vault says a request is too large. */
   maxPerRequest: number = Number.POSITIVE_INFINITY;
 
@@ -95,6 +104,7 @@ export class BatchSender {
     this.#insertPath = `/v1/vaults/${id}/${encodeURIComponent(options.vault.table)}`;
     this.#batchPath = `/v1/vaults/${id}`;
     this.#batchIsolation = options.batchIsolation ?? true;
+    this.#useBatch = options.continueOnError ?? false;
     this.#readBack = new ReadBack({
       client: options.client,
       vault: options.vault,
@@ -124,7 +134,7 @@ export class BatchSender {
       }
       return;
     }
-    if (this.#o.continueOnError) await this.#viaBatch(records, replay, depth, 1, ctx);
+    if (this.#useBatch) await this.#viaBatch(records, replay, depth, 1, ctx);
     else await this.#viaInsert(records, replay, depth, ctx, false);
   }
 
@@ -193,6 +203,7 @@ export class BatchSender {
     if (isolation && [403, 404, 405].includes(answer.status)) {
       // this vault does not offer the Batch endpoint to this token: isolate by bisection from now on
       this.#batchIsolation = false;
+      this.#useBatch = false;
       return this.#isolate(records, rej, depth - 1, ctx);
     }
     const entries = batchEntries(answer.body, records.length);
@@ -285,6 +296,8 @@ export class BatchSender {
     if (checked > 0) this.#duplicatesLikely = found.present.length + found.conflicting.length > 0;
     const rest = [...found.absent, ...found.unchecked];
     if (keep) return rest;
+    // real rejections in this data: from now on send to the Batch endpoint, which isolates them itself
+    if (found.absent.length > 0 && this.#batchIsolation) this.#useBatch = true;
     for (const record of rest) {
       const own = byRecord.get(record)!;
       const message = found.unchecked.includes(record)
