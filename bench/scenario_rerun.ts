@@ -19,7 +19,9 @@ const READBACK_CHUNK = 25;
 /** Scenario (rerun): a first load, then the identical load with a fresh ledger, K times. */
 export async function rerunScenario(ctx: BenchContext): Promise<ScenarioReport> {
   const records = ctx.quick ? 20_000 : 200_000;
-  const title = `(rerun) ${records.toLocaleString("en-US")} records loaded, then the same load with a fresh ledger`;
+  const title = `(rerun) ${
+    records.toLocaleString("en-US")
+  } records loaded, then the same load with a fresh ledger`;
   ctx.log(`scenario ${title}`);
   const before = loadAverage();
   const data = await ensureData(ctx.dataRoot, records, ctx.log);
@@ -31,14 +33,20 @@ export async function rerunScenario(ctx: BenchContext): Promise<ScenarioReport> 
     const sim = await startSimulatorChild([]);
     try {
       const load = (state: string) =>
-        runLoad({ config, url: sim.url, state: join(ctx.workDir, state), batchSize: BATCH }, ctx.workDir, timeoutMs);
+        runLoad(
+          { config, url: sim.url, state: join(ctx.workDir, state), batchSize: BATCH },
+          ctx.workDir,
+          timeoutMs,
+        );
       const first = await load(`rerun-first-${i}.db`);
       const again = await load(`rerun-again-${i}.db`);
       firsts.push(first);
       reruns.push(again);
       ctx.log(
         `  run ${i + 1}/${ctx.runs}: first ${first.requests} requests ${fmt(first.wallSeconds)} s; re-run ` +
-          `${again.requests} requests ${fmt(again.wallSeconds)} s, already present ${again.alreadyPresent}, ` +
+          `${again.requests} requests ${
+            fmt(again.wallSeconds)
+          } s, already present ${again.alreadyPresent}, ` +
           `failed ${again.failed}, exit ${again.exitCode}`,
       );
     } finally {

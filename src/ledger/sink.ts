@@ -204,7 +204,12 @@ export class LedgerSink implements OutcomeSink {
           extra?.();
         });
       } finally {
-        if (raise) store.guard("restore synchronous", () => store.db.exec(`PRAGMA synchronous = ${this.#synchronous}`));
+        if (raise) {
+          store.guard(
+            "restore synchronous",
+            () => store.db.exec(`PRAGMA synchronous = ${this.#synchronous}`),
+          );
+        }
       }
     } catch (error) {
       this.#error = error instanceof CheckpointError
@@ -267,7 +272,9 @@ export class LedgerSink implements OutcomeSink {
       );
     }
     for (const position of op.succeeded) store.run(RESOLVE_SQL, now, this.runId, r.vault, position);
-    const failures = this.#recordBatches ? result.failures : [...result.failures, ...(result.unsettled ?? [])];
+    const failures = this.#recordBatches
+      ? result.failures
+      : [...result.failures, ...(result.unsettled ?? [])];
     for (const f of failures) {
       store.run(
         FAILURE_UPSERT_SQL,

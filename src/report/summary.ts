@@ -70,7 +70,9 @@ function vaultBlock(m: VaultMetrics): string[] {
   if (present > 0 || m.unsettled > 0 || m.unverified > 0) {
     const parts = [`${formatInt(present)} already present (of loaded: stored before, found by read-back)`];
     if (m.unsettled > 0) parts.push(`${formatInt(m.unsettled)} unsettled (outcome unknown)`);
-    if (m.unverified > 0) parts.push(`${formatInt(m.unverified)} 2xx answers not accounting for their records`);
+    if (m.unverified > 0) {
+      parts.push(`${formatInt(m.unverified)} 2xx answers not accounting for their records`);
+    }
     lines.push(row("Settled", parts.join(" | ")));
   }
   const skips = SKIP_REASONS.filter((r) => m.skippedBy[r] > 0).map((r) =>
@@ -165,7 +167,9 @@ function verdict(totals: VaultMetrics, options: SummaryOptions): string {
     const skipped = totals.skipped > 0 ? ` (${formatInt(totals.skipped)} skipped)` : "";
     const present = totals.alreadyPresent + totals.resumedAlreadyPresent;
     const already = present > 0 ? `, ${formatInt(present)} of them already present` : "";
-    text = loaded === 0 ? `No records loaded${skipped}.` : `All ${records(loaded)} loaded${already}${skipped}.`;
+    text = loaded === 0
+      ? `No records loaded${skipped}.`
+      : `All ${records(loaded)} loaded${already}${skipped}.`;
     colour = "\x1b[32m";
   } else if (exitCode === 3) {
     text = `Finished with ${formatInt(failed)} failed ${failed === 1 ? "record" : "records"} (exit 3); ` +

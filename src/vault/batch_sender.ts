@@ -161,7 +161,12 @@ export class BatchSender {
     if (await this.#tooLarge(records, rej, replay, depth, ctx)) return;
     if (isolating || this.#readBack.refused) return this.#isolate(records, rej, depth, ctx);
     if (!maybeApplied && !this.#duplicatesLikely) return this.#isolate(records, rej, depth, ctx);
-    const rest = await this.#readBackRejected(records.map((record) => ({ record, ...rej })), depth, ctx, true);
+    const rest = await this.#readBackRejected(
+      records.map((record) => ({ record, ...rej })),
+      depth,
+      ctx,
+      true,
+    );
     if (rest.length === 0) return;
     if (rest.length === records.length) return this.#isolate(rest, rej, depth, ctx);
     // the read-back explained some records: send the rest once more, isolate only if rejected again
@@ -253,7 +258,12 @@ export class BatchSender {
     depth: number,
     ctx: Ctx,
   ): Promise<void> {
-    const rest = await this.#readBackRejected(records.map((record) => ({ record, ...rej })), depth, ctx, true);
+    const rest = await this.#readBackRejected(
+      records.map((record) => ({ record, ...rej })),
+      depth,
+      ctx,
+      true,
+    );
     if (rest.length === 0) return;
     if (rest.length === 1) return ctx.tally.fail(rest, { ...rej, retryable: false, attempts: depth });
     this.#o.observer.split({ vault: this.#o.vault.name, reason: "bisect" });
@@ -321,7 +331,8 @@ export class BatchSender {
     for (const group of found.unknown) {
       ctx.tally.leave(group.records, {
         status: group.status,
-        message: `the vault's answer did not account for the records and the read-back failed (${group.message})`,
+        message:
+          `the vault's answer did not account for the records and the read-back failed (${group.message})`,
         requestId: group.requestId,
         attempts: depth,
       });

@@ -183,7 +183,12 @@ export class VaultClient {
           attempt--;
           continue;
         }
-        throw this.#fatal(answer, message, request.kind, expired ? (refreshed ? "refreshed" : "static") : undefined);
+        throw this.#fatal(
+          answer,
+          message,
+          request.kind,
+          expired ? (refreshed ? "refreshed" : "static") : undefined,
+        );
       }
       if (request.refusalIsAnswer && (status === 403 || status === 404)) {
         return { kind: "answer", answer, requests, ambiguous };
@@ -243,7 +248,12 @@ export class VaultClient {
    * The error that stops the run. `expired` says a 401 was about an expired token that could not
    * be refreshed (`static`) or that was refused again right after a refresh (`refreshed`).
    */
-  #fatal(answer: HttpAnswer, message: string, kind: RequestKind, expired?: "static" | "refreshed"): ConfigError {
+  #fatal(
+    answer: HttpAnswer,
+    message: string,
+    kind: RequestKind,
+    expired?: "static" | "refreshed",
+  ): ConfigError {
     const id = answer.requestId ? ` (request id ${answer.requestId})` : "";
     const hint = expired === "static"
       ? "the bearer token expired and byot cannot refresh a static token: supply service-account " +
@@ -255,7 +265,11 @@ export class VaultClient {
       ? "check the bearer token or supply fresh credentials"
       : answer.status === 403
       ? `the token's role may not ${
-        kind === "insert" || kind === "batch" ? "insert into" : kind === "delete" ? "delete from" : "read from"
+        kind === "insert" || kind === "batch"
+          ? "insert into"
+          : kind === "delete"
+          ? "delete from"
+          : "read from"
       } this vault`
       : "check the vault URL, vault id and table in the config";
     return new ConfigError(

@@ -95,7 +95,11 @@ export class ReadBack {
    *
    * @throws {ReadBackRefusedError} when the vault refuses every read and `--upsert` is off.
    */
-  async check(records: readonly SourceRecord[], tally: BatchTally, signal?: AbortSignal): Promise<ReadbackResult> {
+  async check(
+    records: readonly SourceRecord[],
+    tally: BatchTally,
+    signal?: AbortSignal,
+  ): Promise<ReadbackResult> {
     const result: ReadbackResult = { present: [], absent: [], conflicting: [], unknown: [], unchecked: [] };
     for (let i = 0; i < records.length; i += this.#o.chunk) {
       const group = records.slice(i, i + this.#o.chunk);
@@ -197,13 +201,17 @@ export class ReadBack {
       if (id === undefined) result.absent.push(record);
       else if (tokenById.get(id) === record.token) result.present.push(record);
       else if (!tokenById.has(id)) {
-        result.unknown.push({ records: [record], status: 0, message: "the stored record's token could not be read" });
+        result.unknown.push({
+          records: [record],
+          status: 0,
+          message: "the stored record's token could not be read",
+        });
       } else {
         result.conflicting.push({
           record,
-          message: `the value is already stored under another token (${
-            preview(tokenById.get(id)!)
-          }…, not ${preview(record.token)}…) (read-back)`,
+          message: `the value is already stored under another token (${preview(tokenById.get(id)!)}…, not ${
+            preview(record.token)
+          }…) (read-back)`,
         });
       }
     }
@@ -256,7 +264,9 @@ export class ReadBack {
     this.#mode = what === "detokenize" ? "get" : "none";
     if (this.#mode !== "none" || o.upsert) return;
     throw new ReadBackRefusedError(
-      `vault ${o.vault.name} refused to let byot read back records it rejected (${this.#refusals.join("; ")}). ` +
+      `vault ${o.vault.name} refused to let byot read back records it rejected (${
+        this.#refusals.join("; ")
+      }). ` +
         `byot reads a rejected batch back to tell records already stored (a re-run, a resume, another ` +
         `process) from real rejections; without it every such record would be reported failed. Give the ` +
         `token's role read access to column ${o.vault.column} of table ${o.vault.table} (detokenize, or Get ` +
@@ -266,7 +276,11 @@ export class ReadBack {
   }
 }
 
-function unknown(result: ReadbackResult, group: SourceRecord[], attempted: Extract<Attempted, { kind: "exhausted" }>) {
+function unknown(
+  result: ReadbackResult,
+  group: SourceRecord[],
+  attempted: Extract<Attempted, { kind: "exhausted" }>,
+) {
   result.unknown.push({
     records: group,
     status: attempted.status,
@@ -275,7 +289,11 @@ function unknown(result: ReadbackResult, group: SourceRecord[], attempted: Extra
   });
 }
 
-function unreadable(result: ReadbackResult, group: SourceRecord[], attempted: Extract<Attempted, { kind: "answer" }>) {
+function unreadable(
+  result: ReadbackResult,
+  group: SourceRecord[],
+  attempted: Extract<Attempted, { kind: "answer" }>,
+) {
   const { answer } = attempted;
   result.unknown.push({
     records: group,

@@ -89,7 +89,14 @@ Deno.test("resumePoint() restarts below a gap and skips settled batches above it
   assert.equal(point.startSeq, 2);
   assert.deepEqual(point.cursor, { position: 6, offsets: [600] });
   assert.deepEqual(point.terminalSeqs, new Set([2, 4, 5]));
-  assert.deepEqual(point.counts, { read: 15, loaded: 9, alreadyPresent: 0, failed: 1, skipped: 5, batches: 5 });
+  assert.deepEqual(point.counts, {
+    read: 15,
+    loaded: 9,
+    alreadyPresent: 0,
+    failed: 1,
+    skipped: 5,
+    batches: 5,
+  });
   t.cleanup();
 });
 

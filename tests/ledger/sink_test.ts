@@ -287,7 +287,14 @@ Deno.kill(Deno.pid, "SIGKILL");
   const point = ledger.resumePoint(runId, "NAME");
   assert.equal(point.startSeq, 9);
   assert.deepEqual(point.cursor, { position: 18 });
-  assert.deepEqual(point.counts, { read: 20, loaded: 19, alreadyPresent: 0, failed: 1, skipped: 0, batches: 10 });
+  assert.deepEqual(point.counts, {
+    read: 20,
+    loaded: 19,
+    alreadyPresent: 0,
+    failed: 1,
+    skipped: 0,
+    batches: 10,
+  });
   assert.equal(point.replayBelowSeq, 128, "the unrecorded batches 10-12 may have been sent");
   assert.equal(ledger.listFailures({ runId }).length, 1);
   ledger.close();

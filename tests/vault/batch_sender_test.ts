@@ -385,7 +385,9 @@ Deno.test("BatchSender.send() from 4 concurrent senders honours 429s through the
     assertStoredExactly(sim, all);
   }));
 
-for (const [continueOnError, duplicateStatus] of [[false, 400], [true, 400], [false, 409], [true, 409]] as const) {
+for (
+  const [continueOnError, duplicateStatus] of [[false, 400], [true, 400], [false, 409], [true, 409]] as const
+) {
   Deno.test(`BatchSender.send() under mixed faults settles every record exactly (continueOnError ${continueOnError}, duplicates ${duplicateStatus})`, () =>
     withSim({ errorRate: 0.15, dropRate: 0.2, hangRate: 0.03, seed: 11, duplicateStatus }, async (sim) => {
       const records = withRejects(makeRecords(400, "m"), [3, 77, 210]);

@@ -154,7 +154,9 @@ export async function runLoadCommand(
     metrics.finish();
     ledgerSink?.close();
     // a vault with unsettled records is not finished: the same command settles them
-    for (const vault of end.completed) if (metrics.vault(vault).unsettled === 0) ledger?.markVaultFinished(run.id, vault);
+    for (const vault of end.completed) {
+      if (metrics.vault(vault).unsettled === 0) ledger?.markVaultFinished(run.id, vault);
+    }
     const totalsNow = metrics.totals();
     const unsettled = totalsNow.unsettled;
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;

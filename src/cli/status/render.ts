@@ -51,7 +51,12 @@ export function renderStatus(report: StatusReport, now: number): string {
   lines.push("", renderTable(COLUMNS, rows).trimEnd());
   const { alreadyPresent, unsettled } = report.totals;
   if (alreadyPresent > 0) {
-    lines.push("", `Already present: ${formatInt(alreadyPresent)} of the loaded records were in the vault before (read back)`);
+    lines.push(
+      "",
+      `Already present: ${
+        formatInt(alreadyPresent)
+      } of the loaded records were in the vault before (read back)`,
+    );
   }
   if (unsettled > 0) {
     lines.push(

@@ -119,7 +119,11 @@ export function handleBatch(store: VaultStore, rules: WriteRules, vaultId: strin
   if ("status" in envelope) return envelope;
   const continueOnError = (body as Record<string, unknown>).continueOnError === true;
   const inputs = envelope.records.map(batchInput);
-  const context = { byot: envelope.byot, rejectMarker: rules.rejectMarker, duplicateStatus: rules.duplicateStatus };
+  const context = {
+    byot: envelope.byot,
+    rejectMarker: rules.rejectMarker,
+    duplicateStatus: rules.duplicateStatus,
+  };
 
   if (!continueOnError) {
     const bad = inputs.find((input): input is string => typeof input === "string");

@@ -14,7 +14,9 @@ import { rejectedPositions, workspace } from "../../_fixtures/workspace.ts";
 const DUPLICATE_STATUSES = [400, 409] as const;
 
 /** The counters of `load --json` for the whole run. */
-function totals(out: string): { loaded: number; alreadyPresent: number; failed: number; unverifiedAnswers: number } {
+function totals(
+  out: string,
+): { loaded: number; alreadyPresent: number; failed: number; unverifiedAnswers: number } {
   return JSON.parse(out.trim().split("\n").at(-1)!).totals;
 }
 
@@ -89,9 +91,22 @@ for (const duplicateStatus of DUPLICATE_STATUSES) {
   });
 
   Deno.test(`two twin byot loads of the same data at once both end with exit 0 and store every pair once (duplicates ${duplicateStatus})`, async () => {
-    await using ws = await workspace({ count: 2000, columns: ["name"], simulator: { duplicateStatus, latencyMs: 2 } });
+    await using ws = await workspace({
+      count: 2000,
+      columns: ["name"],
+      simulator: { duplicateStatus, latencyMs: 2 },
+    });
     const twin = (state: string) =>
-      ws.byot(["load", "--config", ws.configPath, "--state", `${ws.dir}/${state}`, "--batch-size", "25", "--json"]);
+      ws.byot([
+        "load",
+        "--config",
+        ws.configPath,
+        "--state",
+        `${ws.dir}/${state}`,
+        "--batch-size",
+        "25",
+        "--json",
+      ]);
     const [a, b] = await Promise.all([twin("a.db"), twin("b.db")]);
     assert.equal(a.code, 0, a.err);
     assert.equal(b.code, 0, b.err);
@@ -127,7 +142,9 @@ Deno.test("byot load resumed from a ledger rolled back by a power loss ends exac
       try {
         const db = new DatabaseSync(ws.statePath, { readOnly: true });
         try {
-          const row = db.prepare("SELECT count(*) AS n FROM batches WHERE status = 'done'").get() as { n: number };
+          const row = db.prepare("SELECT count(*) AS n FROM batches WHERE status = 'done'").get() as {
+            n: number;
+          };
           if (row.n >= 20) {
             db.exec(`VACUUM INTO '${copy}'`);
             copied = true;
@@ -172,7 +189,10 @@ Deno.test("byot load behind a proxy whose 200 proves nothing (HTML, {}, a short 
     if (!body?.records) return undefined;
     inserts++;
     if (inserts % 7 === 1) {
-      return new Response("<html><body>OK</body></html>", { status: 200, headers: { "content-type": "text/html" } });
+      return new Response("<html><body>OK</body></html>", {
+        status: 200,
+        headers: { "content-type": "text/html" },
+      });
     }
     if (inserts % 7 === 3) return Response.json({}, { status: 200 });
     return undefined;
@@ -218,7 +238,12 @@ Deno.test("byot load fails a token that already holds another value with a clear
 
 Deno.test("byot load with 0.2% rejected records keeps at least 90% of the clean throughput", async () => {
   const measure = async (rejectEvery: number) => {
-    await using ws = await workspace({ count: 5000, columns: ["name"], rejectEvery, simulator: { latencyMs: 2 } });
+    await using ws = await workspace({
+      count: 5000,
+      columns: ["name"],
+      rejectEvery,
+      simulator: { latencyMs: 2 },
+    });
     const t0 = performance.now();
     const run = await ws.load(["--batch-size", "25", "--json"]);
     const ms = performance.now() - t0;
@@ -241,7 +266,8 @@ Deno.test("byot load falls back to Get by value when detokenize is forbidden, an
   const first = await ws.load(["--batch-size", "25"]);
   assert.equal(first.code, 0, first.err);
   let refuseGet = false;
-  const forbidden = () => Response.json({ error: { http_code: 403, message: "Forbidden. Role may not read." } }, { status: 403 });
+  const forbidden = () =>
+    Response.json({ error: { http_code: 403, message: "Forbidden. Role may not read." } }, { status: 403 });
   const proxy = await startProxy(ws.sim.url, () => undefined, (request) => {
     const body = request as { detokenizationParameters?: unknown } | undefined;
     if (body?.detokenizationParameters) return forbidden();

@@ -30,10 +30,14 @@ Deno.test("byot load stops with exit 75 during a vault outage and a re-run finis
 for (const duplicateStatus of [400, 409] as const) {
   Deno.test(`byot load after an outage that applied some requests finishes exactly with exit 0 (duplicates ${duplicateStatus})`, async () => {
     // apply-then-drop for every request: the vault stores the batches but no answer arrives
-    await using ws = await workspace({ count: 1000, columns: ["ssn"], simulator: { dropRate: 1, duplicateStatus } });
+    await using ws = await workspace({
+      count: 1000,
+      columns: ["ssn"],
+      simulator: { dropRate: 1, duplicateStatus },
+    });
     const args = ["load", "--config", ws.configPath, "--state", ws.statePath, "--max-attempts", "2"];
     ws.sim.options.errorRate = 0;
-    const stalls = async () => {
+    const stalls = () => {
       // the read-backs of the dropped answers fail too: a whole outage
       ws.sim.options.errorRate = 1;
       ws.sim.options.dropRate = 0;
@@ -42,7 +46,7 @@ for (const duplicateStatus of [400, 409] as const) {
     const first = await ws.byot(args, {
       deps: {
         fetch: async (input, init) => {
-          if (++sent === 40) await stalls();
+          if (++sent === 40) stalls();
           return await globalThis.fetch(input, init);
         },
       },
