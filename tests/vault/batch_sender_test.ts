@@ -446,3 +446,62 @@ Deno.test("BatchSender.send() rethrows a fatal 401 and the caller's abort", () =
     setTimeout(() => controller.abort(new Error("interrupted")), 30);
     await assert.rejects(makeSender(right).send(makeBatch(makeRecords(3)), controller.signal), /interrupted/);
   }));
+
+Deno.test("BatchSender.send() with continueOnError reads a 4xx that carries responses[] record by record", () =>
+  withSim({}, async (sim) => {
+    const records = withRejects(makeRecords(3), [0, 2]);
+    const taken = { position: 999, value: records[1].value, token: "another-token" };
+    preInsert(sim, [taken]);
+    const result = await send(makeSender(makeClient(sim), { continueOnError: true }), records);
+    assert.equal(result.loaded, 0);
+    assert.deepEqual(result.failures.map((f) => [f.record, f.status, f.message]), [
+      [records[0], 400, "Insert failed. Invalid value for column name."],
+      [records[1], 400, "Insert failed. Value for unique column name already exists."],
+      [records[2], 400, "Insert failed. Invalid value for column name."],
+    ]);
+    assert.equal(sim.stats.responses[400], 1, "every record failed: one 4xx with responses[]");
+    assert.equal(result.requests, 2, "the Batch request and one read-back, no bisection");
+    assertStoredExactly(sim, [taken]);
+  }));
+
+Deno.test("BatchSender.send() takes a detokenize 404 (every token unknown) as absent", () =>
+  withSim({}, async (sim) => {
+    const proxy = await startProxy(sim.url, () => undefined, (body) => {
+      const params = (body as { detokenizationParameters?: { token: string }[] } | undefined)
+        ?.detokenizationParameters;
+      if (!params) return undefined;
+      const known = params.some((p) => sim.store.findByToken("v1", p.token));
+      return known ? undefined : Response.json(errorEnvelope(404, "Token not found"), { status: 404 });
+    });
+    try {
+      const records = makeRecords(50);
+      preInsert(sim, records.slice(0, 10));
+      // a replay: records 0-9 are present, the second chunk of 25 holds no known token
+      const result = await send(makeSender(makeClient({ url: proxy.url })), records, true);
+      assert.equal(result.loaded, 50);
+      assert.equal(result.alreadyPresent, 10);
+      assert.deepEqual(result.failures, []);
+      assertStoredExactly(sim, records);
+    } finally {
+      await proxy.shutdown();
+    }
+  }));
+
+Deno.test("BatchSender.send() settles a 200 whose body does not account for the records by read-back", () =>
+  withSim({}, async (sim) => {
+    let answered = 0;
+    const proxy = await startProxy(sim.url, () => undefined, (body) => {
+      if (!(body as { records?: unknown } | undefined)?.records || answered++ > 0) return undefined;
+      return new Response("<html>OK</html>", { status: 200, headers: { "content-type": "text/html" } });
+    });
+    try {
+      const records = makeRecords(30);
+      const result = await send(makeSender(makeClient({ url: proxy.url })), records);
+      assert.equal(result.unverified, 1);
+      assert.equal(result.loaded, 30);
+      assert.deepEqual(result.replayed, { upsert: 0, readback: 0, resent: 30 });
+      assertStoredExactly(sim, records);
+    } finally {
+      await proxy.shutdown();
+    }
+  }));

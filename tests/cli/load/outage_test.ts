@@ -10,6 +10,9 @@ Deno.test("byot load stops with exit 75 during a vault outage and a re-run finis
   assert.match(first.err, /kept failing after every retry/);
   assert.match(first.err, /To resume, run again/);
   assert.equal(ws.sim.store.count("vault-ssn", "ssn"), 0);
+  const status = await ws.byot(["status", "--state", ws.statePath]);
+  assert.match(status.out, /Unsettled: [\d,]+ records whose retries ran out/);
+  assert.doesNotMatch(status.out, /Failed records/);
 
   ws.sim.options.errorRate = 0;
   const second = await ws.byot(args);

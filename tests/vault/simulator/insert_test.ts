@@ -169,3 +169,14 @@ Deno.test("insert answers 413 above maxRecordsPerRequest", () =>
     assert.equal(res.status, 413);
     assert.equal(sim.store.size, 0);
   }));
+
+Deno.test("insert answers 400 for a duplicate value or token by default, as Skyflow's SDKs suggest", () =>
+  withSim({}, async (sim) => {
+    await insert(sim, { records: [rec("MARY", "t1")], byot: "ENABLE" });
+    const value = await insert(sim, { records: [rec("MARY", "t2")], byot: "ENABLE" });
+    assert.equal(value.status, 400);
+    assert.match(value.body.error.message, /already exists/);
+    const token = await insert(sim, { records: [rec("JOHN", "t1")], byot: "ENABLE" });
+    assert.equal(token.status, 400);
+    assert.equal(sim.store.count("v1", "name"), 1);
+  }));
