@@ -18,6 +18,29 @@ import { errorMessage, tryJson } from "./envelope.ts";
  * ```
  */
 export function insertAccounted(body: string, count: number): boolean {
+  return scanAccounted(body, count) || parseAccounted(body, count);
+}
+
+const ID_KEY = '"skyflow_id":';
+
+/**
+ * The hot path: counts `"skyflow_id":"<non-empty>"` in a compact JSON object that has `"records"`
+ * (JSON.parse of every answer would cost more CPU than building the request). The key cannot occur
+ * inside a string value (its quotes would be escaped). False sends the body to the full parse.
+ */
+function scanAccounted(body: string, count: number): boolean {
+  if (body.charCodeAt(0) !== 123 /* { */ || body.charCodeAt(body.length - 1) !== 125 /* } */) return false;
+  if (!body.startsWith('{"records":[')) return false;
+  let found = 0;
+  for (let i = body.indexOf(ID_KEY); i !== -1; i = body.indexOf(ID_KEY, i)) {
+    i += ID_KEY.length;
+    if (body.charCodeAt(i) !== 34 /* " */ || body.charCodeAt(i + 1) === 34) return false;
+    found++;
+  }
+  return found === count;
+}
+
+function parseAccounted(body: string, count: number): boolean {
   const parsed = tryJson(body) as { records?: unknown } | undefined;
   const records = parsed?.records;
   if (!Array.isArray(records) || records.length !== count) return false;
