@@ -32,6 +32,7 @@ import { errorMessage, isTooLargeMessage } from "./envelope.ts";
 import { BatchTally } from "./batch_tally.ts";
 import { batchBytes, insertBytes } from "./payload.ts";
 import { ReadBack } from "./readback.ts";
+import { type Rejected, type Rejection, type SendCtx as Ctx, Settler } from "./settle.ts";
 
 /** Options of {@linkcode BatchSender}. */
 export interface BatchSenderOptions {
@@ -55,34 +56,12 @@ export interface BatchSenderOptions {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-interface Ctx {
-  tally: BatchTally;
-  signal?: AbortSignal;
-}
-
-/** A record the vault rejected, with its own answer. */
-interface Rejected {
-  record: SourceRecord;
-  status: number;
-  message: string;
-  requestId?: string;
-}
-
-/** A whole-request rejection. */
-interface Rejection {
-  status: number;
-  message: string;
-  requestId?: string;
-}
-
 /** Sends batches of one vault. Learns the largest accepted request size from 413 answers. */
 export class BatchSender {
   readonly #o: BatchSenderOptions & { observer: VaultObserver };
   readonly #insertPath: string;
   readonly #batchPath: string;
-  readonly #readBack: ReadBack;
-  /** Recent rejections were records already stored: read back before isolating. */
-  #duplicatesLikely = true;
+  readonly #settle: Settler;
   #batchIsolation: boolean;
   /**
    * Send fresh batches to the Batch endpoint: `--continue-on-error`, or learned once a rejection
@@ -105,12 +84,13 @@ export class BatchSender {
     this.#batchPath = `/v1/vaults/${id}`;
     this.#batchIsolation = options.batchIsolation ?? true;
     this.#useBatch = options.continueOnError ?? false;
-    this.#readBack = new ReadBack({
+    const readBack = new ReadBack({
       client: options.client,
       vault: options.vault,
       chunk: options.readbackChunk,
       upsert: options.upsert,
     });
+    this.#settle = new Settler({ readBack, vault: options.vault.name, observer: this.#o.observer });
   }
 
   /**
@@ -153,15 +133,15 @@ export class BatchSender {
     if (answer.status < 300) {
       if (!insertAccounted(answer.body, records.length)) return this.#unverified(records, depth, ctx);
       ctx.tally.loaded += records.length;
-      if (maybeApplied && o.upsert) this.#replayed("upsert", records.length, ctx);
+      if (maybeApplied && o.upsert) this.#settle.replayed("upsert", records.length, ctx);
       return;
     }
     const rejection = { status: answer.status, message: errorMessage(answer.status, answer.body) };
     const rej: Rejection = { ...rejection, requestId: answer.requestId };
     if (await this.#tooLarge(records, rej, replay, depth, ctx)) return;
-    if (isolating || this.#readBack.refused) return this.#isolate(records, rej, depth, ctx);
-    if (!maybeApplied && !this.#duplicatesLikely) return this.#isolate(records, rej, depth, ctx);
-    const rest = await this.#readBackRejected(
+    if (isolating || this.#settle.refused) return this.#isolate(records, rej, depth, ctx);
+    if (!maybeApplied && !this.#settle.duplicatesLikely) return this.#isolate(records, rej, depth, ctx);
+    const rest = await this.#rejected(
       records.map((record) => ({ record, ...rej })),
       depth,
       ctx,
@@ -170,14 +150,14 @@ export class BatchSender {
     if (rest.length === 0) return;
     if (rest.length === records.length) return this.#isolate(rest, rej, depth, ctx);
     // the read-back explained some records: send the rest once more, isolate only if rejected again
-    this.#replayed("resent", rest.length, ctx);
+    this.#settle.replayed("resent", rest.length, ctx);
     await this.#viaInsert(rest, false, depth + 1, ctx, true);
   }
 
   /** Finds the bad records among `records`, rejected together: one Batch request, or bisection. */
   async #isolate(records: readonly SourceRecord[], rej: Rejection, depth: number, ctx: Ctx): Promise<void> {
     if (records.length === 1) {
-      await this.#readBackRejected([{ record: records[0], ...rej }], depth, ctx, false);
+      await this.#rejected([{ record: records[0], ...rej }], depth, ctx, false);
       return;
     }
     if (this.#batchIsolation) return this.#viaBatch(records, false, depth + 1, 1, ctx, true);
@@ -231,8 +211,8 @@ export class BatchSender {
       } else rejected.push({ record: records[i], status, message, requestId: answer.requestId });
     }
     ctx.tally.loaded += loaded;
-    if (maybeApplied && o.upsert) this.#replayed("upsert", loaded, ctx);
-    if (rejected.length > 0) await this.#readBackRejected(rejected, depth, ctx, false);
+    if (maybeApplied && o.upsert) this.#settle.replayed("upsert", loaded, ctx);
+    if (rejected.length > 0) await this.#rejected(rejected, depth, ctx, false);
     if (toRetry.length === 0) return;
     ctx.tally.retried = true;
     if (round >= o.client.maxAttempts) {
@@ -258,7 +238,7 @@ export class BatchSender {
     depth: number,
     ctx: Ctx,
   ): Promise<void> {
-    const rest = await this.#readBackRejected(
+    const rest = await this.#rejected(
       records.map((record) => ({ record, ...rej })),
       depth,
       ctx,
@@ -272,74 +252,26 @@ export class BatchSender {
     await this.#viaBatch(rest.slice(half), false, depth + 1, 1, ctx);
   }
 
-  /**
-   * Reads rejected records back. Present: loaded, already present. Stored differently: failed with
-   * what the vault holds. Read-back failed: unsettled. Absent (or unchecked): returned when `keep`
-   * (the caller sends them again), else failed with the record's own rejection.
-   */
-  async #readBackRejected(
+  /** Reads rejected records back ({@linkcode Settler.rejected}); bad records switch to the Batch endpoint. */
+  async #rejected(
     rejected: readonly Rejected[],
     depth: number,
     ctx: Ctx,
     keep: boolean,
   ): Promise<SourceRecord[]> {
-    const records = rejected.map((r) => r.record);
-    const found = await this.#readBack.check(records, ctx.tally, ctx.signal);
-    const byRecord = new Map(rejected.map((r) => [r.record, r]));
-    ctx.tally.loaded += found.present.length;
-    ctx.tally.alreadyPresent += found.present.length;
-    this.#replayed("readback", found.present.length, ctx);
-    for (const { record, message } of found.conflicting) {
-      const own = byRecord.get(record)!;
-      ctx.tally.fail([record], { ...own, status: 409, message, retryable: false, attempts: depth });
-    }
-    for (const group of found.unknown) {
-      ctx.tally.leave(group.records, {
-        status: group.status,
-        message: `rejected, and the read-back that would settle it failed (${group.message}); settled when ` +
-          "the same command runs again",
-        requestId: group.requestId,
-        attempts: depth,
-      });
-    }
-    const checked = found.present.length + found.conflicting.length + found.absent.length;
-    if (checked > 0) this.#duplicatesLikely = found.present.length + found.conflicting.length > 0;
-    const rest = [...found.absent, ...found.unchecked];
-    if (keep) return rest;
+    const rest = await this.#settle.rejected(rejected, depth, ctx, keep);
     // real rejections in this data: from now on send to the Batch endpoint, which isolates them itself
-    if (found.absent.length > 0 && this.#batchIsolation) this.#useBatch = true;
-    for (const record of rest) {
-      const own = byRecord.get(record)!;
-      const message = found.unchecked.includes(record)
-        ? `${own.message} (not read back: the vault refuses reads to this token)`
-        : own.message;
-      ctx.tally.fail([record], { ...own, message, retryable: false, attempts: depth });
-    }
-    return [];
+    if (this.#settle.badRecordsSeen && this.#batchIsolation) this.#useBatch = true;
+    return rest;
   }
 
   /** A 2xx that does not account for the records: read back; resend what is absent. */
   async #unverified(records: readonly SourceRecord[], depth: number, ctx: Ctx): Promise<void> {
-    const o = this.#o;
     ctx.tally.unverified++;
-    const found = await this.#readBack.check(records, ctx.tally, ctx.signal);
-    ctx.tally.loaded += found.present.length;
-    this.#replayed("readback", found.present.length, ctx);
-    for (const { record, message } of found.conflicting) {
-      ctx.tally.fail([record], { status: 409, message, retryable: false, attempts: depth });
-    }
-    for (const group of found.unknown) {
-      ctx.tally.leave(group.records, {
-        status: group.status,
-        message:
-          `the vault's answer did not account for the records and the read-back failed (${group.message})`,
-        requestId: group.requestId,
-        attempts: depth,
-      });
-    }
-    const rest = [...found.absent, ...found.unchecked];
+    const why = "the vault's answer did not account for the records";
+    const rest = await this.#settle.unknown(records, depth, ctx, why);
     if (rest.length === 0) return;
-    if (depth >= o.client.maxAttempts) {
+    if (depth >= this.#o.client.maxAttempts) {
       ctx.tally.leave(rest, {
         status: ctx.tally.lastStatus,
         message: `${depth} answers in a row did not account for the records sent (not a Skyflow answer?); ` +
@@ -349,8 +281,8 @@ export class BatchSender {
       });
       return;
     }
-    this.#replayed("resent", rest.length, ctx);
-    await this.#send(rest, found.unchecked.length > 0, depth + 1, ctx);
+    this.#settle.replayed("resent", rest.length, ctx);
+    await this.#send(rest, this.#settle.refused, depth + 1, ctx);
   }
 
   /** Halves the request size after a "too large" answer. Returns true when it handled the answer. */
@@ -385,14 +317,8 @@ export class BatchSender {
     ctx: Ctx,
   ): Promise<void> {
     let rest: readonly SourceRecord[] = records;
-    if (maybeApplied && attempted.status === 0 && !this.#readBack.refused) {
-      const found = await this.#readBack.check(records, ctx.tally, ctx.signal);
-      ctx.tally.loaded += found.present.length;
-      this.#replayed("readback", found.present.length, ctx);
-      for (const { record, message } of found.conflicting) {
-        ctx.tally.fail([record], { status: 409, message, retryable: false, attempts: depth });
-      }
-      rest = [...found.absent, ...found.unchecked, ...found.unknown.flatMap((g) => g.records)];
+    if (maybeApplied && attempted.status === 0 && !this.#settle.refused) {
+      rest = await this.#settle.unknown(records, depth, ctx, "the request may have landed");
     }
     ctx.tally.leave(rest, {
       status: attempted.status,
@@ -431,11 +357,5 @@ export class BatchSender {
     const body = build();
     this.#o.observer.build({ vault: this.#o.vault.name, ms: performance.now() - t0 });
     return body;
-  }
-
-  #replayed(path: "upsert" | "readback" | "resent", n: number, ctx: Ctx): void {
-    if (n === 0) return;
-    ctx.tally.replayed[path] += n;
-    this.#o.observer.replay({ vault: this.#o.vault.name, path, records: n });
   }
 }

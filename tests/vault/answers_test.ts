@@ -41,6 +41,9 @@ Deno.test("insertAccounted() reads a formatted body as well as a compact one", (
   const formatted = JSON.stringify({ records: [{ skyflow_id: "a" }, { skyflow_id: "b" }] }, null, 2);
   assert.equal(insertAccounted(formatted, 2), true);
   assert.equal(insertAccounted(formatted, 3), false);
-  assert.equal(insertAccounted('{"records":[{"skyflow_id":"a","tokens":{"name":"\\"skyflow_id\\":\\"x"}}]}', 1), true);
+  assert.equal(
+    insertAccounted('{"records":[{"skyflow_id":"a","tokens":{"name":"\\"skyflow_id\\":\\"x"}}]}', 1),
+    true,
+  );
   assert.equal(insertAccounted('{"records":[{"skyflow_id":"a"}],"x":{"skyflow_id":"b"}}', 1), true);
 });
