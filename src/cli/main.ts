@@ -18,6 +18,7 @@ import type { LoadDeps } from "./load/run.ts";
 import { simulateCommand } from "./simulate.ts";
 import { statusCommand } from "./status/status_command.ts";
 import { tuneCommand } from "./tune/tune_command.ts";
+import { verifyCommand } from "./verify/verify_command.ts";
 import { VERSION } from "./shared/version.ts";
 
 /** Collaborators for tests; production defaults otherwise. */
@@ -50,6 +51,7 @@ export async function main(argv: readonly string[], io: Io, deps: MainDeps = {})
   program.addCommand(failuresCommand(io, result, deps));
   program.addCommand(clearCommand(io, result, deps));
   program.addCommand(tuneCommand(io, result, deps));
+  program.addCommand(verifyCommand(io, result, { ...deps, argv: args }));
   for (const command of program.commands) command.exitOverride().configureOutput(output);
   try {
     await program.parseAsync([...args], { from: "user" });

@@ -92,7 +92,11 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
     .option("--port <port>", "port to listen on (0 picks a free one)", "0")
     .option("--latency-ms <ms>", "delay added to every vault request", "0")
     .option("--jitter-ms <ms>", "extra random delay up to this many ms", "0")
-    .option("--rate-limit <rps>", "insert/batch requests per second per vault before 429 (0 = off)", "0")
+    .option(
+      "--rate-limit <rps>",
+      "requests per second per vault (writes and reads) before 429 (0 = off)",
+      "0",
+    )
     .option("--retry-after-format <format>", "Retry-After of a 429: seconds or date", "seconds")
     .option("--error-rate <p>", "probability of a 500/502/503 without applying", "0")
     .option("--drop-rate <p>", "probability of applying, then cutting the connection", "0")

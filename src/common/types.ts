@@ -106,7 +106,16 @@ export interface FailedRecord {
   retryable: boolean;
   /** Requests that carried this record. */
   attempts: number;
+  /** Set by `byot verify`: what reading the vault back found. @default undefined (a load's failure) */
+  verdict?: FailureVerdict;
 }
+
+/**
+ * What `byot verify` found for a record that is not in the vault as the source has it: `missing`
+ * (neither its token nor its value is stored) or `mismatched` (its token holds another value, or its
+ * value is stored under another token).
+ */
+export type FailureVerdict = "missing" | "mismatched";
 
 /** How a batch ended. */
 export interface BatchResult {

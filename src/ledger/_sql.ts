@@ -31,9 +31,10 @@ export const FINISHED_SQL =
 
 /** Upsert of one failed record: a repeat keeps `first_seen` and adds its attempts. */
 export const FAILURE_UPSERT_SQL = `INSERT INTO failed_records (run_id, vault, position, batch_seq, value,
-    token, status_code, message, request_id, retryable, attempts, first_seen, last_seen)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    token, status_code, message, request_id, retryable, attempts, first_seen, last_seen, verdict)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (run_id, vault, position) DO UPDATE SET value = excluded.value, token = excluded.token,
+    verdict = excluded.verdict,
     status_code = excluded.status_code, message = excluded.message, request_id = excluded.request_id,
     retryable = excluded.retryable, attempts = failed_records.attempts + excluded.attempts,
     last_seen = excluded.last_seen, resolved_at = NULL, purged_at = NULL`;

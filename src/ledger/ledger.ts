@@ -27,6 +27,7 @@ import * as failures from "./failures.ts";
 import { LedgerSink, type LedgerSinkOptions } from "./sink.ts";
 import { type ResumePoint, resumePoint, runSummary, type VaultSummary } from "./resume.ts";
 import { failuresRetrySource, type FailuresRetrySourceOptions } from "./retry_source.ts";
+import { type RunCoverage, runCoverage } from "./run_coverage.ts";
 
 /** Default state file, relative to the working directory. */
 export const DEFAULT_STATE_FILE = "./byot-state.db";
@@ -136,6 +137,11 @@ export class Ledger {
   /** Where `vault` of `runId` restarts. */
   resumePoint(runId: string, vault: string): ResumePoint {
     return resumePoint(this.#store, runId, vault);
+  }
+
+  /** The positions `runId` settled as loaded for `vault` (what `byot verify --run` checks). */
+  runCoverage(runId: string, vault: string): RunCoverage {
+    return runCoverage(this.#store, runId, vault);
   }
 
   /** Per-vault progress of a run. */

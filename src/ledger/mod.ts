@@ -22,10 +22,12 @@ export type {
   FailureFilter,
   FailureGroup,
   FailureInput,
+  FailureVerdict,
   ListFailuresOptions,
   StoredFailure,
 } from "./failures.ts";
 export type { FailuresRetrySourceOptions } from "./retry_source.ts";
+export { RunCoverage } from "./run_coverage.ts";
 export {
   checkResumable,
   firstDifference,

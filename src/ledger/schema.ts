@@ -91,7 +91,9 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX failed_records_by_batch ON failed_records (vault, run_id, batch_seq, position);
   CREATE INDEX runs_by_status ON runs (status, created_at);
   `,
-  // 2: per batch, records a read-back found already stored as ours, 2xx answers that did not account
+  // byot verify: a failure found by reading the vault back ('missing' or 'mismatched'); NULL = a load's
+  `ALTER TABLE failed_records ADD COLUMN verdict TEXT CHECK (verdict IN ('missing','mismatched'));`,
+  // per batch, records a read-back found already stored as ours, 2xx answers that did not account
   // for their records, and records left unsettled by exhausted transient retries
   `
   ALTER TABLE batches ADD COLUMN already_present INTEGER NOT NULL DEFAULT 0;

@@ -291,6 +291,7 @@ export class LedgerSink implements OutcomeSink {
         f.attempts,
         now,
         now,
+        f.verdict ?? null,
       );
     }
   }

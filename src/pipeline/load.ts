@@ -15,7 +15,7 @@ import type { TokenProvider } from "../vault/auth/token_provider.ts";
 import { AdaptiveController, type AdaptiveState, withController } from "./pacing/adaptive.ts";
 import { Limiter } from "./pacing/concurrency_limiter.ts";
 import { RateLimiter } from "./pacing/rate_limiter.ts";
-import { type ResumePoint, runVault } from "./vault_workers.ts";
+import { type BatchHandler, type ResumePoint, runVault } from "./vault_workers.ts";
 
 /** One vault's part of the plan. */
 export interface PlannedVault {
@@ -63,6 +63,12 @@ export interface RunLoadOptions {
   intake?: AbortSignal;
   /** Aborts in-flight requests (second Ctrl-C, deadline). */
   signal?: AbortSignal;
+  /**
+   * What settles each batch of a vault, given the vault's paced client: `byot verify` passes a
+   * read-back checker. @default a {@linkcode BatchSender} that inserts (upsert, endpoint and BYOT
+   * mode from the settings)
+   */
+  handlerFor?: (vault: VaultSpec, client: VaultClient) => BatchHandler;
 }
 
 /** How the load ended. */
@@ -133,7 +139,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
       observer: pacing.observer,
       rate: pacing.rate,
     });
-    const sender = new BatchSender({
+    const sender = o.handlerFor?.(planned.spec, client) ?? new BatchSender({
       client,
       vault: planned.spec,
       byotMode: s.byotMode,

@@ -8,9 +8,17 @@ import type { Clock } from "../common/clock.ts";
 import { crashPoint } from "../common/crash_points.ts";
 import { VaultUnavailableError } from "../common/errors.ts";
 import type { Batch, BatchResult, OutcomeSink, SourceCursor, VaultSource } from "../common/types.ts";
-import type { BatchSender } from "../vault/batch_sender.ts";
 import { batchesOf } from "./batcher.ts";
 import { Limiter } from "./pacing/concurrency_limiter.ts";
+
+/**
+ * What settles one batch: the insert path ({@linkcode import("../vault/batch_sender.ts").BatchSender})
+ * in a load, a read-back ({@linkcode import("../vault/record_checker.ts").RecordChecker}) in `verify`.
+ */
+export interface BatchHandler {
+  /** Settles `batch` and returns how each record ended; rethrows fatal errors and aborts. */
+  send(batch: Batch, signal?: AbortSignal): Promise<BatchResult>;
+}
 
 /** Where a resumed vault restarts (from the ledger). */
 export interface ResumePoint {
@@ -31,7 +39,7 @@ export interface VaultRunOptions {
   /** Where the records come from (not closed here). */
   source: VaultSource;
   /** Sends one batch with its retries, splits and safe replay. */
-  sender: BatchSender;
+  sender: BatchHandler;
   /** Told when each batch starts and with its result when it finishes. */
   sink: OutcomeSink;
   /** Records per batch (> 0). */

@@ -46,7 +46,7 @@ export class BatchTally {
   /** Records `records` as failed for good. */
   fail(
     records: readonly SourceRecord[],
-    init: { status: number; message: string; requestId?: string; retryable: boolean; attempts: number },
+    init: Omit<FailedRecord, "record">,
   ): void {
     for (const record of records) this.failures.push({ record, ...init });
   }

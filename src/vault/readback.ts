@@ -277,7 +277,7 @@ export class ReadBack {
 }
 
 function unknown(
-  result: ReadbackResult,
+  result: Pick<ReadbackResult, "unknown">,
   group: SourceRecord[],
   attempted: Extract<Attempted, { kind: "exhausted" }>,
 ) {
@@ -290,7 +290,7 @@ function unknown(
 }
 
 function unreadable(
-  result: ReadbackResult,
+  result: Pick<ReadbackResult, "unknown">,
   group: SourceRecord[],
   attempted: Extract<Attempted, { kind: "answer" }>,
 ) {
@@ -318,4 +318,68 @@ function storedValues(body: string): Map<string, string> | undefined {
     }
   }
   return map;
+}
+
+/** What {@linkcode readBack} found. */
+export interface DetokenizeResult {
+  /** Stored with our value. */
+  present: SourceRecord[];
+  /** Our token is not stored. */
+  absent: SourceRecord[];
+  /** Our token holds a different value. */
+  conflicting: SourceRecord[];
+  /** Could not be checked (the read-back's retries ran out, or an unreadable answer). */
+  unknown: { records: SourceRecord[]; status: number; message: string; requestId?: string }[];
+}
+
+/**
+ * Detokenizes the tokens of `records` in chunks of `chunk` and compares the stored values with
+ * ours (`byot verify`). A chunk answered 404 as a whole is split until single tokens, where 404 =
+ * absent. A 403 stops the run like any refused request (no fallback: the caller looks values up
+ * itself).
+ */
+export async function readBack(
+  client: VaultClient,
+  vaultId: string,
+  records: readonly SourceRecord[],
+  tally: BatchTally,
+  options: { chunk: number; signal?: AbortSignal },
+): Promise<DetokenizeResult> {
+  const result: DetokenizeResult = { present: [], absent: [], conflicting: [], unknown: [] };
+  const path = `/v1/vaults/${encodeURIComponent(vaultId)}/detokenize`;
+  const pending: SourceRecord[][] = [];
+  for (let i = 0; i < records.length; i += options.chunk) pending.push(records.slice(i, i + options.chunk));
+  while (pending.length > 0) {
+    const group = pending.shift()!;
+    const attempted = await client.send({
+      kind: "detokenize",
+      method: "POST",
+      path,
+      body: detokenizeBody(group.map((r) => r.token)),
+      records: group.length,
+    }, options.signal);
+    tally.count(attempted);
+    if (attempted.kind === "exhausted") {
+      unknown(result, group, attempted);
+      continue;
+    }
+    const { answer } = attempted;
+    if (answer.status === 404) {
+      if (group.length === 1) result.absent.push(group[0]);
+      else pending.unshift(group.slice(0, group.length >> 1), group.slice(group.length >> 1));
+      continue;
+    }
+    const stored = answer.status < 300 ? storedValues(answer.body) : undefined;
+    if (!stored) {
+      unreadable(result, group, attempted);
+      continue;
+    }
+    for (const record of group) {
+      const value = stored.get(record.token);
+      if (value === undefined) result.absent.push(record);
+      else if (value === record.value) result.present.push(record);
+      else result.conflicting.push(record);
+    }
+  }
+  return result;
 }

@@ -21,7 +21,7 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Extra random delay in `[0, jitterMs)` added to every vault request. @default 0 */
   jitterMs?: number;
-  /** Data requests (insert, batch) per second per vault id before 429s; 0 turns it off. @default 0 */
+  /** Vault requests (insert, batch, get, detokenize, delete) per second per vault id before 429s; 0 turns it off. @default 0 */
   rateLimit?: number;
   /** Write `Retry-After` as whole seconds or as an HTTP-date. @default "seconds" */
   retryAfterFormat?: RetryAfterFormat;

@@ -115,19 +115,28 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
       closing.signal.addEventListener("abort", () => resolve(), { once: true });
     });
 
+  /** A 429 when the vault's request budget (`rateLimit`, shared by reads and writes) is spent. */
+  const throttled = async (
+    req: Request,
+    vaultId: string,
+    requestId: string,
+  ): Promise<Response | undefined> => {
+    const now = options.now();
+    const wait = limiter.take(vaultId, options.rateLimit, now);
+    if (wait <= 0) return undefined;
+    stats.rateLimited++;
+    await drain(req);
+    const retryAfter = retryAfterValue(wait, options.retryAfterFormat, now);
+    return answer(fail(429, "Too many requests. Retry later."), requestId, { "retry-after": retryAfter });
+  };
+
   const dataRequest = async (
     req: Request,
     r: DataRoute,
     requestId: string,
   ): Promise<Response> => {
-    const now = options.now();
-    const wait = limiter.take(r.vaultId, options.rateLimit, now);
-    if (wait > 0) {
-      stats.rateLimited++;
-      await drain(req);
-      const retryAfter = retryAfterValue(wait, options.retryAfterFormat, now);
-      return answer(fail(429, "Too many requests. Retry later."), requestId, { "retry-after": retryAfter });
-    }
+    const limited = await throttled(req, r.vaultId, requestId);
+    if (limited) return limited;
     if (!(await delay())) return cutResponse(503, requestId);
     const fault = pickFault(options, options.random);
     if (fault === "error") {
@@ -186,6 +195,8 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
         stats.dataFinished();
       }
     }
+    const limited = await throttled(req, r.vaultId, requestId);
+    if (limited) return limited;
     if (!(await delay())) return cutResponse(503, requestId);
     if (r.kind === "get") return answer(handleGet(store, r.vaultId, r.table, url), requestId);
     const parsed = await readJson(req);

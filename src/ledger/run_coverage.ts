@@ -1,0 +1,73 @@
+/**
+ * What a run claims it loaded, per vault: the position ranges of its settled batches minus the
+ * records it stored as failed (and not since resolved). `byot verify --run ID` checks exactly those.
+ *
+ * @module
+ */
+import { int, type Store } from "./_store.ts";
+
+/** The positions a run settled as loaded for one vault. */
+export class RunCoverage {
+  /** Sorted, disjoint `[first, end)` ranges of settled batches (adjacent ones merged). */
+  readonly ranges: readonly (readonly [number, number])[];
+  /** Positions inside the ranges that the run stored as failed (still unresolved). */
+  readonly failed: ReadonlySet<number>;
+
+  /**
+   * Wraps ranges and failures read by {@linkcode runCoverage}.
+   *
+   * @param ranges sorted, disjoint ranges.
+   * @param failed failed positions inside them.
+   */
+  constructor(ranges: readonly (readonly [number, number])[], failed: ReadonlySet<number>) {
+    this.ranges = ranges;
+    this.failed = failed;
+  }
+
+  /** Records in the ranges, failed ones included (an upper bound of what will be checked). */
+  get size(): number {
+    return this.ranges.reduce((n, [a, b]) => n + (b - a), 0);
+  }
+
+  /** True when the run loaded the record at `position`. */
+  has(position: number): boolean {
+    if (this.failed.has(position)) return false;
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [first, end] = this.ranges[mid];
+      if (position < first) hi = mid - 1;
+      else if (position >= end) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+}
+
+/** Reads the coverage of `vault` in `runId` (batches `done` or `partially_failed`). */
+export function runCoverage(store: Store, runId: string, vault: string): RunCoverage {
+  const ranges: [number, number][] = [];
+  for (
+    const r of store.all(
+      `SELECT first_position, end_position FROM batches
+       WHERE run_id = ? AND vault = ? AND status IN ('done','partially_failed') ORDER BY first_position`,
+      runId,
+      vault,
+    )
+  ) {
+    const first = int(r.first_position);
+    const end = int(r.end_position);
+    const last = ranges.at(-1);
+    if (last && first <= last[1]) last[1] = Math.max(last[1], end);
+    else ranges.push([first, end]);
+  }
+  const failed = new Set(
+    store.all(
+      "SELECT position FROM failed_records WHERE run_id = ? AND vault = ? AND resolved_at IS NULL",
+      runId,
+      vault,
+    ).map((r) => int(r.position)),
+  );
+  return new RunCoverage(ranges, failed);
+}
