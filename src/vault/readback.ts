@@ -5,7 +5,7 @@
  * absent.
  *
  * The check detokenizes our tokens (one request per chunk of 25). A vault that refuses detokenize
- * (403: the role may not read the column) is asked by value instead, with Get Records by
+ * (403: the role may not read the column; or another definite 4xx) is asked by value instead, with Get Records by
  * `column_values` and then the found records' tokens; a vault that refuses that too leaves byot
  * without a safe read: {@linkcode ReadBackRefusedError} stops the run, unless `--upsert` makes
  * re-sends idempotent, in which case records are reported {@linkcode ReadbackResult.unchecked}.
@@ -135,9 +135,10 @@ export class ReadBack {
     tally.count(attempted);
     if (attempted.kind === "exhausted") return unknown(result, group, attempted), true;
     const { answer } = attempted;
-    if (answer.status === 401 || answer.status === 403) return this.#refuse("detokenize", answer), false;
     // every token unknown: answered 404 (as Skyflow's own test doubles do) — none is stored
     if (answer.status === 404) return result.absent.push(...group), true;
+    // 403, or another definite 4xx: this vault will not answer the question; try the next way
+    if (answer.status >= 400 && answer.status < 500) return this.#refuse("detokenize", answer), false;
     const stored = answer.status < 300 ? storedValues(answer.body) : undefined;
     if (!stored) return unreadable(result, group, attempted), true;
     for (const record of group) {
@@ -239,11 +240,12 @@ export class ReadBack {
       return { unknown: { status, message, requestId } };
     }
     const { answer } = attempted;
-    if (answer.status === 401 || answer.status === 403) {
+    if (answer.status === 404) return undefined;
+    // 403, or a 400 (e.g. the column is not unique, so it cannot be looked up by value)
+    if (answer.status >= 400 && answer.status < 500) {
       this.#refuse("get", answer);
       return "refused";
     }
-    if (answer.status === 404) return undefined;
     const parsed = tryJson(answer.body) as { records?: unknown } | undefined;
     if (answer.status >= 300 || !parsed || !Array.isArray(parsed.records)) {
       const message = errorMessage(answer.status, answer.body);

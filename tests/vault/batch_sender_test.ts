@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { SourceRecord } from "../../src/common/types.ts";
 import { ConfigError } from "../../src/common/errors.ts";
+import { ReadBackRefusedError } from "../../src/vault/readback.ts";
 import type { BatchSender } from "../../src/vault/batch_sender.ts";
 import { errorEnvelope } from "../../src/vault/simulator/http.ts";
 import { StaticTokenProvider } from "../../src/vault/auth/token_provider.ts";
@@ -500,6 +501,34 @@ Deno.test("BatchSender.send() settles a 200 whose body does not account for the 
       assert.equal(result.unverified, 1);
       assert.equal(result.loaded, 30);
       assert.deepEqual(result.replayed, { upsert: 0, readback: 0, resent: 30 });
+      assertStoredExactly(sim, records);
+    } finally {
+      await proxy.shutdown();
+    }
+  }));
+
+Deno.test("BatchSender.send() stops with a clear error when detokenize is forbidden and Get by value cannot answer", () =>
+  withSim({}, async (sim) => {
+    const proxy = await startProxy(sim.url, () => undefined, (body) => {
+      if ((body as { detokenizationParameters?: unknown } | undefined)?.detokenizationParameters) {
+        return Response.json(errorEnvelope(403, "Forbidden"), { status: 403 });
+      }
+      if (body === undefined) {
+        return Response.json(errorEnvelope(400, "Get failed. name is not a unique column."), { status: 400 });
+      }
+      return undefined;
+    });
+    try {
+      const records = makeRecords(10);
+      preInsert(sim, records);
+      await assert.rejects(
+        send(makeSender(makeClient({ url: proxy.url })), records),
+        (e: unknown) =>
+          e instanceof ReadBackRefusedError && /Detokenize answered 403/.test(e.message) &&
+          /Get Records by column_values answered 400/.test(e.message) && /--upsert/.test(e.message),
+      );
+      const upsert = await send(makeSender(makeClient({ url: proxy.url }), { upsert: true }), records);
+      assert.equal(upsert.loaded, 10, "with --upsert the re-send is idempotent, nothing to read");
       assertStoredExactly(sim, records);
     } finally {
       await proxy.shutdown();
