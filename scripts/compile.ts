@@ -50,8 +50,23 @@ export const PERMISSIONS: readonly string[] = [
  */
 export const INCLUDES: readonly string[] = ["node_modules/snowflake-sdk"];
 
-/** Dev-only packages left out of the binary (the Deno CLI itself is ~90 MB of `node_modules`). */
-export const EXCLUDES: readonly string[] = ["node_modules/@deno", "node_modules/@types", "node_modules/.bin"];
+/**
+ * Dev-only packages left out of the binary: the Deno CLI itself (~90 MB of `node_modules`), type
+ * packages, and the bulk of `puppeteer-core` and its dependencies (~30 MB; the report test's
+ * browser driver).
+ */
+export const EXCLUDES: readonly string[] = [
+  "node_modules/@deno",
+  "node_modules/@types",
+  "node_modules/.bin",
+  "node_modules/puppeteer-core",
+  "node_modules/@puppeteer",
+  "node_modules/chromium-bidi",
+  "node_modules/devtools-protocol",
+  "node_modules/webdriver-bidi-protocol",
+  "node_modules/zod",
+  "node_modules/yargs",
+];
 
 /** What to build. */
 export interface CompileOptions {

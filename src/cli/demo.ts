@@ -13,6 +13,7 @@ import { intArg } from "./load/options.ts";
 import { runLoadCommand } from "./load/run.ts";
 import { denoRunArgs } from "./shared/runtime.ts";
 import { formatInt } from "../report/format.ts";
+import { schemaOf } from "../vault/simulator/mod.ts";
 
 const VAULTS = [
   { name: "NAME", id: "demo-name-vault", column: "name" },
@@ -55,7 +56,11 @@ async function runDemo(io: Io, o: DemoOptions): Promise<number> {
     `demo: generated ${formatInt(o.records)} records for each of 4 vaults in ${dataDir} ` +
       `(${Math.round(generated.elapsedMs)} ms)\n`,
   );
-  const simulator = await startSimulatorProcess(o.latencyMs);
+  // the simulator knows the demo vaults' tables and columns, so it answers anything else like the real API
+  const schemaPath = `${o.dir}/schema.json`;
+  const schema = schemaOf(VAULTS.map((v) => ({ id: v.id, table: v.column, column: v.column })));
+  await Deno.writeTextFile(schemaPath, JSON.stringify(schema, null, 2) + "\n");
+  const simulator = await startSimulatorProcess(o.latencyMs, schemaPath);
   try {
     io.stderr.write(`demo: vault simulator running at ${simulator.url} (latency ${o.latencyMs} ms)\n`);
     const configPath = `${o.dir}/config.json`;
@@ -78,7 +83,10 @@ async function runDemo(io: Io, o: DemoOptions): Promise<number> {
 }
 
 /** Starts `byot simulate` as a child process and reads its URL from the first stdout line. */
-async function startSimulatorProcess(latencyMs: number): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startSimulatorProcess(
+  latencyMs: number,
+  schemaPath: string,
+): Promise<{ url: string; stop: () => Promise<void> }> {
   const exec = Deno.execPath();
   const isDeno = /(^|[\\/])deno(\.exe)?$/.test(exec);
   const main = new URL("../../main.ts", import.meta.url);
@@ -89,6 +97,8 @@ async function startSimulatorProcess(latencyMs: number): Promise<{ url: string; 
     "0",
     "--latency-ms",
     String(latencyMs),
+    "--schema",
+    schemaPath,
   ];
   const child = new Deno.Command(exec, { args, stdout: "piped", stderr: "inherit", stdin: "null" }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();

@@ -8,6 +8,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ByotError, ExitCode, exitCodeOf, isUserError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { normalizeLegacyArgv } from "./legacy_argv.ts";
+import { checkCommand } from "./check/check_command.ts";
 import { clearCommand } from "./clear/clear_command.ts";
 import { demoCommand } from "./demo.ts";
 import { failuresCommand } from "./failures/failures_command.ts";
@@ -16,6 +17,7 @@ import { type CommandResult, loadCommand, RUN_LONG_NAMES } from "./load/load_com
 import { LOAD_LONG_NAMES } from "./load/options.ts";
 import type { LoadDeps } from "./load/run.ts";
 import { simulateCommand } from "./simulate.ts";
+import { reportCommand } from "./report/report_command.ts";
 import { statusCommand } from "./status/status_command.ts";
 import { tuneCommand } from "./tune/tune_command.ts";
 import { verifyCommand } from "./verify/verify_command.ts";
@@ -44,10 +46,12 @@ export async function main(argv: readonly string[], io: Io, deps: MainDeps = {})
     .configureOutput(output)
     .showSuggestionAfterError(true);
   program.addCommand(loadCommand(io, result, { ...deps, argv: args }));
+  program.addCommand(checkCommand(io, result, deps));
   program.addCommand(simulateCommand(io, { signal: deps.signal }));
   program.addCommand(generateCommand(io, { clock: deps.clock }));
   program.addCommand(demoCommand(io, result));
   program.addCommand(statusCommand(io, result, deps));
+  program.addCommand(reportCommand(io, result, deps));
   program.addCommand(failuresCommand(io, result, deps));
   program.addCommand(clearCommand(io, result, deps));
   program.addCommand(tuneCommand(io, result, deps));

@@ -8,7 +8,14 @@
 import { Command } from "@commander-js/extra-typings";
 import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
-import { type SimulatorOptions, startSimulator } from "../vault/simulator/mod.ts";
+import { readConfigFile } from "../config/config_file.ts";
+import {
+  parseSchema,
+  schemaOf,
+  type SimulatorOptions,
+  type SimulatorSchema,
+  startSimulator,
+} from "../vault/simulator/mod.ts";
 
 /** Options of {@linkcode simulateCommand}. */
 export interface SimulateCommandOptions {
@@ -53,6 +60,40 @@ async function readBearerToken(path: string, read: (path: string) => Promise<str
   const token = text.trim();
   if (token === "") throw new ConfigError(`invalid --bearer-token-file: ${path} is empty`);
   return token;
+}
+
+/** The schema of `--schema FILE` or of the vaults of `--config FILE`; undefined: permissive. */
+async function readSchema(
+  flags: { schema?: string; config?: string },
+  read: (path: string) => Promise<string>,
+): Promise<SimulatorSchema | undefined> {
+  if (flags.schema !== undefined && flags.config !== undefined) {
+    throw new ConfigError("--schema and --config cannot be used together: give one of them");
+  }
+  if (flags.config !== undefined) {
+    const config = await readConfigFile(flags.config, read);
+    const vaults = config.skyflow.vaults.filter((v) => v.id.trim() !== "" && v.column.trim() !== "");
+    if (vaults.length === 0) throw new ConfigError(`invalid --config: ${flags.config} configures no vault`);
+    return schemaOf(vaults.map((v) => ({
+      id: v.id.trim(),
+      table: (v.table ?? v.column).trim(),
+      column: v.column.trim(),
+    })));
+  }
+  if (flags.schema === undefined) return undefined;
+  let text: string;
+  try {
+    text = await read(flags.schema);
+  } catch (error) {
+    const reason = error instanceof Error ? error.name : "unreadable";
+    throw new ConfigError(`invalid --schema: cannot read ${flags.schema} (${reason})`, { cause: error });
+  }
+  try {
+    return parseSchema(JSON.parse(text));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(`invalid --schema ${flags.schema}: ${reason}`, { cause: error });
+  }
 }
 
 function waitForStop(signal?: AbortSignal): Promise<void> {
@@ -110,6 +151,15 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
     .option("--token-ttl <seconds>", "lifetime of access tokens from the token endpoint", "3600")
     .option("--seed <n>", "seed of the fault sequence", "1")
     .option("--bearer-token-file <path>", "file holding the only bearer token accepted (default: any)")
+    .option(
+      "--config <file>",
+      "byot config: only its vaults, tables and columns exist (others answer 400/404 like the real API)",
+    )
+    .option(
+      "--schema <file>",
+      'JSON schema {"vaults":{ID:{"tables":{T:{"columns":{C:{"unique":true}}}}}}} (default: anything goes)',
+    )
+    .option("--forbid-read", "refuse Get and Detokenize with 403, like an insert-only service account")
     .action(async (flags) => {
       const format = flags.retryAfterFormat;
       if (format !== "seconds" && format !== "date") {
@@ -135,6 +185,8 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
         duplicateStatus: flags.duplicateStatus === "409" ? 409 : 400,
         tokenTtlSeconds: parseNumberFlag("--token-ttl", flags.tokenTtl, { min: 1, integer: true }),
         seed: parseNumberFlag("--seed", flags.seed, { min: 0, max: 2 ** 32 - 1, integer: true }),
+        schema: await readSchema(flags, read),
+        forbidRead: flags.forbidRead === true,
         bearerToken: flags.bearerTokenFile === undefined
           ? undefined
           : await readBearerToken(flags.bearerTokenFile, read),

@@ -108,6 +108,14 @@ export interface ConfigPerformance {
   maxRps?: number;
 }
 
+/** byot addition: the `metrics` section (Prometheus endpoint and the ledger's interval samples). */
+export interface ConfigMetrics {
+  /** `addr`: serve Prometheus `/metrics` on this `HOST:PORT` during a run. */
+  addr?: string;
+  /** `sample_interval_s`: seconds between the per-vault samples written to the ledger. */
+  sampleIntervalS?: number;
+}
+
 /** A parsed config file. Every setting is optional; resolve applies precedence and defaults. */
 export interface ConfigFile {
   /** The path the file was read from, as given (used in messages). */
@@ -120,6 +128,8 @@ export interface ConfigFile {
   performance: ConfigPerformance;
   /** `snowflake`. */
   snowflake: ConfigSnowflake;
+  /** `metrics` (byot addition). */
+  metrics: ConfigMetrics;
 }
 
 /** Reads a file as UTF-8 text. Rejects with the runtime's error (e.g. `Deno.errors.NotFound`). */
@@ -178,6 +188,7 @@ export function parseConfigText(text: string, path: string): ConfigFile {
   const csv = r.section(root, "csv");
   const perf = r.section(root, "performance");
   const sf = r.section(root, "snowflake");
+  const metrics = r.section(root, "metrics");
   return {
     path,
     skyflow: {
@@ -208,6 +219,10 @@ export function parseConfigText(text: string, path: string): ConfigFile {
       maxRps: r.number(perf, "performance", "max_rps"),
     },
     snowflake: r.snowflake(sf),
+    metrics: {
+      addr: r.string(metrics, "metrics", "addr"),
+      sampleIntervalS: r.number(metrics, "metrics", "sample_interval_s"),
+    },
   };
 }
 

@@ -18,6 +18,7 @@ import {
   SNOWFLAKE_DEFAULT_MAX_RECORDS,
 } from "./snowflake_settings.ts";
 import { selectVaults } from "./vault_selection.ts";
+import { resolveTelemetry } from "./telemetry_settings.ts";
 import { resolveShard } from "./shard.ts";
 import { checkHttpUrl, checkPath, envInt, envString, first, intSetting, quote } from "./rules.ts";
 
@@ -142,6 +143,7 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     [perf.requestTimeoutMs, at("performance.request_timeout_ms")],
   );
 
+  const telemetry = resolveTelemetry(flags, io, config);
   const vaultUrl = resolveVaultUrl(flags, io, config);
   const vaults = selectVaults(config.skyflow.vaults, flags.vault, config.path);
   const byotMode = resolveByotMode(flags, config);
@@ -194,6 +196,8 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     json: flags.json ?? false,
     configPath: config.path,
   };
+  if (telemetry.metricsAddr) settings.metricsAddr = telemetry.metricsAddr;
+  if (telemetry.sampleIntervalMs) settings.sampleIntervalMs = telemetry.sampleIntervalMs;
   if (errorLog !== undefined) settings.errorLog = errorLog;
   if (shard) settings.shard = shard;
   return settings;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { VaultSpec } from "../common/types.ts";
+import type { ListenAddress } from "./listen_address.ts";
 
 /** Where byot reads records from. */
 export type SourceKind = "csv" | "snowflake" | "error-log";
@@ -162,6 +163,10 @@ export interface LoadSettings {
   detach: boolean;
   /** Print a machine-readable summary on stdout. @default false */
   json: boolean;
+  /** Serve Prometheus `/metrics` here during the run (`--metrics-addr`). @default undefined (off) */
+  metricsAddr?: ListenAddress;
+  /** Time between the per-vault samples the ledger keeps for `byot report`, in ms. @default 10000 */
+  sampleIntervalMs?: number;
   /** Path of the config file that was read, if any. */
   configPath?: string;
 }
@@ -186,6 +191,7 @@ export const DEFAULTS = {
   valueColumn: "value",
   tokenColumn: "token",
   configPath: "config.json",
+  sampleIntervalMs: 10_000,
 } as const;
 
 /** Returns a copy of the settings safe to print: secrets replaced by `***`. */

@@ -27,6 +27,8 @@ import * as failures from "./failures.ts";
 import { LedgerSink, type LedgerSinkOptions } from "./sink.ts";
 import { type ResumePoint, resumePoint, runSummary, type VaultSummary } from "./resume.ts";
 import { failuresRetrySource, type FailuresRetrySourceOptions } from "./retry_source.ts";
+import type { IntervalSample } from "../report/interval_sampler.ts";
+import { listSamples } from "./samples.ts";
 import { type RunCoverage, runCoverage } from "./run_coverage.ts";
 
 /** Default state file, relative to the working directory. */
@@ -49,6 +51,11 @@ export interface LedgerOptions {
   synchronous?: "NORMAL" | "FULL";
   /** Wait for another process's write lock, in ms. @default 5000 */
   busyTimeoutMs?: number;
+  /**
+   * Open an existing state file without writing to it (no creation, no migration; a running load
+   * may hold it). Tables a newer schema adds may then be missing, and read as empty. @default false
+   */
+  readOnly?: boolean;
 }
 
 /** The checkpoint ledger. Open with {@linkcode Ledger.open}; one writer per process. */
@@ -71,6 +78,7 @@ export class Ledger {
       random: options.random ?? Math.random,
       synchronous: options.synchronous,
       busyTimeoutMs: options.busyTimeoutMs,
+      readOnly: options.readOnly,
     }));
   }
 
@@ -147,6 +155,11 @@ export class Ledger {
   /** Per-vault progress of a run. */
   runSummary(runId: string): VaultSummary[] {
     return runSummary(this.#store, runId);
+  }
+
+  /** The run's interval samples, by vault then time (for `byot report`). */
+  samples(runId: string): IntervalSample[] {
+    return listSamples(this.#store, runId);
   }
 
   /** One page of failures, in (run, vault, position) order. */

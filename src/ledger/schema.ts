@@ -93,6 +93,27 @@ const MIGRATIONS: readonly string[] = [
   `,
   // byot verify: a failure found by reading the vault back ('missing' or 'mismatched'); NULL = a load's
   `ALTER TABLE failed_records ADD COLUMN verdict TEXT CHECK (verdict IN ('missing','mismatched'));`,
+  // per-vault interval samples for `byot report` (one row per vault every ~10 s)
+  `
+  CREATE TABLE samples (
+    run_id            TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    vault             TEXT NOT NULL,
+    at                INTEGER NOT NULL,
+    interval_ms       INTEGER NOT NULL,
+    loaded            INTEGER NOT NULL,
+    already_present   INTEGER NOT NULL,
+    failed            INTEGER NOT NULL,
+    skipped           INTEGER NOT NULL,
+    requests          INTEGER NOT NULL,
+    rate_limited      INTEGER NOT NULL,
+    retries           INTEGER NOT NULL,
+    latency_p50_ms    REAL NOT NULL,
+    latency_p99_ms    REAL NOT NULL,
+    in_flight         INTEGER NOT NULL,
+    concurrency_limit INTEGER NOT NULL,
+    PRIMARY KEY (run_id, vault, at)
+  ) STRICT, WITHOUT ROWID;
+  `,
   // per batch, records a read-back found already stored as ours, 2xx answers that did not account
   // for their records, and records left unsettled by exhausted transient retries
   `
@@ -115,6 +136,8 @@ export interface OpenStoreOptions {
   synchronous?: "NORMAL" | "FULL";
   /** How long to wait for another process's write lock, in ms. @default 5000 */
   busyTimeoutMs?: number;
+  /** Open an existing file read-only: no creation, no pragmas that write, no migration. @default false */
+  readOnly?: boolean;
 }
 
 /**
@@ -125,14 +148,24 @@ export interface OpenStoreOptions {
  */
 export function openStore(path: string, options: OpenStoreOptions): Store {
   const inMemory = path === ":memory:";
-  if (!inMemory) createPrivateFile(path);
+  const readOnly = options.readOnly === true && !inMemory;
+  if (!inMemory && !readOnly) createPrivateFile(path);
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000, readOnly });
   } catch (error) {
     throw checkpointError(path, "open the state file", error);
   }
   const store = new Store(db, path, options.clock, options.random);
+  if (readOnly) {
+    try {
+      checkReadable(store);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return store;
+  }
   try {
     store.guard("read the state file (is it a byot state file?)", () => {
       db.exec("PRAGMA foreign_keys = ON");
@@ -146,6 +179,26 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     throw error;
   }
   return store;
+}
+
+/** The checks of {@linkcode migrate} that need no write: a byot file this byot can read. */
+function checkReadable(store: Store): void {
+  const { path } = store;
+  const version = int(
+    store.guard(
+      "read the state file (is it a byot state file?)",
+      () => store.get("PRAGMA user_version")?.user_version,
+    ),
+  );
+  const appId = int(store.get("PRAGMA application_id")?.application_id);
+  if (appId !== APPLICATION_ID) {
+    throw new CheckpointError(`state file ${path} is not a byot state file`);
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new CheckpointError(
+      `state file ${path} was written by a newer byot (schema ${version}, this byot knows ${SCHEMA_VERSION})`,
+    );
+  }
 }
 
 function migrate(store: Store): void {

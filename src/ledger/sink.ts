@@ -23,6 +23,8 @@ import type { Batch, BatchResult, OutcomeSink } from "../common/types.ts";
 import { CheckpointError } from "../common/errors.ts";
 import { int, type Store } from "./_store.ts";
 import type { BatchStatus } from "./schema.ts";
+import type { IntervalSample } from "../report/interval_sampler.ts";
+import { insertSample } from "./samples.ts";
 import { FAILURE_UPSERT_SQL, FINISHED_SQL, RESERVE_SQL, RESOLVE_SQL, STARTED_SQL } from "./_sql.ts";
 
 /** Options of {@linkcode LedgerSink}. */
@@ -58,6 +60,7 @@ interface BatchRow {
 
 type Op =
   | { kind: "started"; row: BatchRow }
+  | { kind: "samples"; samples: IntervalSample[] }
   | {
     kind: "finished";
     row: BatchRow;
@@ -163,6 +166,17 @@ export class LedgerSink implements OutcomeSink {
     }
   }
 
+  /**
+   * Buffers interval samples for the next group commit (they never force a commit of their own, so
+   * sampling costs the load no extra transaction).
+   */
+  recordSamples(samples: IntervalSample[]): void {
+    this.#assertOpen();
+    if (samples.length === 0) return;
+    this.#ops.push({ kind: "samples", samples });
+    this.#schedule();
+  }
+
   /** Commits everything buffered now. @throws {CheckpointError} when the commit fails. */
   flush(): void {
     if (this.#ops.length === 0) {
@@ -227,6 +241,10 @@ export class LedgerSink implements OutcomeSink {
 
   #apply(op: Op): void {
     const store = this.#store;
+    if (op.kind === "samples") {
+      for (const sample of op.samples) insertSample(store, this.runId, sample);
+      return;
+    }
     const r = op.row;
     if (op.kind === "started") {
       store.run(

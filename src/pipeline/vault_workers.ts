@@ -9,6 +9,7 @@ import { crashPoint } from "../common/crash_points.ts";
 import { VaultUnavailableError } from "../common/errors.ts";
 import type { Batch, BatchResult, OutcomeSink, SourceCursor, VaultSource } from "../common/types.ts";
 import { batchesOf } from "./batcher.ts";
+import { FirstBatchGuard } from "./first_batches.ts";
 import { Limiter } from "./pacing/concurrency_limiter.ts";
 
 /**
@@ -73,6 +74,11 @@ export interface VaultRunOptions {
   /** Timing hook: the ms slept for `baseDelayMs`, per batch. */
   onBaseDelay?: (ms: number) => void;
   /**
+   * Stop with exit 2 when this many first batches are each rejected entirely with one and the same
+   * 4xx message (held back unsettled, see {@linkcode FirstBatchGuard}); 0 turns it off. @default 0
+   */
+  failFastBatches?: number;
+  /**
    * Consecutive batches that may exhaust their retries on transient errors before the run stops
    * with {@linkcode VaultUnavailableError} (exit 75). @default 3
    */
@@ -99,6 +105,10 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
   let failure: { error: unknown } | undefined;
   let exhausted = false;
   let exhaustedInARow = 0;
+  const finish = (batch: Batch, result: BatchResult) => o.sink.batchFinished(batch, result);
+  const guard = o.failFastBatches
+    ? new FirstBatchGuard({ vault: o.vault, finish, threshold: o.failFastBatches })
+    : undefined;
   const stopped = () =>
     exhausted || failure !== undefined || o.intake?.aborted === true || o.signal?.aborted === true;
 
@@ -132,7 +142,8 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
         }
         const result = await o.sender.send(batch, o.signal);
         crashPoint("after-send");
-        o.sink.batchFinished(batch, result);
+        if (guard) guard.offer(batch, result);
+        else o.sink.batchFinished(batch, result);
         exhaustedInARow = exhaustedTransiently(batch, result) ? exhaustedInARow + 1 : 0;
         if (exhaustedInARow >= (o.maxExhaustedBatches ?? 3)) {
           throw new VaultUnavailableError(
@@ -154,6 +165,7 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
     await batches.return(undefined);
   }
   if (failure) throw failure.error;
+  guard?.flush();
 }
 
 /** True when no record of the batch was settled: every one is left unsettled by exhausted retries. */

@@ -151,6 +151,11 @@ export class VaultMetrics {
   inFlight = 0;
   /** Highest `inFlight` seen. */
   maxInFlight = 0;
+  /**
+   * The vault's live pacing, when the pipeline shares it: requests holding a concurrency slot now
+   * and the current concurrency limit (fixed, or adapted with `--concurrency auto`).
+   */
+  limiter?: { readonly active: number; readonly limit: number };
   /** Request latencies. */
   readonly latency: LatencyHistogram = new LatencyHistogram();
   /** Time spent per activity. */

@@ -9,7 +9,7 @@ import { openSnowflake, parseSnowflakeState, snowflakeQueryText, snowflakeStateO
 import type { VaultSource, VaultSpec } from "../common/types.ts";
 import type { LoadSettings } from "../config/settings.ts";
 import { type CsvVaultSource, fingerprintFile } from "./csv/source.ts";
-import { pairedCsvSource } from "./csv/paired.ts";
+import { checkPairedRowCounts, pairedCsvSource } from "./csv/paired.ts";
 import { singleCsvSource } from "./csv/single.ts";
 import { formatShard } from "../config/shard.ts";
 import { shardSource } from "./shard.ts";
@@ -56,6 +56,11 @@ export interface LoadPlan {
   errorLog?: LegacyErrorLog;
   /** Releases what the plan opened (the Snowflake session). */
   close?(): Promise<void>;
+  /**
+   * Compiles each vault's Snowflake query without running it; resolves to one error message per
+   * vault whose query does not compile (Snowflake sources only).
+   */
+  explain?(): Promise<Map<string, string | undefined>>;
 }
 
 /** Options of {@linkcode planLoad}. */
@@ -108,6 +113,10 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
     batchSettings.csv = { dataDir: settings.csv.dataDir };
   }
   for (const v of vaults) await (v.source as CsvVaultSource).open();
+  // README: nothing is sent until every source was opened and checked, row counts of pairs included
+  if (!settings.csv.file) {
+    for (const v of vaults) await checkPairedRowCounts(settings.csv.dataDir!, v.spec.column);
+  }
   // CSV shards by global row position (Snowflake shards in its query: its positions are the shard's own).
   const shard = settings.shard;
   if (shard) {
@@ -166,6 +175,18 @@ async function planSnowflake(
     fingerprint: { kind: "snowflake", account: sf.account, database: sf.database, queries },
     batchSettings,
     close: () => session.close(),
+    async explain() {
+      const out = new Map<string, string | undefined>();
+      for (const spec of settings.vaults) {
+        try {
+          await session.explain(spec, range);
+          out.set(spec.name, undefined);
+        } catch (error) {
+          out.set(spec.name, error instanceof Error ? error.message : String(error));
+        }
+      }
+      return out;
+    },
   };
 }
 

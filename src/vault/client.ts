@@ -9,6 +9,7 @@ import { type Clock, systemClock } from "../common/clock.ts";
 import { ConfigError } from "../common/errors.ts";
 import { nullObserver, type RequestKind, type RetryReason, type VaultObserver } from "../common/types.ts";
 import { backoffDelay, PauseGate } from "./backoff.ts";
+import { configRejection, errorChainText, isProtocolMismatch, protocolHint } from "./config_rejection.ts";
 import { errorMessage, isExpiredTokenMessage, parseRetryAfter } from "./envelope.ts";
 import { type HttpAnswer, httpExchange, TransportError } from "./http.ts";
 import type { TokenProvider } from "./auth/token_provider.ts";
@@ -152,6 +153,12 @@ export class VaultClient {
         });
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
+        if (isProtocolMismatch(errorChainText(error))) {
+          throw new ConfigError(
+            `vault ${o.vaultName}: ${error.message}; ${protocolHint(o.vaultUrl)}`,
+            { cause: error },
+          );
+        }
         o.observer.request({
           vault: o.vaultName,
           kind: request.kind,
@@ -174,6 +181,10 @@ export class VaultClient {
         records: request.records,
       });
       const status = answer.status;
+      const rejected = request.kind === "insert" || request.kind === "batch"
+        ? configRejection(status, answer.body)
+        : undefined;
+      if (rejected !== undefined) throw this.#fatal(answer, rejected, request.kind, undefined, true);
       if (status >= 200 && status < 300) return { kind: "answer", answer, requests, ambiguous };
       if (status === 401) {
         const message = errorMessage(status, answer.body);
@@ -253,9 +264,14 @@ export class VaultClient {
     message: string,
     kind: RequestKind,
     expired?: "static" | "refreshed",
+    setup = false,
   ): ConfigError {
     const id = answer.requestId ? ` (request id ${answer.requestId})` : "";
-    const hint = expired === "static"
+    const hint = setup
+      ? "the vault has no such table or column: fix the vault's table and column in the config " +
+        "(`byot check` verifies them without sending a record), then run the same command again; the " +
+        "records of this run stay unsettled and are sent then"
+      : expired === "static"
       ? "the bearer token expired and byot cannot refresh a static token: supply service-account " +
         "credentials (--credentials FILE or SKYFLOW_CREDENTIALS) and run the same command again to resume"
       : expired === "refreshed"

@@ -29,6 +29,8 @@ import { confirmProceed, type PromptLine } from "../shared/confirm.ts";
 import type { LoadDeps } from "../load/run.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
+import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
+import { VERSION } from "../shared/version.ts";
 
 /** Flags of `byot failures retry`: the load options plus the ledger flags. */
 export interface RetryFlags extends LoadFlags {
@@ -198,8 +200,18 @@ async function sendAgain(
   const ledgerSink = ledger.sink(run.id, { recordBatches: false, resolveSucceeded: true });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
   const progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
+  let telemetry: Telemetry | undefined;
   try {
+    telemetry = startTelemetry({
+      metrics,
+      info: { version: VERSION, runId: run.id, source: "ledger", command: "failures retry" },
+      metricsAddr: settings.metricsAddr,
+      samples: (rows) => ledgerSink.recordSamples(rows),
+      sampleIntervalMs: settings.sampleIntervalMs,
+      note: (line) => io.stderr.write(`${line}\n`),
+    });
     metrics.start();
+    telemetry.start();
     progress.start();
     const end = await runLoad({
       settings,
@@ -208,7 +220,8 @@ async function sendAgain(
         source: ledger.failuresRetrySource({ runId: run.id, vault: t.spec.name }),
       })),
       sink: new TeeSink(ledgerSink, metrics),
-      observer: metrics.observer,
+      observer: telemetry.observer,
+      onPacing: (vault, pacing) => void (metrics.vault(vault).limiter = pacing),
       tokens: createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random }),
       replay: true,
       clock,
@@ -219,6 +232,7 @@ async function sendAgain(
     });
     progress.stop();
     metrics.finish();
+    await telemetry.stop();
     ledgerSink.close();
     const failed = metrics.totals().failed;
     const code = runExitCode(end, stop.received, failed, metrics.totals().unsettled);
@@ -230,6 +244,7 @@ async function sendAgain(
     return code;
   } finally {
     progress.stop();
+    await telemetry?.stop();
     stop.dispose();
   }
 }

@@ -24,6 +24,7 @@ export const RUN_LONG_NAMES: readonly string[] = [
   "checkpoint",
   "no-checkpoint",
   "dry-run",
+  "no-preflight",
 ];
 
 /**
@@ -42,7 +43,11 @@ export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}):
         "--no-checkpoint",
         "run without the ledger: no resume, no stored failures (rehearsals, benchmarks)",
       )
-      .option("--dry-run", "read, validate and batch everything, send nothing: print what would be sent"),
+      .option("--dry-run", "read, validate and batch everything, send nothing: print what would be sent")
+      .option(
+        "--no-preflight",
+        "skip the checks of `byot check` at the start (only their ✗ lines are shown)",
+      ),
   ).action(async (opts) => {
     using _detached = detachedChild(io);
     result.code = await runLoadCommand(
@@ -53,6 +58,7 @@ export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}):
         restart: opts.restart,
         checkpoint: opts.checkpoint,
         dryRun: opts.dryRun,
+        preflight: opts.preflight,
       },
       io,
       deps,

@@ -30,6 +30,17 @@ export function intArg(flag: string): (value: string) => number {
   };
 }
 
+/** A commander argument parser for a number of seconds (ranges are checked by resolve). */
+function secondsArg(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value.trim());
+    if (value.trim() === "" || !Number.isFinite(n)) {
+      throw new ConfigError(`${flag} must be a number of seconds (got ${quote(value)})`);
+    }
+    return n;
+  };
+}
+
 /** Parses `--concurrency`: a positive integer or `auto`. */
 function concurrencyArg(value: string): number | "auto" {
   return value.trim().toLowerCase() === "auto" ? "auto" : intArg("--concurrency")(value);
@@ -132,6 +143,15 @@ function buildLoadOptions(cmd: Command) {
     )
     .option("--timeout-ms <ms>", "per-request timeout (default: 60000)", intArg("--timeout-ms"))
     .option("--json", "print a machine-readable summary on stdout")
+    .option(
+      "--metrics-addr <host:port>",
+      "serve Prometheus metrics at http://HOST:PORT/metrics during the run ($BYOT_METRICS_ADDR, metrics.addr)",
+    )
+    .option(
+      "--sample-interval <s>",
+      "seconds between the per-vault samples kept for byot report (default: 10)",
+      secondsArg("--sample-interval"),
+    )
     .option("--sf-user <user>", "Snowflake user ($SNOWFLAKE_USER)")
     .option(
       "--sf-password <password>",
@@ -200,6 +220,8 @@ const FLAG_KEYS: readonly (keyof LoadFlags)[] = [
   "maxAttempts",
   "timeoutMs",
   "json",
+  "metricsAddr",
+  "sampleInterval",
   "sfUser",
   "sfPassword",
   "sfAuthenticator",

@@ -14,7 +14,7 @@ import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
 import type { PromptSecret } from "../../config/secrets.ts";
 import type { LoadSettings } from "../../config/settings.ts";
-import { importLegacyErrorLog, Ledger } from "../../ledger/mod.ts";
+import { importLegacyErrorLog, Ledger, type LedgerSink } from "../../ledger/mod.ts";
 import type { AdaptiveState } from "../../pipeline/pacing/adaptive.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
@@ -27,10 +27,13 @@ import { estimateDataRows } from "../../sources/csv/row_count.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { detachLoad, shouldDetach } from "./detach.ts";
 import { runDryRun } from "./dry_run.ts";
+import { preflight } from "../check/check_command.ts";
 import { runExitCode } from "../shared/exit_code.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { selectRun } from "./run_selection.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
+import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
+import { VERSION } from "../shared/version.ts";
 
 /** Flags of `byot load` that are not settings: where the ledger is and which run to use. */
 export interface RunFlags {
@@ -44,6 +47,8 @@ export interface RunFlags {
   checkpoint?: boolean;
   /** `--dry-run`: read, validate and batch, print what would be sent; no request, no ledger. */
   dryRun?: boolean;
+  /** `--no-preflight` (false): skip the checks of `byot check` before the load. @default true */
+  preflight?: boolean;
 }
 
 /** Collaborators of {@linkcode runLoadCommand}; production defaults at the edge. */
@@ -80,15 +85,46 @@ export async function runLoadCommand(
       await plan.close?.();
     }
   }
+  if (flags.preflight !== false) {
+    try {
+      const ledgerPath = flags.checkpoint === false ? undefined : statePath;
+      await preflight(settings, plan, ledgerPath, io, {
+        clock,
+        fetch: deps.fetch,
+        random: deps.random,
+        tokens,
+      });
+    } catch (error) {
+      await plan.close?.();
+      for (const v of plan.vaults) await v.source.close?.();
+      throw error;
+    }
+  }
   const ledger = flags.checkpoint === false ? undefined : Ledger.open(statePath, { clock });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
   let progress: ProgressReporter | undefined;
+  let telemetry: Telemetry | undefined;
   try {
+    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
+    let runId = "none";
+    const sinkRef: { sink?: LedgerSink } = {};
+    if (!shouldDetach(settings, io)) {
+      // bound before the run is chosen, so a bad --metrics-addr leaves the ledger untouched
+      telemetry = startTelemetry({
+        metrics,
+        info: () => ({ version: VERSION, runId, source: settings.source, command: "load" }),
+        metricsAddr: settings.metricsAddr,
+        samples: ledger ? (rows) => sinkRef.sink?.recordSamples(rows) : undefined,
+        sampleIntervalMs: settings.sampleIntervalMs,
+        note: (line) => io.stderr.write(`${line}\n`),
+      });
+    }
     const command = redactArgv(deps.argv ?? []);
     const { run, resumed } = ledger
       ? selectRun(ledger, settings, plan, { ...flags, statePath, command }, io)
       : { run: { id: "none", settings: { suffixSeed: settings.suffixSeed } }, resumed: false };
     if (!ledger) io.stderr.write("--no-checkpoint: no ledger; this run cannot be resumed\n");
+    runId = run.id;
     settings.suffixSeed = (run.settings as { suffixSeed?: string }).suffixSeed ?? settings.suffixSeed;
     if (ledger && !resumed && plan.errorLog) {
       importLegacyErrorLog(ledger, run.id, plan.errorLog, plan.vaults[0].spec.name);
@@ -105,7 +141,6 @@ export async function runLoadCommand(
           "loaded (the legacy default); pass --max-records 0 to load everything\n",
       );
     }
-    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
     const resumes = new Map(
       ledger ? plan.vaults.map((v) => [v.spec.name, ledger.resumePoint(run.id, v.spec.name)]) : [],
     );
@@ -128,16 +163,20 @@ export async function runLoadCommand(
     const totals = new AbortController();
     void fillTotals(plan, settings, metrics, totals.signal);
     const ledgerSink = ledger?.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
+    sinkRef.sink = ledgerSink;
     progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
     metrics.start();
+    telemetry?.start();
     progress.start();
     const end = await runLoad({
       settings,
       vaults: plan.vaults.map((v) => ({ ...v, resume: resumes.get(v.spec.name) })),
       sink: ledgerSink ? new TeeSink(ledgerSink, metrics) : metrics,
-      observer: metrics.observer,
+      observer: telemetry?.observer ?? metrics.observer,
+      onPacing: (vault, pacing) => void (metrics.vault(vault).limiter = pacing),
       tokens,
       replay: settings.source === "error-log",
+      failFast: settings.source !== "error-log",
       timings: {
         read: (v, ms) => void (metrics.vault(v).timing.readMs += ms),
         suffix: (v, ms) => void (metrics.vault(v).timing.suffixMs += ms),
@@ -152,6 +191,7 @@ export async function runLoadCommand(
     totals.abort();
     progress.stop();
     metrics.finish();
+    await telemetry?.stop();
     ledgerSink?.close();
     // a vault with unsettled records is not finished: the same command settles them
     for (const vault of end.completed) {
@@ -189,6 +229,7 @@ export async function runLoadCommand(
     return code;
   } finally {
     progress?.stop();
+    await telemetry?.stop();
     stop.dispose();
     ledger?.close();
     await plan.close?.();

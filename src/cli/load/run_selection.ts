@@ -46,6 +46,12 @@ export function selectRun(
   if (existing && options.restart) {
     ledger.finishRun(existing.id, "abandoned");
     io.stderr.write(`--restart: abandoned unfinished run ${existing.id}; starting a new run\n`);
+  } else if (existing && onlyTableFixed(ledger, existing, plan)) {
+    // the run stopped on a table the vault lacks (fail-fast), settling nothing: the fixed command goes on
+    ledger.finishRun(existing.id, "abandoned");
+    io.stderr.write(
+      `run ${existing.id} settled no record and only the vaults' table changed since; starting a new run\n`,
+    );
   } else if (existing) {
     const storedSeed = (existing.settings as { suffixSeed?: string } | undefined)?.suffixSeed;
     checkResumable(existing, plan.fingerprint, { ...plan.batchSettings, suffixSeed: storedSeed });
@@ -78,6 +84,31 @@ export function selectRun(
   });
   io.stderr.write(`run ${run.id}${ofShard}: checkpoints in ${options.statePath}\n`);
   return { run, resumed: false };
+}
+
+/**
+ * True when the unfinished run settled no record in any vault and differs from this plan only in
+ * the vaults' `table` (a typo that fail-fast stopped at the first request). Such a run is safe to
+ * replace: nothing of it is in the vault under the new table, and its records are all unsettled.
+ */
+function onlyTableFixed(ledger: Ledger, run: RunInfo, plan: LoadPlan): boolean {
+  const stored = run.settings as { suffixSeed?: string; vaults?: { table?: string }[] } | undefined;
+  const now = plan.batchSettings.vaults as { table?: string }[] | undefined;
+  if (!stored?.vaults || !now || stored.vaults.length !== now.length) return false;
+  if (stored.vaults.every((v, i) => v.table === now[i].table)) return false;
+  const sameTables = { ...stored, vaults: stored.vaults.map((v, i) => ({ ...v, table: now[i].table })) };
+  try {
+    checkResumable({ ...run, settings: sameTables }, plan.fingerprint, {
+      ...plan.batchSettings,
+      suffixSeed: stored.suffixSeed,
+    });
+  } catch {
+    return false;
+  }
+  return plan.vaults.every((v) => {
+    const c = ledger.resumePoint(run.id, v.spec.name).counts;
+    return c.loaded + c.failed + c.skipped === 0;
+  });
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Io } from "../../common/io.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
 import type { LoadSettings } from "../../config/settings.ts";
-import { Ledger, type RunInfo } from "../../ledger/mod.ts";
+import { Ledger, type LedgerSink, type RunInfo } from "../../ledger/mod.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
 import { formatDuration, formatInt } from "../../report/format.ts";
@@ -29,6 +29,8 @@ import { type CheckCounts, RecordChecker } from "../../vault/record_checker.ts";
 import { runExitCode } from "../shared/exit_code.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { requireRun, resolveStatePath } from "../shared/state_file.ts";
+import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
+import { VERSION } from "../shared/version.ts";
 import type { LoadDeps } from "../load/run.ts";
 import { redactArgv } from "../load/run.ts";
 
@@ -60,6 +62,7 @@ export async function runVerifyCommand(
   let plan: LoadPlan | undefined;
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
   let progress: ProgressReporter | undefined;
+  let telemetry: Telemetry | undefined;
   try {
     const loadRun = flags.run === undefined ? undefined : requireRun(ledger, flags.run);
     applyRunSeed(settings, loadRun);
@@ -67,6 +70,18 @@ export async function runVerifyCommand(
     const sample = flags.sample ?? 1;
     const narrowed = narrowSources(plan, ledger, loadRun, sample);
     const command = redactArgv(deps.argv ?? []);
+    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
+    let runId = "none";
+    const sinkRef: { sink?: LedgerSink } = {};
+    // bound before the verify run is recorded, so a bad --metrics-addr leaves the ledger untouched
+    telemetry = startTelemetry({
+      metrics,
+      info: () => ({ version: VERSION, runId, source: settings.source, command: "verify" }),
+      metricsAddr: settings.metricsAddr,
+      samples: (rows) => sinkRef.sink?.recordSamples(rows),
+      sampleIntervalMs: settings.sampleIntervalMs,
+      note: (line) => io.stderr.write(`${line}\n`),
+    });
     const run = ledger.createRun({
       sourceKind: `verify:${settings.source}`,
       fingerprint: plan.fingerprint,
@@ -75,20 +90,23 @@ export async function runVerifyCommand(
       command,
       pid: Deno.pid,
     });
+    runId = run.id;
     io.stderr.write(`verify run ${run.id}: findings in ${statePath}; nothing is inserted\n`);
-    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
     await projectTotals(plan, settings, metrics, sample, narrowed, io);
     const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random });
     const checkers = new Map<string, RecordChecker>();
     const sink = ledger.sink(run.id);
+    sinkRef.sink = sink;
     progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
     metrics.start();
+    telemetry.start();
     progress.start();
     const end = await runLoad({
       settings,
       vaults: plan.vaults,
       sink: new TeeSink(sink, metrics),
-      observer: metrics.observer,
+      observer: telemetry.observer,
+      onPacing: (vault, pacing) => void (metrics.vault(vault).limiter = pacing),
       tokens,
       clock,
       random: deps.random,
@@ -103,6 +121,7 @@ export async function runVerifyCommand(
     });
     progress.stop();
     metrics.finish();
+    await telemetry.stop();
     sink.close();
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
     const failedRun = end.fatal !== undefined && !(end.fatal instanceof InterruptedError);
@@ -133,6 +152,7 @@ export async function runVerifyCommand(
     return code;
   } finally {
     progress?.stop();
+    await telemetry?.stop();
     stop.dispose();
     ledger.close();
     await plan?.close?.();

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { SourceError } from "../../common/errors.ts";
 import type { SourceCursor, SourceItem } from "../../common/types.ts";
 import { type CsvReader, openCsv } from "./parser.ts";
+import { estimateDataRows } from "./row_count.ts";
 import { checkCursor, type CsvVaultSource, headerIndexes, makeItem, requireFile, RowPump } from "./source.ts";
 
 /**
@@ -164,4 +165,45 @@ export function pairedCsvSource(options: PairedCsvOptions): CsvVaultSource {
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * Checks, before anything is sent, that a column's pair of files has as many data rows: a byte scan
+ * counts line breaks in both; only when those differ (a quoted field may hold a line break) are the
+ * rows counted exactly with the CSV parser. Returns the data-row count.
+ *
+ * @throws {SourceError} naming both files and their counts when they differ.
+ * @example
+ * ```ts
+ * await checkPairedRowCounts("data", "name"); // 1000, or SourceError "data/name_data.csv has 1000 rows but …"
+ * ```
+ */
+export async function checkPairedRowCounts(
+  dataDir: string,
+  column: string,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
+  const files = pairedFiles(dataDir, column);
+  const [dataLines, tokenLines] = await Promise.all([
+    estimateDataRows(files.data, signal),
+    estimateDataRows(files.tokens, signal),
+  ]);
+  if (dataLines === undefined || tokenLines === undefined) return undefined;
+  if (dataLines === tokenLines) return dataLines;
+  const [dataRows, tokenRows] = await Promise.all([exactRows(files.data), exactRows(files.tokens)]);
+  if (dataRows === tokenRows) return dataRows;
+  throw new SourceError(
+    `${files.data} has ${dataRows} rows but ${files.tokens} has ${tokenRows}; the files must pair row by row ` +
+      "(nothing was sent)",
+  );
+}
+
+/** Data rows of a CSV file, counted by the parser (quoted line breaks stay inside their field). */
+async function exactRows(path: string): Promise<number> {
+  const pump = new RowPump(await openCsv(path), true);
+  try {
+    return await pump.countRest();
+  } finally {
+    await pump.close();
+  }
 }

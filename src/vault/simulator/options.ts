@@ -7,6 +7,7 @@
  */
 import { systemClock } from "../../common/clock.ts";
 import { mulberry32 } from "./faults.ts";
+import type { SimulatorSchema } from "./schema.ts";
 
 /** How a 429's `Retry-After` header is written. */
 export type RetryAfterFormat = "seconds" | "date";
@@ -60,6 +61,17 @@ export interface SimulatorOptions {
   serviceAccountPublicKey?: string;
   /** Vault ids that exist; others answer 404. When unset, any id is accepted. @default undefined */
   vaultIds?: string[];
+  /**
+   * Vaults, tables, columns and unique columns that exist; anything else answers like the real API
+   * (400 naming the table or column, 404 for the vault). When unset, any vault, table and column is
+   * accepted and every column is unique. @default undefined
+   */
+  schema?: SimulatorSchema;
+  /**
+   * Refuse reads (Get and Detokenize) with 403, like a service account whose role may only insert.
+   * @default false
+   */
+  forbidRead?: boolean;
   /** Milliseconds since the epoch. @default Date.now */
   now?: () => number;
   /** Waits `ms`, rejecting when `signal` aborts. @default setTimeout-based */
@@ -69,7 +81,7 @@ export interface SimulatorOptions {
 /** {@linkcode SimulatorOptions} with every default filled in. Mutable while the simulator runs. */
 export interface ResolvedSimulatorOptions extends
   Required<
-    Omit<SimulatorOptions, "bearerToken" | "serviceAccountPublicKey" | "vaultIds">
+    Omit<SimulatorOptions, "bearerToken" | "serviceAccountPublicKey" | "vaultIds" | "schema">
   > {
   /** See {@linkcode SimulatorOptions.bearerToken}. */
   bearerToken?: string;
@@ -77,6 +89,8 @@ export interface ResolvedSimulatorOptions extends
   serviceAccountPublicKey?: string;
   /** See {@linkcode SimulatorOptions.vaultIds}. */
   vaultIds?: string[];
+  /** See {@linkcode SimulatorOptions.schema}. */
+  schema?: SimulatorSchema;
 }
 
 /**
@@ -109,6 +123,8 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
     serviceAccountPublicKey: options.serviceAccountPublicKey,
     vaultIds: options.vaultIds,
+    schema: options.schema,
+    forbidRead: options.forbidRead ?? false,
     now: options.now ?? (() => Date.now()),
     sleep: options.sleep ?? systemClock.sleep,
   };

@@ -5,6 +5,14 @@
  * @module
  */
 import { fail, isObject, type Reply } from "./http.ts";
+import {
+  hasColumn,
+  invalidTableMessage,
+  isUnique,
+  type SimulatorSchema,
+  type TableSchema,
+  tableSchema,
+} from "./schema.ts";
 import type { StoredRecord, VaultStore } from "./store.ts";
 
 /** Skyflow's documented maximum of records per Get. */
@@ -38,7 +46,15 @@ function parseCount(raw: string | null, fallback: number): number | undefined {
  * handleGet(store, "v1", "name", new URL("http://x/?column_name=name&column_values=MARY"));
  * ```
  */
-export function handleGet(store: VaultStore, vaultId: string, table: string, url: URL): Reply {
+export function handleGet(
+  store: VaultStore,
+  vaultId: string,
+  table: string,
+  url: URL,
+  schema?: SimulatorSchema,
+): Reply {
+  const shape = tableSchema(schema, vaultId, table);
+  if (shape === null) return fail(400, invalidTableMessage("Get", table));
   const params = url.searchParams;
   const ids = params.getAll("skyflow_ids");
   const columnName = params.get("column_name");
@@ -69,6 +85,8 @@ export function handleGet(store: VaultStore, vaultId: string, table: string, url
   if (values.length > MAX_GET_RECORDS) {
     return fail(400, `Get failed. At most ${MAX_GET_RECORDS} column_values per request.`);
   }
+  const columnProblem = checkColumns(shape, columnName, fields);
+  if (columnProblem) return columnProblem;
 
   let found: StoredRecord[];
   if (ids.length > 0) {
@@ -99,6 +117,19 @@ export function handleGet(store: VaultStore, vaultId: string, table: string, url
   return { status: 200, body: { records } };
 }
 
+/** A 400 for a Get naming a column the table lacks, or looking up by a column that is not unique. */
+function checkColumns(shape: TableSchema | undefined, columnName: string | null, fields: string[]) {
+  for (const column of [...(columnName === null ? [] : [columnName]), ...fields]) {
+    if (!hasColumn(shape, column)) {
+      return fail(400, `Get failed. Column name ${column} is invalid. Specify a valid column name.`);
+    }
+  }
+  if (columnName !== null && !isUnique(shape, columnName)) {
+    return fail(400, `Get failed. Column ${columnName} is not unique; column_name needs a unique column.`);
+  }
+  return undefined;
+}
+
 /**
  * Bulk delete by `skyflow_ids`, or every record of the table with `["*"]`. Deleting frees the
  * records' values and tokens. 404 when none of the ids exists.
@@ -108,7 +139,14 @@ export function handleGet(store: VaultStore, vaultId: string, table: string, url
  * handleDelete(store, "v1", "name", { skyflow_ids: ["*"] }); // { RecordIDResponse: ["*"] }
  * ```
  */
-export function handleDelete(store: VaultStore, vaultId: string, table: string, body: unknown): Reply {
+export function handleDelete(
+  store: VaultStore,
+  vaultId: string,
+  table: string,
+  body: unknown,
+  schema?: SimulatorSchema,
+): Reply {
+  if (tableSchema(schema, vaultId, table) === null) return fail(400, invalidTableMessage("Delete", table));
   const ids = isObject(body) ? body.skyflow_ids : undefined;
   if (!Array.isArray(ids) || ids.length === 0 || ids.some((id) => typeof id !== "string" || id === "")) {
     return fail(400, "Delete failed. skyflow_ids must be a non-empty array of ids.");

@@ -72,6 +72,9 @@ async function readJson(req: Request): Promise<{ body: unknown } | undefined> {
   }
 }
 
+/** The 403 of a read when `forbidRead` is set (a role that may only insert). */
+const READ_FORBIDDEN = "Forbidden. The role of this bearer token doesn't allow reading this vault's data.";
+
 const badJson = (): Reply => fail(400, "Invalid request body: expected a JSON object.");
 
 /**
@@ -183,7 +186,8 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
       await drain(req);
       return answer(fail(401, denied), requestId);
     }
-    if (options.vaultIds && !options.vaultIds.includes(r.vaultId)) {
+    const vaultIds = options.vaultIds ?? (options.schema ? Object.keys(options.schema.vaults) : undefined);
+    if (vaultIds && !vaultIds.includes(r.vaultId)) {
       await drain(req);
       return answer(fail(404, `Vault ${r.vaultId} not found.`), requestId);
     }
@@ -195,13 +199,21 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
         stats.dataFinished();
       }
     }
+    if (options.forbidRead && (r.kind === "get" || r.kind === "detokenize")) {
+      await drain(req);
+      return answer(fail(403, READ_FORBIDDEN), requestId);
+    }
     const limited = await throttled(req, r.vaultId, requestId);
     if (limited) return limited;
     if (!(await delay())) return cutResponse(503, requestId);
-    if (r.kind === "get") return answer(handleGet(store, r.vaultId, r.table, url), requestId);
+    if (r.kind === "get") {
+      return answer(handleGet(store, r.vaultId, r.table, url, options.schema), requestId);
+    }
     const parsed = await readJson(req);
     if (!parsed) return answer(badJson(), requestId);
-    if (r.kind === "delete") return answer(handleDelete(store, r.vaultId, r.table, parsed.body), requestId);
+    if (r.kind === "delete") {
+      return answer(handleDelete(store, r.vaultId, r.table, parsed.body, options.schema), requestId);
+    }
     return answer(handleDetokenize(store, r.vaultId, parsed.body), requestId);
   };
 

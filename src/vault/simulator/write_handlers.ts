@@ -5,6 +5,7 @@
  * @module
  */
 import { fail, isObject, type Reply } from "./http.ts";
+import type { SimulatorSchema } from "./schema.ts";
 import type { VaultStore } from "./store.ts";
 import { type ByotMode, type WriteInput, writeRecords, type WriteResult } from "./writes.ts";
 
@@ -16,6 +17,8 @@ export interface WriteRules {
   maxRecordsPerRequest: number;
   /** Status of a duplicate value or token ("already exists"). @default 400 */
   duplicateStatus?: number;
+  /** Tables and columns that exist; absent = any. @default undefined */
+  schema?: SimulatorSchema;
 }
 
 const byotModes: readonly ByotMode[] = ["DISABLE", "ENABLE", "ENABLE_STRICT"];
@@ -79,6 +82,7 @@ export function handleInsert(
     rejectMarker: rules.rejectMarker,
     atomic: true,
     duplicateStatus: rules.duplicateStatus,
+    schema: rules.schema,
   });
   const first = results[0];
   if (!first.ok) return fail(first.status, first.message);
@@ -123,6 +127,7 @@ export function handleBatch(store: VaultStore, rules: WriteRules, vaultId: strin
     byot: envelope.byot,
     rejectMarker: rules.rejectMarker,
     duplicateStatus: rules.duplicateStatus,
+    schema: rules.schema,
   };
 
   if (!continueOnError) {

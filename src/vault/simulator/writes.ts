@@ -7,6 +7,14 @@
  */
 import type { StoredRecord, VaultStore } from "./store.ts";
 import { isObject } from "./http.ts";
+import {
+  hasColumn,
+  invalidColumnMessage,
+  invalidTableMessage,
+  isUnique,
+  type SimulatorSchema,
+  tableSchema,
+} from "./schema.ts";
 
 /** Skyflow's BYOT modes. */
 export type ByotMode = "DISABLE" | "ENABLE" | "ENABLE_STRICT";
@@ -40,6 +48,8 @@ export interface WriteContext {
   atomic: boolean;
   /** Status of a duplicate value or token ("already exists"). @default 400 */
   duplicateStatus?: number;
+  /** Tables and columns that exist; absent = any, every column unique. @default undefined */
+  schema?: SimulatorSchema;
 }
 
 interface Plan {
@@ -132,7 +142,12 @@ function planRecord(
 ): Plan | Rejection {
   const { table } = input;
   const dup = context.duplicateStatus ?? 400;
+  const shape = tableSchema(context.schema, vaultId, table) ?? undefined;
+  if (shape === undefined && context.schema) return reject(400, invalidTableMessage("Insert", table));
   if (!isObject(input.fields)) return reject(400, "Insert failed. Each record needs a fields object.");
+  for (const column in input.fields) {
+    if (!hasColumn(shape, column)) return reject(400, invalidColumnMessage(column));
+  }
   if (input.tokens !== undefined && input.tokens !== null && !isObject(input.tokens)) {
     return reject(400, "Insert failed. Record tokens must be an object.");
   }
@@ -146,7 +161,15 @@ function planRecord(
   if (complete instanceof Rejection) return complete;
 
   const data = store.table(vaultId, table);
-  const upsert = input.upsert || undefined;
+  const upsert = (input.upsert || undefined) as string | undefined;
+  if (upsert !== undefined && !isUnique(shape, upsert)) {
+    return reject(
+      400,
+      hasColumn(shape, upsert)
+        ? `Insert failed. Upsert column ${upsert} is not a unique column.`
+        : invalidColumnMessage(upsert),
+    );
+  }
   const target = upsert !== undefined && fields[upsert] !== undefined
     ? data?.unique.get(upsert)?.get(fields[upsert])
     : undefined;
@@ -154,6 +177,7 @@ function planRecord(
   // Claims are taken while checking: a rejection ends the transaction (atomic) or the record's own
   // claims (not atomic), so partial claims never matter. Generated tokens are random: not claimed.
   for (const column in fields) {
+    if (!isUnique(shape, column)) continue;
     const value = fields[column];
     const claimed = claims.values(table, column);
     if (claimed.has(value)) {
