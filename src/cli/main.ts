@@ -7,7 +7,7 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ByotError, ExitCode, exitCodeOf, isUserError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
-import { normalizeLegacyArgv } from "./legacy_argv.ts";
+import { legacyGenerate, normalizeLegacyArgv } from "./legacy_argv.ts";
 import { checkCommand } from "./check/check_command.ts";
 import { clearCommand } from "./clear/clear_command.ts";
 import { demoCommand } from "./demo.ts";
@@ -31,7 +31,9 @@ export interface MainDeps extends LoadDeps {
 
 /** Runs byot with `argv` (without the program name) and returns the exit code. */
 export async function main(argv: readonly string[], io: Io, deps: MainDeps = {}): Promise<number> {
-  const args = legacyArgs(argv);
+  const generate = legacyGenerate(argv);
+  if (generate) io.stderr.write(generate.note);
+  const args = generate?.args ?? legacyArgs(argv);
   const result: CommandResult = { code: ExitCode.ok };
   const output = {
     writeOut: (text: string) => io.stdout.write(text),

@@ -1,12 +1,13 @@
 /**
  * Reads the Go loader's `config.json` unchanged, plus byot's optional additions. Unknown keys are
- * ignored, as the Go loader did; a known key of the wrong type is a {@linkcode ConfigError} naming
+ * ignored, as the Go loader did, but listed in `unknownKeys` (the caller warns); a known key of the wrong type is a {@linkcode ConfigError} naming
  * the file and the key path. Secret values are never quoted in messages.
  *
  * @module
  */
 import { ConfigError } from "../common/errors.ts";
 import { locateJsonError } from "./_json_error.ts";
+import { unknownConfigKeys, type UnknownKey } from "./config_keys.ts";
 
 /** One entry of `skyflow.vaults`. Missing strings are `""` (validated later, by resolve). */
 export interface ConfigVault {
@@ -130,6 +131,8 @@ export interface ConfigFile {
   snowflake: ConfigSnowflake;
   /** `metrics` (byot addition). */
   metrics: ConfigMetrics;
+  /** Keys byot does not know (misspelt or obsolete), with the nearest known key. @default [] */
+  unknownKeys?: UnknownKey[];
 }
 
 /** Reads a file as UTF-8 text. Rejects with the runtime's error (e.g. `Deno.errors.NotFound`). */
@@ -223,6 +226,7 @@ export function parseConfigText(text: string, path: string): ConfigFile {
       addr: r.string(metrics, "metrics", "addr"),
       sampleIntervalS: r.number(metrics, "metrics", "sample_interval_s"),
     },
+    unknownKeys: unknownConfigKeys(root),
   };
 }
 

@@ -9,6 +9,7 @@
 import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { type ConfigFile, readConfigFile, type ReadTextFile } from "./config_file.ts";
+import { unknownKeyWarning } from "./config_keys.ts";
 import type { LoadFlags } from "./load_flags.ts";
 import { type PromptSecret, resolveVaultAuth } from "./secrets.ts";
 import { type ByotMode, type CsvSettings, DEFAULTS, type LoadSettings, type SourceKind } from "./settings.ts";
@@ -36,6 +37,28 @@ export interface ResolveInput {
   promptLine?: (label: string) => Promise<string>;
   /** Current time in ms, for a fresh suffix seed. @default Date.now */
   now?: () => number;
+  /** Uniform random in [0, 1), for the random part of a fresh suffix seed. @default crypto-backed */
+  random?: () => number;
+}
+
+/**
+ * A fresh `--append-suffix` seed: unix seconds followed by 8 random digits, so two runs started in
+ * the same second do not share suffixes while the suffix keeps the Go loader's shape
+ * (`_<digits>_<16 chars>`). The ledger stores it with the run and a resume reuses it.
+ *
+ * @example
+ * ```ts
+ * newSuffixSeed(() => 1_700_000_000_000, () => 0.5); // "170000000055555555"
+ * ```
+ */
+export function newSuffixSeed(now: () => number, random: () => number = cryptoRandom): string {
+  let tail = "";
+  for (let i = 0; i < 8; i++) tail += String(Math.floor(random() * 10) % 10);
+  return `${Math.floor(now() / 1000)}${tail}`;
+}
+
+function cryptoRandom(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32;
 }
 
 const SOURCES: readonly SourceKind[] = ["csv", "snowflake", "error-log"];
@@ -182,7 +205,7 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     startRecord,
     upsert: flags.upsert ?? perf.upsert ?? DEFAULTS.upsert,
     appendSuffix: flags.appendSuffix ?? perf.appendSuffix ?? DEFAULTS.appendSuffix,
-    suffixSeed: flags.suffixSeed ?? String(Math.floor((input.now ?? Date.now)() / 1000)),
+    suffixSeed: flags.suffixSeed ?? newSuffixSeed(input.now ?? Date.now, input.random),
     baseDelayMs,
     continueOnError: flags.continueOnError ?? config.skyflow.continueOnError ?? DEFAULTS.continueOnError,
     byotMode,
@@ -199,6 +222,10 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
   if (telemetry.metricsAddr) settings.metricsAddr = telemetry.metricsAddr;
   if (telemetry.sampleIntervalMs) settings.sampleIntervalMs = telemetry.sampleIntervalMs;
   if (errorLog !== undefined) settings.errorLog = errorLog;
+  const rangeFlag = flags.maxRecords !== undefined || flags.endRecord !== undefined;
+  if (!rangeFlag && !maxRecordsDefaulted && maxRecords > 0) {
+    settings.maxRecordsFrom = at("performance.max_records");
+  }
   if (shard) settings.shard = shard;
   return settings;
 }
@@ -232,7 +259,9 @@ export async function loadConfig(
   const chosen = first([flags.config, "--config"], [envString(io, "BYOT_CONFIG"), "BYOT_CONFIG"]);
   const path = chosen?.value ?? DEFAULTS.configPath;
   try {
-    return await readConfigFile(path, readFile);
+    const config = await readConfigFile(path, readFile);
+    for (const key of config.unknownKeys ?? []) io.stderr.write(`${unknownKeyWarning(config.path, key)}\n`);
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError && error.cause instanceof Deno.errors.NotFound)) throw error;
     if (chosen) {

@@ -120,6 +120,8 @@ export interface LoadSettings {
   maxRps: number;
   /** Rows to process after `startRecord`; 0 = all. @default 0 */
   maxRecords: number;
+  /** Where a non-zero `maxRecords` came from when it was the config file (`config.json: performance.max_records`). */
+  maxRecordsFrom?: string;
   /** True when `maxRecords` is the legacy Snowflake default of 100 because no limit was given. */
   maxRecordsDefaulted?: boolean;
   /** Rows to skip at the start of each source. @default 0 */

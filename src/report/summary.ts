@@ -25,6 +25,8 @@ export interface SummaryOptions {
   extraLines?: string[];
   /** Colour the verdict with ANSI escapes. @default false */
   color?: boolean;
+  /** Words appended to the verdict in brackets (e.g. that a cap left rows unloaded). @default none */
+  note?: string;
   /**
    * What the two outcomes are called (`byot verify` says "verified" and "unverified").
    * @default { loaded: "loaded", failed: "failed" }
@@ -200,5 +202,6 @@ function verdict(totals: VaultMetrics, options: SummaryOptions): string {
     text = `Stopped (exit ${exitCode}): ${formatInt(loaded)}${of} records ${words.loaded}${failures}.`;
     colour = "\x1b[33m";
   }
+  if (options.note) text = `${text.replace(/\.$/, "")} (${options.note}).`;
   return options.color ? `${colour}${text}\x1b[0m` : text;
 }

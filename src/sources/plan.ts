@@ -10,6 +10,7 @@ import type { VaultSource, VaultSpec } from "../common/types.ts";
 import type { LoadSettings } from "../config/settings.ts";
 import { type CsvVaultSource, fingerprintFile } from "./csv/source.ts";
 import { checkPairedRowCounts, pairedCsvSource } from "./csv/paired.ts";
+import type { CsvNotes } from "./csv/notes.ts";
 import { singleCsvSource } from "./csv/single.ts";
 import { formatShard } from "../config/shard.ts";
 import { shardSource } from "./shard.ts";
@@ -40,6 +41,8 @@ export interface PlannedSource {
   source: VaultSource;
   /** Files whose rows make up the source (for the row count shown as the total). */
   files: string[];
+  /** CSV sources: where rows were skipped and blank rows facing non-empty ones (for the summary). */
+  notes?: CsvNotes;
   /** Connects the source to the ledger run once it is chosen (sources with resumable read state). */
   attach?(hooks: SourceStateHooks): void;
 }
@@ -99,7 +102,7 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
       valueColumn: settings.csv.valueColumn,
       tokenColumn: settings.csv.tokenColumn,
     });
-    vaults.push({ spec: settings.vaults[0], source, files: [...source.files] });
+    vaults.push({ spec: settings.vaults[0], source, files: [...source.files], notes: source.notes });
     batchSettings.csv = {
       file: settings.csv.file,
       valueColumn: settings.csv.valueColumn,
@@ -108,7 +111,7 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
   } else {
     for (const spec of settings.vaults) {
       const source = pairedCsvSource({ dataDir: settings.csv.dataDir!, column: spec.column });
-      vaults.push({ spec, source, files: [...source.files] });
+      vaults.push({ spec, source, files: [...source.files], notes: source.notes });
     }
     batchSettings.csv = { dataDir: settings.csv.dataDir };
   }
@@ -120,7 +123,10 @@ export async function planLoad(settings: LoadSettings, options: PlanOptions = {}
   // CSV shards by global row position (Snowflake shards in its query: its positions are the shard's own).
   const shard = settings.shard;
   if (shard) {
-    for (const v of vaults) v.source = shardSource(v.source, shard);
+    for (const v of vaults) {
+      v.source = shardSource(v.source, shard);
+      delete v.notes; // the file's notes would count other shards' rows too
+    }
   }
   const fingerprint: Record<string, unknown> = {};
   for (const v of vaults) {

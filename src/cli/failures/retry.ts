@@ -27,6 +27,7 @@ import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { renderRetryAnalysis, type RetryTarget, retryTarget } from "./analysis.ts";
 import { confirmProceed, type PromptLine } from "../shared/confirm.ts";
 import type { LoadDeps } from "../load/run.ts";
+import { failureCommands, ledgerArgs } from "../load/hints.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
 import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
@@ -236,7 +237,15 @@ async function sendAgain(
     ledgerSink.close();
     const failed = metrics.totals().failed;
     const code = runExitCode(end, stop.received, failed, metrics.totals().unsettled);
-    const extra = closingLines(code, end.fatal, run, statePath, failed, metrics.totals().loaded);
+    const extra = closingLines(
+      code,
+      end.fatal,
+      run,
+      statePath,
+      failed,
+      metrics.totals().loaded,
+      settings.configPath,
+    );
     io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
     if (settings.json) {
       io.stdout.write(JSON.stringify(summaryJson(metrics, { exitCode: code, runId: run.id })) + "\n");
@@ -256,6 +265,7 @@ function closingLines(
   statePath: string,
   failed: number,
   loaded: number,
+  configPath = "config.json",
 ): string[] {
   const lines: string[] = [];
   if (fatal !== undefined && !(fatal instanceof InterruptedError)) {
@@ -268,10 +278,14 @@ function closingLines(
     lines.push(
       `${formatInt(failed)} records still fail; kept in ${statePath} (run ${run.id}) with the new attempt:`,
     );
-    lines.push("  byot failures list   |   byot failures export --format json   |   byot failures retry");
+    lines.push(...failureCommands(statePath, configPath));
   }
   if (code !== ExitCode.ok && code !== ExitCode.someFailed) {
-    lines.push("Records not sent yet stay failed: run byot failures retry again to send them.");
+    lines.push(
+      `Records not sent yet stay failed: run byot failures retry ${
+        ledgerArgs(statePath, configPath)
+      } again to send them.`,
+    );
   }
   return lines;
 }

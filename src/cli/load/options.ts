@@ -84,7 +84,12 @@ function buildLoadOptions(cmd: Command) {
     .option("--token-column <name>", "header of the token column in --file (default: token)")
     .option("--vault <names>", "configured vaults to load, comma-separated, any case (default: all)")
     .option("--vault-url <url>", "vault API base URL ($SKYFLOW_VAULT_URL, skyflow.vault_url)")
-    .option("--batch-size <n>", "records per request (default: 25)", intArg("--batch-size"))
+    .option(
+      "--batch-size <n>",
+      "records per request (default: 25, the vault's guidance of up to 25 records per insert; the Go " +
+        "loader's README said 300)",
+      intArg("--batch-size"),
+    )
     .option(
       "--concurrency <n|auto>",
       "requests in flight per vault, or auto to adapt to the vault (default: 32)",

@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { crashPoint } from "../../common/crash_points.ts";
-import { ExitCode, InterruptedError } from "../../common/errors.ts";
+import { InterruptedError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
@@ -26,6 +26,8 @@ import { countInShard } from "../../config/shard.ts";
 import { estimateDataRows } from "../../sources/csv/row_count.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { detachLoad, shouldDetach } from "./detach.ts";
+import { closingLines } from "./hints.ts";
+import { capLines, capNote, rowsLeftByCap } from "./cap.ts";
 import { runDryRun } from "./dry_run.ts";
 import { preflight } from "../check/check_command.ts";
 import { runExitCode } from "../shared/exit_code.ts";
@@ -212,12 +214,26 @@ export async function runLoadCommand(
     const failed = totalsNow.failed + totalsNow.resumedFailed;
     const code = runExitCode(end, stop.received, failed, unsettled);
     const usage = processUsage();
+    const left = await rowsLeftByCap(settings, plan, (v) => metrics.vault(v).recordsRead);
     const extra = [
       ...pacingLines(end.pacing, settings.concurrencyAuto),
       `Process: CPU ${usage.cpuUserMs} ms user + ${usage.cpuSystemMs} ms system | peak RSS ${usage.maxRssMb} MB`,
-      ...closingLines(code, end.fatal, run.id, statePath, command, failed, unsettled),
+      ...plan.vaults.flatMap((v) => v.notes?.lines(v.spec.name) ?? []),
+      ...capLines(settings, left, command, statePath),
+      ...closingLines({
+        code,
+        fatal: end.fatal,
+        runId: ledger ? run.id : undefined,
+        statePath,
+        configPath: settings.configPath ?? "config.json",
+        command,
+        failed,
+        unsettled,
+      }),
     ];
-    io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
+    io.stderr.write(
+      renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color, note: capNote(left) }),
+    );
     if (settings.json) {
       const json = {
         ...summaryJson(metrics, { exitCode: code, runId: run.id }),
@@ -269,39 +285,6 @@ function peakRssKb(fallbackKb: number): number {
   } catch {
     return fallbackKb;
   }
-}
-
-function closingLines(
-  code: number,
-  fatal: unknown,
-  runId: string,
-  statePath: string,
-  command: string,
-  failed: number,
-  unsettled: number,
-): string[] {
-  const lines: string[] = [];
-  const again = command ? `byot ${command}` : "the same byot load command";
-  if (unsettled > 0) {
-    lines.push(
-      `${unsettled} records are unsettled: the vault kept failing transiently (5xx, timeouts, network) ` +
-        "until their retries ran out, so whether they landed is unknown. They are not failed: running the " +
-        "same command again reads them back and finishes them.",
-    );
-  }
-  if (fatal !== undefined && !(fatal instanceof InterruptedError)) {
-    const message = fatal instanceof Error ? fatal.message : String(fatal);
-    lines.push(`error: ${message}`);
-  }
-  if (code === ExitCode.ok) return lines;
-  if (failed > 0) {
-    lines.push(`${failed} failed records are kept in ${statePath} (run ${runId}):`);
-    lines.push("  byot failures list   |   byot failures export --format json   |   byot failures retry");
-  }
-  if (code !== ExitCode.someFailed) {
-    lines.push(`Run ${runId} is not finished. To resume, run again: ${again}`);
-  }
-  return lines;
 }
 
 async function fillTotals(plan: LoadPlan, s: LoadSettings, metrics: RunMetrics, signal: AbortSignal) {

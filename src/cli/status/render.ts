@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { shellArg } from "../load/hints.ts";
 import { formatDuration, formatEta, formatInt, formatRate, roundTo } from "../../report/format.ts";
 import type { StatusReport, VaultStatus } from "./report.ts";
 import { utcTime } from "../shared/state_file.ts";
@@ -75,7 +76,11 @@ export function renderStatus(report: StatusReport, now: number): string {
         `${formatInt(f.purged)} purged`,
     );
     if (f.unresolved > 0) {
-      lines.push("  byot failures list   |   byot failures export --format json   |   byot failures retry");
+      const state = `--state ${shellArg(report.stateFile)}`;
+      lines.push(
+        `  byot failures list ${state}   |   byot failures export --format json ${state}   |   ` +
+          `byot failures retry ${state}`,
+      );
     }
   }
   const inFlight = report.totals.batches.inFlight;
@@ -95,11 +100,21 @@ export function renderStatus(report: StatusReport, now: number): string {
           : `${formatInt(inFlight)} batches were in flight; a resume replays them safely (no duplicates).`,
       );
     }
-    lines.push(
-      report.resumeCommand
-        ? `Run ${run.id} is not finished. To resume: ${report.resumeCommand}`
-        : `Run ${run.id} was ${run.status} and cannot be resumed.`,
-    );
+    if (active) {
+      lines.push(
+        `Run ${run.id} is being loaded now${
+          run.pid !== undefined ? ` by process ${run.pid}` : ""
+        }: follow it with ` +
+          `byot status --watch --state ${shellArg(report.stateFile)}` +
+          (run.pid !== undefined ? `; stop it cleanly with kill ${run.pid}` : ""),
+      );
+    } else {
+      lines.push(
+        report.resumeCommand
+          ? `Run ${run.id} is not finished. To resume: ${report.resumeCommand}`
+          : `Run ${run.id} was ${run.status} and cannot be resumed.`,
+      );
+    }
   }
   return lines.join("\n") + "\n";
 }
