@@ -9,6 +9,7 @@ Deno.test("byot load stops with exit 75 during a vault outage and a re-run finis
   assert.equal(first.code, 75, first.err);
   assert.match(first.err, /kept failing after every retry/);
   assert.match(first.err, /To resume, run again/);
+  assert.match(first.err, /records are unsettled: .* They are not failed/);
   assert.equal(ws.sim.store.count("vault-ssn", "ssn"), 0);
   const status = await ws.byot(["status", "--state", ws.statePath]);
   assert.match(status.out, /Unsettled: [\d,]+ records whose retries ran out/);
