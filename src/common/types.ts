@@ -90,6 +90,12 @@ export interface Batch {
   cursor: SourceCursor;
   /** True when an earlier attempt may have been applied (resumed in-flight batch): replay safely. */
   replay?: boolean;
+  /**
+   * Content checksum of the source rows the batch covers (positions, values and tokens as read,
+   * before any suffix; skipped rows by reason). Stored by the ledger, re-computed on resume to prove
+   * the source still holds what was sent.
+   */
+  checksum?: string;
 }
 
 /** A record the vault rejected for good. */

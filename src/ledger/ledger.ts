@@ -23,9 +23,11 @@ import type { VaultSource } from "../common/types.ts";
 import type { Store } from "./_store.ts";
 import { openStore } from "./schema.ts";
 import * as runs from "./runs.ts";
+import * as jobs from "./jobs.ts";
 import * as failures from "./failures.ts";
 import { LedgerSink, type LedgerSinkOptions } from "./sink.ts";
 import { type ResumePoint, resumePoint, runSummary, type VaultSummary } from "./resume.ts";
+import { type BatchSample, type ResumeSampleOptions, resumeSamples } from "./settled.ts";
 import { failuresRetrySource, type FailuresRetrySourceOptions } from "./retry_source.ts";
 import type { IntervalSample } from "../report/interval_sampler.ts";
 import { listSamples } from "./samples.ts";
@@ -105,6 +107,19 @@ export class Ledger {
     return runs.latestUnfinishedRun(this.#store, sourceKind, shard);
   }
 
+  /**
+   * Selects the unfinished run of a job (or creates one) and claims it for this process, in one
+   * write transaction (see `jobs.ts`).
+   */
+  claimRun(input: jobs.ClaimInput): jobs.ClaimResult {
+    return jobs.claimRun(this.#store, input);
+  }
+
+  /** Renews this process's lease on a run; false when another process holds it now. */
+  renewLease(runId: string, holder: { host: string; pid: number }): boolean {
+    return jobs.renewLease(this.#store, runId, holder);
+  }
+
   /** Runs, newest first. */
   listRuns(limit?: number): runs.RunInfo[] {
     return runs.listRuns(this.#store, limit);
@@ -145,6 +160,16 @@ export class Ledger {
   /** Where `vault` of `runId` restarts. */
   resumePoint(runId: string, vault: string): ResumePoint {
     return resumePoint(this.#store, runId, vault);
+  }
+
+  /** Sent batches of `vault` a resume re-hashes before sending (see `settled.ts`). */
+  resumeSamples(
+    runId: string,
+    vault: string,
+    beforeSeq: number,
+    options?: ResumeSampleOptions,
+  ): BatchSample[] {
+    return resumeSamples(this.#store, runId, vault, beforeSeq, options);
   }
 
   /** The positions `runId` settled as loaded for `vault` (what `byot verify --run` checks). */

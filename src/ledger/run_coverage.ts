@@ -5,6 +5,7 @@
  * @module
  */
 import { int, type Store } from "./_store.ts";
+import { settledOf } from "./settled.ts";
 
 /** The positions a run settled as loaded for one vault. */
 export class RunCoverage {
@@ -45,15 +46,37 @@ export class RunCoverage {
   }
 }
 
-/** Reads the coverage of `vault` in `runId` (batches `done` or `partially_failed`). */
+/**
+ * Reads the coverage of `vault` in `runId` (batches `done` or `partially_failed`). Batches below the
+ * settled watermark (`settled.ts`) are one range, from batch 0's first row to the end of the last
+ * batch below it (both rows are always kept); a wholly failed batch inside it is covered by the
+ * range, and its records are excluded as stored failures.
+ */
 export function runCoverage(store: Store, runId: string, vault: string): RunCoverage {
   const ranges: [number, number][] = [];
+  const { belowSeq } = settledOf(store, runId, vault);
+  if (belowSeq > 0) {
+    const first = store.get(
+      "SELECT first_position AS p FROM batches WHERE run_id = ? AND vault = ? AND seq = 0",
+      runId,
+      vault,
+    );
+    const end = store.get(
+      "SELECT end_position AS p FROM batches WHERE run_id = ? AND vault = ? AND seq = ?",
+      runId,
+      vault,
+      belowSeq - 1,
+    );
+    if (first && end) ranges.push([int(first.p), int(end.p)]);
+  }
   for (
     const r of store.all(
       `SELECT first_position, end_position FROM batches
-       WHERE run_id = ? AND vault = ? AND status IN ('done','partially_failed') ORDER BY first_position`,
+       WHERE run_id = ? AND vault = ? AND seq >= ? AND status IN ('done','partially_failed')
+       ORDER BY first_position`,
       runId,
       vault,
+      belowSeq,
     )
   ) {
     const first = int(r.first_position);

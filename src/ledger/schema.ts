@@ -114,12 +114,41 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, vault, at)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 3 → 4: jobs (a run belongs to the job its command describes), the claim of a run by one process
+  // (host, pid, lease heartbeat), per-batch content checksums, and the settled watermark of each vault
+  // (batches below it are folded into one row of totals; see settled.ts).
+  `
+  ALTER TABLE runs ADD COLUMN job_key TEXT;
+  ALTER TABLE runs ADD COLUMN host TEXT;
+  ALTER TABLE runs ADD COLUMN lease_at INTEGER;
+  CREATE INDEX runs_by_job ON runs (job_key, created_at);
+  ALTER TABLE batches ADD COLUMN checksum TEXT;
+  CREATE TABLE settled (
+    run_id          TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    vault           TEXT NOT NULL,
+    below_seq       INTEGER NOT NULL DEFAULT 0,
+    batches         INTEGER NOT NULL DEFAULT 0,
+    done_batches    INTEGER NOT NULL DEFAULT 0,
+    failed_batches  INTEGER NOT NULL DEFAULT 0,
+    partial_batches INTEGER NOT NULL DEFAULT 0,
+    read            INTEGER NOT NULL DEFAULT 0,
+    loaded          INTEGER NOT NULL DEFAULT 0,
+    failed          INTEGER NOT NULL DEFAULT 0,
+    skipped         INTEGER NOT NULL DEFAULT 0,
+    requests        INTEGER NOT NULL DEFAULT 0,
+    first_started   INTEGER,
+    last_updated    INTEGER,
+    PRIMARY KEY (run_id, vault)
+  ) STRICT;
+  `,
   // per batch, records a read-back found already stored as ours, 2xx answers that did not account
-  // for their records, and records left unsettled by exhausted transient retries
+  // for their records, and records left unsettled by exhausted transient retries; the settled totals
+  // (settled.ts) keep the already-present count of the batches they fold
   `
   ALTER TABLE batches ADD COLUMN already_present INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE batches ADD COLUMN unverified INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE batches ADD COLUMN unsettled INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE settled ADD COLUMN already_present INTEGER NOT NULL DEFAULT 0;
   `,
 ];
 
@@ -216,8 +245,10 @@ function migrate(store: Store): void {
   }
   if (version === SCHEMA_VERSION) return;
   store.transaction(() => {
+    // Re-read under the write lock: a twin process may have upgraded the file since the check above.
+    const current = int(store.get("PRAGMA user_version")?.user_version);
     store.guard("upgrade the state file", () => {
-      for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+      for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
       db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     });

@@ -23,6 +23,7 @@ import type { Batch, BatchResult, OutcomeSink } from "../common/types.ts";
 import { CheckpointError } from "../common/errors.ts";
 import { int, type Store } from "./_store.ts";
 import type { BatchStatus } from "./schema.ts";
+import { advanceSettled } from "./settled.ts";
 import type { IntervalSample } from "../report/interval_sampler.ts";
 import { insertSample } from "./samples.ts";
 import { FAILURE_UPSERT_SQL, FINISHED_SQL, RESERVE_SQL, RESOLVE_SQL, STARTED_SQL } from "./_sql.ts";
@@ -56,6 +57,7 @@ interface BatchRow {
   skippedJson: string;
   cursorJson: string;
   at: number;
+  checksum: string | null;
 }
 
 type Op =
@@ -216,6 +218,12 @@ export class LedgerSink implements OutcomeSink {
         store.transaction(() => {
           for (const op of ops) this.#apply(op);
           extra?.();
+          if (this.#recordBatches) {
+            const settledVaults = new Set(
+              ops.filter((op) => op.kind === "finished").map((op) => op.row.vault),
+            );
+            for (const vault of settledVaults) advanceSettled(store, this.runId, vault);
+          }
         });
       } finally {
         if (raise) {
@@ -259,6 +267,7 @@ export class LedgerSink implements OutcomeSink {
         r.skippedJson,
         r.cursorJson,
         r.at,
+        r.checksum,
       );
       return;
     }
@@ -284,6 +293,7 @@ export class LedgerSink implements OutcomeSink {
         result.failures.length,
         r.at,
         now,
+        r.checksum,
         result.alreadyPresent ?? 0,
         result.unverified ?? 0,
         result.unsettled?.length ?? 0,
@@ -355,5 +365,6 @@ function batchRow(batch: Batch, at: number): BatchRow {
     skippedJson: JSON.stringify(batch.skipped),
     cursorJson: JSON.stringify(batch.cursor),
     at,
+    checksum: batch.checksum ?? null,
   };
 }

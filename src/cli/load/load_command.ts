@@ -21,6 +21,7 @@ export const RUN_LONG_NAMES: readonly string[] = [
   "state",
   "resume",
   "restart",
+  "wait",
   "checkpoint",
   "no-checkpoint",
   "dry-run",
@@ -37,8 +38,9 @@ export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}):
     new Command("load")
       .description("load (value, token) pairs into the configured vaults, resuming an unfinished run")
       .option("--state <file>", "checkpoint ledger (SQLite; default: $BYOT_STATE, else ./byot-state.db)")
-      .option("--resume", "continue the latest unfinished run (re-running the same command does too)")
-      .option("--restart", "abandon the unfinished run and start over")
+      .option("--resume", "continue this job's unfinished run (re-running the same command does too)")
+      .option("--restart", "abandon this job's unfinished run and start over")
+      .option("--wait", "when another process is loading this job's run, wait for it instead of exiting 2")
       .option(
         "--no-checkpoint",
         "run without the ledger: no resume, no stored failures (rehearsals, benchmarks)",
@@ -56,6 +58,7 @@ export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}):
         state: opts.state,
         resume: opts.resume,
         restart: opts.restart,
+        wait: opts.wait,
         checkpoint: opts.checkpoint,
         dryRun: opts.dryRun,
         preflight: opts.preflight,

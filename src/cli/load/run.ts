@@ -14,7 +14,7 @@ import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
 import type { PromptSecret } from "../../config/secrets.ts";
 import type { LoadSettings } from "../../config/settings.ts";
-import { importLegacyErrorLog, Ledger, type LedgerSink } from "../../ledger/mod.ts";
+import { importLegacyErrorLog, LEASE_RENEW_MS, Ledger, type LedgerSink } from "../../ledger/mod.ts";
 import type { AdaptiveState } from "../../pipeline/pacing/adaptive.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
@@ -33,6 +33,7 @@ import { preflight } from "../check/check_command.ts";
 import { runExitCode } from "../shared/exit_code.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { selectRun } from "./run_selection.ts";
+import { verifyResume } from "./verify_resume.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
 import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
 import { VERSION } from "../shared/version.ts";
@@ -43,8 +44,10 @@ export interface RunFlags {
   state?: string;
   /** `--resume`: continue the latest unfinished run; fail if there is none. */
   resume?: boolean;
-  /** `--restart`: abandon the unfinished run and start a new one. */
+  /** `--restart`: abandon the job's unfinished run and start a new one. */
   restart?: boolean;
+  /** `--wait`: wait while another process holds the job's run, instead of exiting 2. */
+  wait?: boolean;
   /** `--no-checkpoint` (false): run without the ledger: no resume, failures only in the summary. */
   checkpoint?: boolean;
   /** `--dry-run`: read, validate and batch, print what would be sent; no request, no ledger. */
@@ -105,6 +108,7 @@ export async function runLoadCommand(
   const ledger = flags.checkpoint === false ? undefined : Ledger.open(statePath, { clock });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
   let progress: ProgressReporter | undefined;
+  let lease: ReturnType<typeof setInterval> | undefined;
   let telemetry: Telemetry | undefined;
   try {
     const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
@@ -122,9 +126,27 @@ export async function runLoadCommand(
       });
     }
     const command = redactArgv(deps.argv ?? []);
-    const { run, resumed } = ledger
-      ? selectRun(ledger, settings, plan, { ...flags, statePath, command }, io)
-      : { run: { id: "none", settings: { suffixSeed: settings.suffixSeed } }, resumed: false };
+    const selected = ledger
+      ? await selectRun(
+        ledger,
+        settings,
+        plan,
+        { ...flags, statePath, command, clock, signal: stop.intake },
+        io,
+      )
+      : undefined;
+    const { run, resumed } = selected ??
+      { run: { id: "none", settings: { suffixSeed: settings.suffixSeed } }, resumed: false };
+    if (ledger && selected) {
+      lease = setInterval(() => {
+        try {
+          ledger.renewLease(run.id, selected.holder);
+        } catch {
+          // a failed renewal is retried at the next tick; the load's own writes report real trouble
+        }
+      }, LEASE_RENEW_MS);
+      Deno.unrefTimer(lease as unknown as number);
+    }
     if (!ledger) io.stderr.write("--no-checkpoint: no ledger; this run cannot be resumed\n");
     runId = run.id;
     settings.suffixSeed = (run.settings as { suffixSeed?: string }).suffixSeed ?? settings.suffixSeed;
@@ -146,6 +168,7 @@ export async function runLoadCommand(
     const resumes = new Map(
       ledger ? plan.vaults.map((v) => [v.spec.name, ledger.resumePoint(run.id, v.spec.name)]) : [],
     );
+    if (ledger && resumed) await verifyResume(ledger, run.id, settings, plan, resumes);
     for (const v of plan.vaults) {
       v.attach?.({
         state: ledger?.sourceState(run.id, v.spec.name),
@@ -244,6 +267,7 @@ export async function runLoadCommand(
     }
     return code;
   } finally {
+    if (lease !== undefined) clearInterval(lease);
     progress?.stop();
     await telemetry?.stop();
     stop.dispose();
