@@ -138,16 +138,14 @@ Deno.test("byot load resumed from a ledger rolled back by a power loss ends exac
   const copy = `${ws.dir}/mid-run.db`;
   let copied = false;
   const watcher = (async () => {
-    // a snapshot of the ledger's committed state taken mid-run: what a power loss leaves when the
-    // last group commits (synchronous=NORMAL) roll back
+    // a snapshot of the ledger's committed state taken mid-run (once 10 batches are settled): what a
+    // power loss leaves when the last group commits (synchronous=NORMAL) roll back
     while (!copied) {
       await new Promise((r) => setTimeout(r, 5));
       try {
         const db = new DatabaseSync(ws.statePath, { readOnly: true });
         try {
-          const row = db.prepare("SELECT count(*) AS n FROM batches WHERE status = 'done'").get() as {
-            n: number;
-          };
+          const row = db.prepare("SELECT coalesce(sum(batches), 0) AS n FROM settled").get() as { n: number };
           if (row.n >= 10) {
             db.exec(`VACUUM INTO '${copy}'`);
             copied = true;
