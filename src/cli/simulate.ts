@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createPublicKey } from "node:crypto";
 import { Command } from "@commander-js/extra-typings";
 import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
@@ -21,7 +22,7 @@ import {
 export interface SimulateCommandOptions {
   /** Stops the simulator when it aborts, instead of waiting for SIGINT/SIGTERM. @default undefined */
   signal?: AbortSignal;
-  /** Reads the `--bearer-token-file`. @default Deno.readTextFile */
+  /** Reads the `--bearer-token-file`, `--credentials`, `--tls-cert` and `--tls-key`. @default Deno.readTextFile */
   readTextFile?: (path: string) => Promise<string>;
 }
 
@@ -60,6 +61,64 @@ async function readBearerToken(path: string, read: (path: string) => Promise<str
   const token = text.trim();
   if (token === "") throw new ConfigError(`invalid --bearer-token-file: ${path} is empty`);
   return token;
+}
+
+async function readFlagFile(
+  flag: string,
+  path: string,
+  read: (path: string) => Promise<string>,
+): Promise<string> {
+  try {
+    return await read(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.name : "unreadable";
+    throw new ConfigError(`invalid ${flag}: cannot read ${path} (${reason})`, { cause: error });
+  }
+}
+
+/** What `--credentials` gives the token endpoint to check assertions against. */
+interface AssertionCheck {
+  serviceAccountPublicKey: string;
+  serviceAccountClientId: string;
+  serviceAccountKeyId: string;
+}
+
+/**
+ * Reads a service-account credentials file (the one the loader uses, or the same without
+ * `privateKey` and with `publicKey`): its clientID, keyID and the public key (SPKI PEM, derived from
+ * `privateKey` when `publicKey` is absent).
+ */
+async function readAssertionCheck(
+  path: string,
+  read: (path: string) => Promise<string>,
+): Promise<AssertionCheck> {
+  const bad = (what: string) => new ConfigError(`invalid --credentials: ${path} ${what}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFlagFile("--credentials", path, read));
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw bad("is not JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null) throw bad("is not a JSON object");
+  const c = parsed as Record<string, unknown>;
+  const text = (...keys: string[]) => {
+    for (const key of keys) if (typeof c[key] === "string" && c[key] !== "") return c[key] as string;
+    return undefined;
+  };
+  const clientId = text("clientID", "clientId");
+  const keyId = text("keyID", "keyId");
+  if (clientId === undefined) throw bad("has no clientID");
+  if (keyId === undefined) throw bad("has no keyID");
+  const pem = text("publicKey") ?? text("privateKey");
+  if (pem === undefined) throw bad("has neither publicKey nor privateKey");
+  let publicKey: string;
+  try {
+    publicKey = createPublicKey(pem).export({ type: "spki", format: "pem" }).toString();
+  } catch {
+    throw bad("holds a key that is not a PEM RSA key");
+  }
+  return { serviceAccountPublicKey: publicKey, serviceAccountClientId: clientId, serviceAccountKeyId: keyId };
 }
 
 /** The schema of `--schema FILE` or of the vaults of `--config FILE`; undefined: permissive. */
@@ -152,6 +211,14 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
     .option("--seed <n>", "seed of the fault sequence", "1")
     .option("--bearer-token-file <path>", "file holding the only bearer token accepted (default: any)")
     .option(
+      "--credentials <path>",
+      "service-account credentials file (clientID, keyID, privateKey or publicKey): the token endpoint " +
+        "accepts only RS256 assertions signed with that key and carrying that clientID and keyID " +
+        "(default: claims and expiry checked, signature not)",
+    )
+    .option("--tls-cert <path>", "PEM certificate: serve https (with --tls-key)")
+    .option("--tls-key <path>", "PEM private key of --tls-cert")
+    .option(
       "--config <file>",
       "byot config: only its vaults, tables and columns exist (others answer 400/404 like the real API)",
     )
@@ -171,7 +238,16 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
       if (flags.host.trim() === "") {
         throw new ConfigError(`invalid --host "": expected a host name or address`);
       }
+      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+        throw new ConfigError("invalid --tls-cert/--tls-key: give both or neither");
+      }
+      const tls = flags.tlsCert === undefined || flags.tlsKey === undefined ? undefined : {
+        cert: await readFlagFile("--tls-cert", flags.tlsCert, read),
+        key: await readFlagFile("--tls-key", flags.tlsKey, read),
+      };
       const simulatorOptions: SimulatorOptions = {
+        ...(flags.credentials === undefined ? {} : await readAssertionCheck(flags.credentials, read)),
+        tls,
         hostname: flags.host.trim(),
         port: parseNumberFlag("--port", flags.port, { min: 0, max: 65535, integer: true }),
         latencyMs: nonNegative("--latency-ms", flags.latencyMs),
@@ -196,7 +272,11 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
         simulator = await startSimulator(simulatorOptions);
       } catch (error) {
         if (!(error instanceof Deno.errors.AddrInUse) && !(error instanceof Deno.errors.AddrNotAvailable)) {
-          throw error;
+          if (tls === undefined) throw error;
+          const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+          throw new ConfigError(`invalid --tls-cert/--tls-key: cannot serve https (${reason})`, {
+            cause: error,
+          });
         }
         throw new ConfigError(
           `invalid --host/--port: cannot listen on ${simulatorOptions.hostname}:${simulatorOptions.port} (${error.name})`,

@@ -13,6 +13,7 @@ import { configRejection, errorChainText, isProtocolMismatch, protocolHint } fro
 import { errorMessage, isExpiredTokenMessage, parseRetryAfter } from "./envelope.ts";
 import { type HttpAnswer, httpExchange, TransportError } from "./http.ts";
 import type { TokenProvider } from "./auth/token_provider.ts";
+import { vaultFetch } from "./vault_fetch.ts";
 
 /** Options of {@linkcode VaultClient}. */
 export interface VaultClientOptions {
@@ -41,7 +42,7 @@ export interface VaultClientOptions {
   clock?: Clock;
   /** Uniform random in [0, 1), for backoff jitter. @default Math.random */
   random?: () => number;
-  /** The `fetch` used for requests (tests pass a fake). @default globalThis.fetch */
+  /** The `fetch` used for requests (tests pass a fake). @default vaultFetch */
   fetch?: typeof fetch;
   /** Receives request and retry events for metrics. @default nullObserver */
   observer?: VaultObserver;
@@ -106,7 +107,7 @@ export class VaultClient {
       backoffBaseMs: 250,
       backoffCapMs: 30_000,
       random: Math.random,
-      fetch: globalThis.fetch,
+      fetch: vaultFetch,
       observer: nullObserver,
       ...withoutUndefined(options),
       clock,

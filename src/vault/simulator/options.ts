@@ -18,6 +18,11 @@ export interface SimulatorOptions {
   hostname?: string;
   /** Port to listen on; 0 picks a free one. @default 0 */
   port?: number;
+  /**
+   * PEM certificate chain and private key: serve HTTPS instead of plain HTTP (the official SDKs
+   * refuse a vault URL that is not https). @default undefined
+   */
+  tls?: { cert: string; key: string };
   /** Delay added to every vault request, in ms. @default 0 */
   latencyMs?: number;
   /** Extra random delay in `[0, jitterMs)` added to every vault request. @default 0 */
@@ -59,6 +64,13 @@ export interface SimulatorOptions {
    * only the claims and their expiry are checked. @default undefined
    */
   serviceAccountPublicKey?: string;
+  /**
+   * The service account's `clientID`: assertions must carry it as `iss` and `sub`. When unset, any
+   * is accepted. @default undefined
+   */
+  serviceAccountClientId?: string;
+  /** The service account's `keyID`: assertions must carry it as `key`. When unset, any is accepted. @default undefined */
+  serviceAccountKeyId?: string;
   /** Vault ids that exist; others answer 404. When unset, any id is accepted. @default undefined */
   vaultIds?: string[];
   /**
@@ -81,16 +93,31 @@ export interface SimulatorOptions {
 /** {@linkcode SimulatorOptions} with every default filled in. Mutable while the simulator runs. */
 export interface ResolvedSimulatorOptions extends
   Required<
-    Omit<SimulatorOptions, "bearerToken" | "serviceAccountPublicKey" | "vaultIds" | "schema">
+    Omit<
+      SimulatorOptions,
+      | "bearerToken"
+      | "serviceAccountPublicKey"
+      | "serviceAccountClientId"
+      | "serviceAccountKeyId"
+      | "vaultIds"
+      | "schema"
+      | "tls"
+    >
   > {
   /** See {@linkcode SimulatorOptions.bearerToken}. */
   bearerToken?: string;
   /** See {@linkcode SimulatorOptions.serviceAccountPublicKey}. */
   serviceAccountPublicKey?: string;
+  /** See {@linkcode SimulatorOptions.serviceAccountClientId}. */
+  serviceAccountClientId?: string;
+  /** See {@linkcode SimulatorOptions.serviceAccountKeyId}. */
+  serviceAccountKeyId?: string;
   /** See {@linkcode SimulatorOptions.vaultIds}. */
   vaultIds?: string[];
   /** See {@linkcode SimulatorOptions.schema}. */
   schema?: SimulatorSchema;
+  /** See {@linkcode SimulatorOptions.tls}. */
+  tls?: { cert: string; key: string };
 }
 
 /**
@@ -107,6 +134,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
   return {
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 0,
+    tls: options.tls,
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
     rateLimit: options.rateLimit ?? 0,
@@ -122,6 +150,8 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     bearerToken: options.bearerToken,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
     serviceAccountPublicKey: options.serviceAccountPublicKey,
+    serviceAccountClientId: options.serviceAccountClientId,
+    serviceAccountKeyId: options.serviceAccountKeyId,
     vaultIds: options.vaultIds,
     schema: options.schema,
     forbidRead: options.forbidRead ?? false,
