@@ -236,7 +236,7 @@ async function sendAgain(
     await telemetry.stop();
     ledgerSink.close();
     const failed = metrics.totals().failed;
-    const code = runExitCode(end, stop.received, failed);
+    const code = runExitCode(end, stop.received, failed, metrics.totals().unsettled);
     const extra = closingLines(
       code,
       end.fatal,
