@@ -202,6 +202,11 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
     .option("--drop-rate <p>", "probability of applying, then cutting the connection", "0")
     .option("--hang-rate <p>", "probability of applying, then never answering", "0")
     .option("--reject-marker <text>", "values containing this text are rejected with 400", "__REJECT__")
+    .option(
+      "--duplicate-status <status>",
+      "status of a duplicate value or token, 400 or 409 (400: what Skyflow's SDKs point to)",
+      "400",
+    )
     .option("--token-ttl <seconds>", "lifetime of access tokens from the token endpoint", "3600")
     .option("--seed <n>", "seed of the fault sequence", "1")
     .option("--bearer-token-file <path>", "file holding the only bearer token accepted (default: any)")
@@ -227,6 +232,9 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
       if (format !== "seconds" && format !== "date") {
         throw new ConfigError(`invalid --retry-after-format "${format}": expected seconds or date`);
       }
+      if (flags.duplicateStatus !== "400" && flags.duplicateStatus !== "409") {
+        throw new ConfigError(`invalid --duplicate-status "${flags.duplicateStatus}": expected 400 or 409`);
+      }
       if (flags.host.trim() === "") {
         throw new ConfigError(`invalid --host "": expected a host name or address`);
       }
@@ -250,6 +258,7 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
         dropRate: probability("--drop-rate", flags.dropRate),
         hangRate: probability("--hang-rate", flags.hangRate),
         rejectMarker: flags.rejectMarker,
+        duplicateStatus: flags.duplicateStatus === "409" ? 409 : 400,
         tokenTtlSeconds: parseNumberFlag("--token-ttl", flags.tokenTtl, { min: 1, integer: true }),
         seed: parseNumberFlag("--seed", flags.seed, { min: 0, max: 2 ** 32 - 1, integer: true }),
         schema: await readSchema(flags, read),

@@ -139,6 +139,22 @@ export interface BatchResult {
   requestId?: string;
   /** Records settled through the safe-replay paths. */
   replayed: { upsert: number; readback: number; resent: number };
+  /**
+   * Of `loaded`: records a read-back found already stored under their own token with their own
+   * value (by an earlier attempt, an earlier run, another process or another loader). @default 0
+   */
+  alreadyPresent?: number;
+  /**
+   * 2xx answers whose body did not account for every record sent (an HTML page, `{}`, a short
+   * list): their outcome was unknown and was settled by read-back. @default 0
+   */
+  unverified?: number;
+  /**
+   * Records whose outcome is still unknown: their transient retries (5xx, timeouts, network) ran
+   * out. Neither loaded nor failed; the batch stays unsettled and the same command settles it on
+   * resume. @default []
+   */
+  unsettled?: FailedRecord[];
 }
 
 /** Where batch outcomes go as they happen (the checkpoint ledger implements this). */

@@ -18,15 +18,17 @@ export const STARTED_SQL =
 export const FINISHED_SQL =
   `INSERT INTO batches (run_id, vault, seq, first_position, end_position, record_count,
     skipped_count, skipped_json, cursor_json, status, attempts, last_status, request_id, loaded, failed,
-    started_at, finished_at, checksum)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    started_at, finished_at, checksum, already_present, unverified, unsettled)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (run_id, vault, seq) DO UPDATE SET status = excluded.status,
     attempts = batches.attempts + excluded.attempts, last_status = excluded.last_status,
     request_id = excluded.request_id, loaded = excluded.loaded, failed = excluded.failed,
     finished_at = excluded.finished_at, first_position = excluded.first_position,
     end_position = excluded.end_position, record_count = excluded.record_count,
     skipped_count = excluded.skipped_count, skipped_json = excluded.skipped_json,
-    cursor_json = excluded.cursor_json, checksum = excluded.checksum`;
+    cursor_json = excluded.cursor_json, checksum = excluded.checksum,
+    already_present = excluded.already_present, unverified = batches.unverified + excluded.unverified,
+    unsettled = excluded.unsettled`;
 
 /** Upsert of one failed record: a repeat keeps `first_seen` and adds its attempts. */
 export const FAILURE_UPSERT_SQL = `INSERT INTO failed_records (run_id, vault, position, batch_seq, value,

@@ -48,8 +48,11 @@ export interface LedgerOptions {
   random?: () => number;
   /**
    * `PRAGMA synchronous`. NORMAL (WAL) survives any process crash; after a power loss the last
-   * commits may roll back, and those batches are then replayed safely on resume. FULL also fsyncs
-   * every group commit, which stalls the event loop on slow disks. @default "NORMAL"
+   * group commits may roll back. The send reservations are committed with FULL whatever this says,
+   * so a batch that may have been sent is never taken for one that was not; the batches whose
+   * outcome rolled back are sent again on resume, and every rejection is read back, so records
+   * already stored count as already present, never as failed. FULL also fsyncs every group commit,
+   * which stalls the event loop on slow disks. @default "NORMAL"
    */
   synchronous?: "NORMAL" | "FULL";
   /** Wait for another process's write lock, in ms. @default 5000 */

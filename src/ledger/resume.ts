@@ -15,6 +15,8 @@ export interface SettledCounts {
   read: number;
   /** Records loaded. */
   loaded: number;
+  /** Of `loaded`: records found already stored as ours (read back after a rejection). */
+  alreadyPresent: number;
   /** Records failed. */
   failed: number;
   /** Rows skipped. */
@@ -75,6 +77,7 @@ export function resumePoint(store: Store, runId: string, vault: string): ResumeP
   for (const seq of statuses.keys()) if (seq >= startSeq && terminal(seq)) terminalSeqs.add(seq);
   const above = store.get(
     `SELECT count(*) AS batches, total(loaded) AS loaded, total(failed) AS failed,
+       total(already_present) AS already_present,
        total(skipped_count) AS skipped, total(end_position - first_position) AS read
      FROM batches WHERE run_id = ? AND vault = ? AND seq >= ? AND status IN ${TERMINAL_SQL}`,
     runId,
@@ -93,6 +96,7 @@ export function resumePoint(store: Store, runId: string, vault: string): ResumeP
     counts: {
       read: settled.read + int(above.read),
       loaded: settled.loaded + int(above.loaded),
+      alreadyPresent: settled.alreadyPresent + int(above.already_present),
       failed: settled.failed + int(above.failed),
       skipped: settled.skipped + int(above.skipped),
       batches: settled.batches + int(above.batches),
@@ -129,6 +133,12 @@ export interface VaultSummary {
   read: number;
   /** Records loaded. */
   loaded: number;
+  /** Of `loaded`: records found already stored as ours (a re-run, a resume, another process). */
+  alreadyPresent: number;
+  /** Records of unsettled batches whose outcome is still unknown (transient retries ran out). */
+  unsettled: number;
+  /** 2xx answers whose body did not account for the records sent (settled by read-back). */
+  unverified: number;
   /** Records that failed when sent (see `unresolvedFailures` for what is still failing). */
   failed: number;
   /** Rows skipped. */
@@ -162,6 +172,9 @@ export function runSummary(store: Store, runId: string): VaultSummary[] {
     vault,
     read: 0,
     loaded: 0,
+    alreadyPresent: 0,
+    unsettled: 0,
+    unverified: 0,
     failed: 0,
     skipped: 0,
     unresolvedFailures: 0,
@@ -183,6 +196,7 @@ export function runSummary(store: Store, runId: string): VaultSummary[] {
       finished: row.finished_at !== null,
       read: s.read,
       loaded: s.loaded,
+      alreadyPresent: s.alreadyPresent,
       failed: s.failed,
       skipped: s.skipped,
       doneBatches: s.doneBatches,
@@ -198,6 +212,8 @@ export function runSummary(store: Store, runId: string): VaultSummary[] {
     `SELECT b.vault AS vault, b.status AS status, count(*) AS n, total(b.loaded) AS loaded,
        total(b.failed) AS failed, total(b.skipped_count) AS skipped,
        total(b.end_position - b.first_position) AS read, total(b.attempts) AS requests,
+       total(b.already_present) AS present, total(b.unsettled) AS unsettled,
+       total(b.unverified) AS unverified,
        min(b.started_at) AS first_started, max(coalesce(b.finished_at, b.started_at)) AS last_updated
      FROM batches b LEFT JOIN settled s ON s.run_id = b.run_id AND s.vault = b.vault
      WHERE b.run_id = ? AND b.seq >= coalesce(s.below_seq, 0) GROUP BY b.vault, b.status`,
@@ -209,9 +225,13 @@ export function runSummary(store: Store, runId: string): VaultSummary[] {
     vaults.set(name, s);
     const n = int(row.n);
     const status = String(row.status);
+    s.unverified += int(row.unverified);
     if (status === "pending") s.pendingBatches += n;
-    else if (status === "in_flight") s.inFlightBatches += n;
-    else {
+    else if (status === "in_flight") {
+      s.inFlightBatches += n;
+      s.unsettled += int(row.unsettled);
+    } else {
+      s.alreadyPresent += int(row.present);
       if (status === "done") s.doneBatches += n;
       else if (status === "failed") s.failedBatches += n;
       else s.partiallyFailedBatches += n;

@@ -144,6 +144,15 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, vault)
   ) STRICT;
   `,
+  // per batch, records a read-back found already stored as ours, 2xx answers that did not account
+  // for their records, and records left unsettled by exhausted transient retries; the settled totals
+  // (settled.ts) keep the already-present count of the batches they fold
+  `
+  ALTER TABLE batches ADD COLUMN already_present INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE batches ADD COLUMN unverified INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE batches ADD COLUMN unsettled INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE settled ADD COLUMN already_present INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */

@@ -40,6 +40,8 @@ export interface Settled {
   read: number;
   /** Records they loaded. */
   loaded: number;
+  /** Of `loaded`: records found already stored as ours (read back after a rejection). */
+  alreadyPresent: number;
   /** Records that failed in them. */
   failed: number;
   /** Rows they skipped. */
@@ -71,7 +73,7 @@ export function advanceSettled(store: Store, runId: string, vault: string): void
   // window), stopping at the first gap or unsettled batch.
   const rows = store.guard("read", () =>
     store.sql(
-      `SELECT seq, status, loaded, failed, skipped_count, end_position - first_position AS read, attempts,
+      `SELECT seq, status, loaded, already_present, failed, skipped_count, end_position - first_position AS read, attempts,
          started_at, coalesce(finished_at, started_at) AS updated
        FROM batches WHERE run_id = ? AND vault = ? AND seq >= ? ORDER BY seq`,
     ).iterate(runId, vault, w) as Iterable<Row>);
@@ -84,6 +86,7 @@ export function advanceSettled(store: Store, runId: string, vault: string): void
     else d.partialBatches++;
     d.read += int(row.read);
     d.loaded += int(row.loaded);
+    d.alreadyPresent += int(row.already_present);
     d.failed += int(row.failed);
     d.skipped += int(row.skipped_count);
     d.requests += int(row.attempts);
@@ -106,13 +109,14 @@ export function advanceSettled(store: Store, runId: string, vault: string): void
   if (w === before.belowSeq) return;
   store.run(
     `INSERT INTO settled (run_id, vault, below_seq, batches, done_batches, failed_batches, partial_batches,
-       read, loaded, failed, skipped, requests, first_started, last_updated)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       read, loaded, failed, skipped, requests, first_started, last_updated, already_present)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (run_id, vault) DO UPDATE SET below_seq = excluded.below_seq,
        batches = batches + excluded.batches, done_batches = done_batches + excluded.done_batches,
        failed_batches = failed_batches + excluded.failed_batches,
        partial_batches = partial_batches + excluded.partial_batches, read = read + excluded.read,
-       loaded = loaded + excluded.loaded, failed = failed + excluded.failed,
+       loaded = loaded + excluded.loaded, already_present = already_present + excluded.already_present,
+       failed = failed + excluded.failed,
        skipped = skipped + excluded.skipped, requests = requests + excluded.requests,
        first_started = coalesce(min(first_started, excluded.first_started), first_started, excluded.first_started),
        last_updated = coalesce(max(last_updated, excluded.last_updated), last_updated, excluded.last_updated)`,
@@ -130,6 +134,7 @@ export function advanceSettled(store: Store, runId: string, vault: string): void
     d.requests,
     d.firstStarted ?? null,
     d.lastUpdated ?? null,
+    d.alreadyPresent,
   );
 }
 
@@ -142,6 +147,7 @@ function blank(): Settled {
     partialBatches: 0,
     read: 0,
     loaded: 0,
+    alreadyPresent: 0,
     failed: 0,
     skipped: 0,
     requests: 0,
@@ -157,6 +163,7 @@ function toSettled(row: Row): Settled {
     partialBatches: int(row.partial_batches),
     read: int(row.read),
     loaded: int(row.loaded),
+    alreadyPresent: int(row.already_present),
     failed: int(row.failed),
     skipped: int(row.skipped),
     requests: int(row.requests),

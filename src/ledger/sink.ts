@@ -8,7 +8,13 @@
  * batch that may have been sent is covered by a *send reservation*: before the first batch with
  * `seq ≥ reserved` is sent, `reserved = seq + reserveAhead` is committed synchronously (one small
  * commit per `reserveAhead` batches). On resume, unsettled batches below the reservation are
- * replayed safely; batches above it were certainly never sent.
+ * replayed safely; batches above it were certainly never sent. The reservation's commit is the one
+ * commit made with `synchronous=FULL` (fsynced), so it survives a power loss even when the group
+ * commits (`synchronous=NORMAL`) roll back; and since every rejection is read back, even a lost
+ * reservation would cost read-backs, never false failures.
+ *
+ * A batch with records left unsettled (transient retries ran out) keeps the status `in_flight`: it
+ * is not settled, and the same command replays it.
  *
  * @module
  */
@@ -86,6 +92,8 @@ export class LedgerSink implements OutcomeSink {
   /** Index in `#ops` of a started op not yet committed: a finish replaces it (one write, not two). */
   #bufferedStart = new Map<string, number>();
   #reserved = new Map<string, number>();
+  /** `PRAGMA synchronous` of the connection (2 = FULL); reservations are raised to FULL. */
+  #synchronous: number;
   #timer?: AbortController;
   #error?: CheckpointError;
   #closed = false;
@@ -100,6 +108,7 @@ export class LedgerSink implements OutcomeSink {
     this.#recordBatches = options.recordBatches ?? true;
     this.#resolve = options.resolveSucceeded ?? false;
     this.#onError = options.onError;
+    this.#synchronous = int(store.get("PRAGMA synchronous")?.synchronous, 2);
     for (const row of store.all("SELECT vault, reserved_seq FROM run_vaults WHERE run_id = ?", runId)) {
       this.#reserved.set(String(row.vault), int(row.reserved_seq));
     }
@@ -123,7 +132,7 @@ export class LedgerSink implements OutcomeSink {
     const reserved = this.#reserved.get(batch.vault) ?? 0;
     if (batch.seq >= reserved) {
       const upTo = batch.seq + this.#reserveAhead;
-      this.#commit(() => this.#store.run(RESERVE_SQL, this.runId, batch.vault, upTo));
+      this.#commit(() => this.#store.run(RESERVE_SQL, this.runId, batch.vault, upTo), true);
       this.#reserved.set(batch.vault, upTo);
     }
   }
@@ -134,18 +143,21 @@ export class LedgerSink implements OutcomeSink {
     const key = `${batch.vault}\u0000${batch.seq}`;
     const row = this.#inFlight.get(key) ?? batchRow(batch, this.#store.clock.now());
     this.#inFlight.delete(key);
-    const status: BatchStatus = result.failures.length === 0
+    const unsettled = result.unsettled ?? [];
+    const status: BatchStatus = unsettled.length > 0
+      ? "in_flight"
+      : result.failures.length === 0
       ? "done"
       : result.loaded === 0
       ? "failed"
       : "partially_failed";
     let succeeded: number[] = [];
     if (this.#resolve) {
-      const failed = new Set(result.failures.map((f) => f.record.position));
+      const failed = new Set([...result.failures, ...unsettled].map((f) => f.record.position));
       succeeded = batch.records.map((r) => r.position).filter((p) => !failed.has(p));
     }
     const op: Op = { kind: "finished", row, status, result, succeeded };
-    const rows = result.failures.length + succeeded.length;
+    const rows = result.failures.length + succeeded.length + (this.#recordBatches ? 0 : unsettled.length);
     const index = this.#bufferedStart.get(key);
     this.#bufferedStart.delete(key);
     if (index !== undefined) {
@@ -195,18 +207,32 @@ export class LedgerSink implements OutcomeSink {
     else this.#schedule();
   }
 
-  #commit(extra?: () => void): void {
+  /** Commits the buffered ops (and `extra`); `durable`: fsynced (`synchronous=FULL`) whatever the default. */
+  #commit(extra?: () => void, durable = false): void {
     const ops = this.#ops;
     const store = this.#store;
+    const raise = durable && this.#synchronous < 2;
     try {
-      store.transaction(() => {
-        for (const op of ops) this.#apply(op);
-        extra?.();
-        if (this.#recordBatches) {
-          const settledVaults = new Set(ops.filter((op) => op.kind === "finished").map((op) => op.row.vault));
-          for (const vault of settledVaults) advanceSettled(store, this.runId, vault);
+      if (raise) store.guard("raise synchronous", () => store.db.exec("PRAGMA synchronous = FULL"));
+      try {
+        store.transaction(() => {
+          for (const op of ops) this.#apply(op);
+          extra?.();
+          if (this.#recordBatches) {
+            const settledVaults = new Set(
+              ops.filter((op) => op.kind === "finished").map((op) => op.row.vault),
+            );
+            for (const vault of settledVaults) advanceSettled(store, this.runId, vault);
+          }
+        });
+      } finally {
+        if (raise) {
+          store.guard(
+            "restore synchronous",
+            () => store.db.exec(`PRAGMA synchronous = ${this.#synchronous}`),
+          );
         }
-      });
+      }
     } catch (error) {
       this.#error = error instanceof CheckpointError
         ? error
@@ -268,10 +294,16 @@ export class LedgerSink implements OutcomeSink {
         r.at,
         now,
         r.checksum,
+        result.alreadyPresent ?? 0,
+        result.unverified ?? 0,
+        result.unsettled?.length ?? 0,
       );
     }
     for (const position of op.succeeded) store.run(RESOLVE_SQL, now, this.runId, r.vault, position);
-    for (const f of result.failures) {
+    const failures = this.#recordBatches
+      ? result.failures
+      : [...result.failures, ...(result.unsettled ?? [])];
+    for (const f of failures) {
       store.run(
         FAILURE_UPSERT_SQL,
         this.runId,

@@ -168,10 +168,11 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
   guard?.flush();
 }
 
-/** True when every record of the batch failed only because its transient-retry budget ran out. */
+/** True when no record of the batch was settled: every one is left unsettled by exhausted retries. */
 function exhaustedTransiently(batch: Batch, result: BatchResult): boolean {
-  return batch.records.length > 0 && result.loaded === 0 && result.failures.length === batch.records.length &&
-    result.failures.every((f) => f.retryable);
+  const unsettled = result.unsettled?.length ?? 0;
+  return batch.records.length > 0 && result.loaded === 0 && result.failures.length === 0 &&
+    unsettled === batch.records.length;
 }
 
 function emptyResult() {

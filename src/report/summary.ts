@@ -85,6 +85,15 @@ function vaultBlock(m: VaultMetrics, words: OutcomeWords): string[] {
         (m.total !== undefined ? ` | ${formatInt(m.total)} expected` : ""),
     ),
   ];
+  const present = m.alreadyPresent + m.resumedAlreadyPresent;
+  if (present > 0 || m.unsettled > 0 || m.unverified > 0) {
+    const parts = [`${formatInt(present)} already present (of loaded: stored before, found by read-back)`];
+    if (m.unsettled > 0) parts.push(`${formatInt(m.unsettled)} unsettled (outcome unknown)`);
+    if (m.unverified > 0) {
+      parts.push(`${formatInt(m.unverified)} 2xx answers not accounting for their records`);
+    }
+    lines.push(row("Settled", parts.join(" | ")));
+  }
   const skips = SKIP_REASONS.filter((r) => m.skippedBy[r] > 0).map((r) =>
     `${r} ${formatInt(m.skippedBy[r])}`
   );
@@ -176,9 +185,11 @@ function verdict(totals: VaultMetrics, options: SummaryOptions): string {
   let colour: string;
   if (exitCode === 0) {
     const skipped = totals.skipped > 0 ? ` (${formatInt(totals.skipped)} skipped)` : "";
+    const present = totals.alreadyPresent + totals.resumedAlreadyPresent;
+    const already = present > 0 ? `, ${formatInt(present)} of them already present` : "";
     text = loaded === 0
       ? `No records ${words.loaded}${skipped}.`
-      : `All ${records(loaded)} ${words.loaded}${skipped}.`;
+      : `All ${records(loaded)} ${words.loaded}${already}${skipped}.`;
     colour = "\x1b[32m";
   } else if (exitCode === 3) {
     text = `Finished with ${formatInt(failed)} ${words.failed} ${failed === 1 ? "record" : "records"} ` +
@@ -186,7 +197,8 @@ function verdict(totals: VaultMetrics, options: SummaryOptions): string {
     colour = "\x1b[31m";
   } else {
     const of = totals.total !== undefined ? ` of ${formatInt(totals.total)}` : "";
-    const failures = failed > 0 ? `, ${formatInt(failed)} ${words.failed}` : "";
+    const failures = (failed > 0 ? `, ${formatInt(failed)} ${words.failed}` : "") +
+      (totals.unsettled > 0 ? `, ${formatInt(totals.unsettled)} unsettled` : "");
     text = `Stopped (exit ${exitCode}): ${formatInt(loaded)}${of} records ${words.loaded}${failures}.`;
     colour = "\x1b[33m";
   }

@@ -80,6 +80,11 @@ export interface VaultRequest {
   body?: string | Uint8Array;
   /** Records the request carries, reported to the observer. */
   records: number;
+  /**
+   * Return a 403 or 404 as an answer instead of stopping the run: for read-backs, where a refusal
+   * has a fallback and 404 means "not stored". @default false
+   */
+  refusalIsAnswer?: boolean;
 }
 
 /** Sends requests to one vault with retries. */
@@ -122,7 +127,8 @@ export class VaultClient {
 
   /**
    * Sends `request`, retrying transient failures. Throws {@linkcode ConfigError} for 401 (after one
-   * refresh), 403 and, on data requests, 404; rethrows the signal's reason when it aborts.
+   * refresh), 403 and, on data requests, 404 (unless `request.refusalIsAnswer`); rethrows the
+   * signal's reason when it aborts.
    */
   async send(request: VaultRequest, signal?: AbortSignal): Promise<Attempted> {
     const o = this.#o;
@@ -179,7 +185,7 @@ export class VaultClient {
       const rejected = request.kind === "insert" || request.kind === "batch"
         ? configRejection(status, answer.body)
         : undefined;
-      if (rejected !== undefined) throw this.#fatal(answer, rejected, undefined, true);
+      if (rejected !== undefined) throw this.#fatal(answer, rejected, request.kind, undefined, true);
       if (status >= 200 && status < 300) return { kind: "answer", answer, requests, ambiguous };
       if (status === 401) {
         const message = errorMessage(status, answer.body);
@@ -189,10 +195,18 @@ export class VaultClient {
           attempt--;
           continue;
         }
-        throw this.#fatal(answer, message, expired ? (refreshed ? "refreshed" : "static") : undefined);
+        throw this.#fatal(
+          answer,
+          message,
+          request.kind,
+          expired ? (refreshed ? "refreshed" : "static") : undefined,
+        );
+      }
+      if (request.refusalIsAnswer && (status === 403 || status === 404)) {
+        return { kind: "answer", answer, requests, ambiguous };
       }
       if (status === 403 || (status === 404 && (request.kind === "insert" || request.kind === "batch"))) {
-        throw this.#fatal(answer, errorMessage(status, answer.body));
+        throw this.#fatal(answer, errorMessage(status, answer.body), request.kind);
       }
       if (status === 429 || status === 408 || status >= 500) {
         if (status !== 429) ambiguous = true;
@@ -249,6 +263,7 @@ export class VaultClient {
   #fatal(
     answer: HttpAnswer,
     message: string,
+    kind: RequestKind,
     expired?: "static" | "refreshed",
     setup = false,
   ): ConfigError {
@@ -266,7 +281,13 @@ export class VaultClient {
       : answer.status === 401
       ? "check the bearer token or supply fresh credentials"
       : answer.status === 403
-      ? "the token's role may not insert into this vault"
+      ? `the token's role may not ${
+        kind === "insert" || kind === "batch"
+          ? "insert into"
+          : kind === "delete"
+          ? "delete from"
+          : "read from"
+      } this vault`
       : "check the vault URL, vault id and table in the config";
     return new ConfigError(
       `vault ${this.#o.vaultName} answered ${answer.status}: ${message}${id}; ${hint}`,

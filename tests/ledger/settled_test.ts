@@ -67,6 +67,7 @@ Deno.test("settled batches fold into the watermark: only samples and the last fe
     assert.deepEqual(point.counts, {
       read: 2 * total,
       loaded: total,
+      alreadyPresent: 0,
       failed: 0,
       skipped: total,
       batches: total,
@@ -149,6 +150,7 @@ Deno.test("a run recorded before the watermark existed is folded when it is clai
     assert.deepEqual(again.resumePoint(run.id, "NAME").counts, {
       read: 100,
       loaded: 50,
+      alreadyPresent: 0,
       failed: 0,
       skipped: 50,
       batches: 50,

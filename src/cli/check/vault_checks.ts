@@ -139,7 +139,8 @@ async function checkCredentials(
   }
   const exp = jwtExpiry(token);
   const now = deps.clock.now();
-  if (exp !== undefined && exp <= now) {
+  // an exchanged token is refreshed before every use however short its life: only a static one can expire
+  if (exp !== undefined && exp <= now && settings.credentials === undefined) {
     items.push({
       id: "credentials",
       status: "fail",
@@ -150,7 +151,7 @@ async function checkCredentials(
   }
   const expiry = exp === undefined
     ? "no expiry readable (API key or opaque token)"
-    : `expires ${utc(exp)} (in ${Math.round((exp - now) / 60_000)} min)` +
+    : `expires ${utc(exp)} (in ${Math.max(0, Math.round((exp - now) / 60_000))} min)` +
       (settings.credentials === undefined ? "; a static token is not refreshed" : "; refreshed by byot");
   const exchanged = settings.credentials !== undefined ? "token issued" : "token present";
   items.push({ id: "credentials", status: "ok", title: `credentials: ${how}: ${exchanged}, ${expiry}` });

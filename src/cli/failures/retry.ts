@@ -243,7 +243,7 @@ async function sendAgain(
       { relieve: (error) => ledger.relieveFullDisk(error) },
     );
     const failed = metrics.totals().failed;
-    const code = runExitCode(end, stop.received, failed);
+    const code = runExitCode(end, stop.received, failed, metrics.totals().unsettled);
     const extra = closingLines(
       code,
       end.fatal,

@@ -25,6 +25,8 @@ export interface ClosingContext {
   command: string;
   /** Records that failed for good (this run and before a resume). */
   failed: number;
+  /** Records left unsettled: their transient retries ran out, the outcome is unknown. @default 0 */
+  unsettled?: number;
 }
 
 /** Quotes an argument for a POSIX shell when it needs it. */
@@ -68,6 +70,15 @@ function restartCommand(again: string): string {
 /** The closing lines of a load summary. */
 export function closingLines(c: ClosingContext): string[] {
   const lines: string[] = [];
+  if ((c.unsettled ?? 0) > 0) {
+    lines.push(
+      `${
+        formatInt(c.unsettled!)
+      } records are unsettled: the vault kept failing transiently (5xx, timeouts, ` +
+        "network) until their retries ran out, so whether they landed is unknown. They are not failed: " +
+        "running the same command again reads them back and finishes them.",
+    );
+  }
   const fatal = c.fatal !== undefined && !(c.fatal instanceof InterruptedError) ? c.fatal : undefined;
   if (fatal !== undefined) lines.push(`error: ${fatal instanceof Error ? fatal.message : String(fatal)}`);
   if (c.code === ExitCode.ok) return lines;

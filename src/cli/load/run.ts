@@ -183,6 +183,7 @@ export async function runLoadCommand(
       m.resumed = c.loaded + c.failed + c.skipped;
       m.resumedLoaded = c.loaded;
       m.resumedFailed = c.failed;
+      m.resumedAlreadyPresent = c.alreadyPresent;
     }
     const totals = new AbortController();
     void fillTotals(plan, settings, metrics, totals.signal);
@@ -224,18 +225,23 @@ export async function runLoadCommand(
         () => {
           ledgerSink?.flush();
           ledgerSink?.close();
-          for (const vault of end.completed) ledger.markVaultFinished(run.id, vault);
+          // a vault with unsettled records is not finished: the same command settles them
+          for (const vault of end.completed) {
+            if (metrics.vault(vault).unsettled === 0) ledger.markVaultFinished(run.id, vault);
+          }
         },
         end,
         { relieve: (error) => ledger.relieveFullDisk(error) },
       );
     }
+    const totalsNow = metrics.totals();
+    const unsettled = totalsNow.unsettled;
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
-    if (end.fatal === undefined && !interrupted) crashPoint("before-finish");
+    if (end.fatal === undefined && !interrupted && unsettled === 0) crashPoint("before-finish");
     if (ledger) {
       const status = end.fatal !== undefined && !(end.fatal instanceof InterruptedError)
         ? ledgerUnavailable(end.fatal) ? "interrupted" : "failed"
-        : interrupted
+        : interrupted || unsettled > 0
         ? "interrupted"
         : "finished";
       settleLedger(() => ledger.finishRun(run.id, status), end, {
@@ -246,9 +252,8 @@ export async function runLoadCommand(
           ),
       });
     }
-    const totalsNow = metrics.totals();
     const failed = totalsNow.failed + totalsNow.resumedFailed;
-    const code = runExitCode(end, stop.received, failed);
+    const code = runExitCode(end, stop.received, failed, unsettled);
     const usage = processUsage();
     const left = await rowsLeftByCap(settings, plan, (v) => metrics.vault(v).recordsRead);
     const extra = [
@@ -264,6 +269,7 @@ export async function runLoadCommand(
         configPath: settings.configPath ?? "config.json",
         command,
         failed,
+        unsettled,
       }),
       ...ledgerNotes,
     ];

@@ -50,6 +50,22 @@ export function renderStatus(report: StatusReport, now: number): string {
   const rows = report.vaults.map(row);
   if (report.vaults.length > 1) rows.push(row({ ...report.totals, name: "all vaults" }));
   lines.push("", renderTable(COLUMNS, rows).trimEnd());
+  const { alreadyPresent, unsettled } = report.totals;
+  if (alreadyPresent > 0) {
+    lines.push(
+      "",
+      `Already present: ${
+        formatInt(alreadyPresent)
+      } of the loaded records were in the vault before (read back)`,
+    );
+  }
+  if (unsettled > 0) {
+    lines.push(
+      "",
+      `Unsettled: ${formatInt(unsettled)} records whose retries ran out on transient errors; ` +
+        "the same command settles them",
+    );
+  }
   const f = report.totals.failures;
   if (f.unresolved + f.resolved + f.purged > 0) {
     lines.push(
@@ -129,6 +145,10 @@ export interface VaultStatusJson {
   settled: number;
   /** Records loaded by the run's batches. */
   loaded: number;
+  /** Of `loaded`: records found already stored as ours (a re-run, a resume, another process). */
+  alreadyPresent: number;
+  /** Records of unsettled batches whose outcome is unknown (transient retries ran out). */
+  unsettled: number;
   /** Records that failed when the run sent them. */
   failed: number;
   /** Rows skipped (empty or null value or token). */
@@ -218,6 +238,8 @@ function vaultJson(v: VaultStatus): VaultStatusJson {
     total: v.total ?? null,
     settled: v.settled,
     loaded: v.loaded,
+    alreadyPresent: v.alreadyPresent,
+    unsettled: v.unsettled,
     failed: v.failed,
     skipped: v.skipped,
     pending: v.pending ?? null,

@@ -41,6 +41,13 @@ export interface SimulatorOptions {
   rejectMarker?: string;
   /** Records per insert or batch request above which the request answers 413; 0 = no limit. @default 0 */
   maxRecordsPerRequest?: number;
+  /**
+   * Status of a duplicate value or token ("already exists"), 400 or 409. Skyflow documents none;
+   * the default is 400 because that is what the official SDKs point to: skyflow-python v2 counts
+   * only a per-record `Status` of 400 as an error and skyflow-go's test doubles answer record errors
+   * with 400, while nothing found supports 409 (see the README's simulator section). @default 400
+   */
+  duplicateStatus?: 400 | 409;
   /** Seed of the fault generator, so fault sequences repeat. @default 1 */
   seed?: number;
   /** Source of randomness in `[0, 1)`; overrides `seed`. @default mulberry32(seed) */
@@ -137,6 +144,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     hangRate: options.hangRate ?? 0,
     rejectMarker: options.rejectMarker ?? "__REJECT__",
     maxRecordsPerRequest: options.maxRecordsPerRequest ?? 0,
+    duplicateStatus: options.duplicateStatus ?? 400,
     seed,
     random: options.random ?? mulberry32(seed),
     bearerToken: options.bearerToken,

@@ -46,6 +46,8 @@ export interface WriteContext {
   rejectMarker: string;
   /** True: the first rejection fails every record and nothing is stored. */
   atomic: boolean;
+  /** Status of a duplicate value or token ("already exists"). @default 400 */
+  duplicateStatus?: number;
   /** Tables and columns that exist; absent = any, every column unique. @default undefined */
   schema?: SimulatorSchema;
 }
@@ -139,6 +141,7 @@ function planRecord(
   claims: Claims,
 ): Plan | Rejection {
   const { table } = input;
+  const dup = context.duplicateStatus ?? 400;
   const shape = tableSchema(context.schema, vaultId, table) ?? undefined;
   if (shape === undefined && context.schema) return reject(400, invalidTableMessage("Insert", table));
   if (!isObject(input.fields)) return reject(400, "Insert failed. Each record needs a fields object.");
@@ -178,24 +181,24 @@ function planRecord(
     const value = fields[column];
     const claimed = claims.values(table, column);
     if (claimed.has(value)) {
-      return reject(409, `Insert failed. Duplicate value for unique column ${column} in the request.`);
+      return reject(dup, `Insert failed. Duplicate value for unique column ${column} in the request.`);
     }
     claimed.add(value);
     const holder = data?.unique.get(column)?.get(value);
     if (holder && holder !== target) {
-      return reject(409, `Insert failed. Value for unique column ${column} already exists.`);
+      return reject(dup, `Insert failed. Value for unique column ${column} already exists.`);
     }
   }
   const vaultTokens = store.vault(vaultId)?.tokens;
   for (const column in given) {
     const token = given[column] as string;
     if (claims.tokens.has(token)) {
-      return reject(409, `Insert failed. Duplicate token for column ${column} in the request.`);
+      return reject(dup, `Insert failed. Duplicate token for column ${column} in the request.`);
     }
     claims.tokens.add(token);
     const holder = vaultTokens?.get(token);
     if (holder && !(holder === target && target.tokens[column] === token)) {
-      return reject(409, `Insert failed. Token for column ${column} already exists in the vault.`);
+      return reject(dup, `Insert failed. Token for column ${column} already exists in the vault.`);
     }
   }
 

@@ -9,9 +9,9 @@ const chromium = systemTool("chromium", "apt-get install -y chromium");
 /** A two-vault load against a slowish, rate-limited simulator, sampled every second. */
 function slowWorkspace(): Promise<Workspace> {
   return workspace({
-    count: 2500,
+    count: 4000,
     columns: ["name", "ssn"],
-    simulator: { latencyMs: 15, jitterMs: 10, rateLimit: 150, seed: 5 },
+    simulator: { latencyMs: 15, jitterMs: 10, rateLimit: 100, seed: 5 },
     performance: { batch_size: 10, max_concurrency: 6 },
   });
 }
@@ -29,8 +29,8 @@ Deno.test("byot report writes a 0600 self-contained page with the run's tables a
   assert.equal((html.match(/<figure class="chart">/g) ?? []).length, 4);
   assert.ok(!/<script|\ssrc=|\shref=|@import|url\(/i.test(html), "nothing to fetch, nothing to run");
   assert.ok(!html.includes("test-token"), "no secret");
-  assert.match(html, /<td>NAME<\/td><td>2,500<\/td><td>2,500<\/td>/);
-  assert.match(html, /<td>SSN<\/td><td>2,500<\/td><td>2,500<\/td>/);
+  assert.match(html, /<td>NAME<\/td><td>4,000<\/td><td>4,000<\/td>/);
+  assert.match(html, /<td>SSN<\/td><td>4,000<\/td><td>4,000<\/td>/);
   assert.match(html, /<span class="badge finished">finished<\/span>/);
 });
 

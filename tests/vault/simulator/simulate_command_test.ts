@@ -71,6 +71,7 @@ Deno.test("simulateCommand() throws a ConfigError naming the flag for invalid va
     [["--latency-ms", "fast"], /--latency-ms/],
     [["--token-ttl", "0"], /--token-ttl/],
     [["--retry-after-format", "minutes"], /--retry-after-format/],
+    [["--duplicate-status", "404"], /--duplicate-status/],
   ];
   for (const [args, flag] of cases) {
     const io = captureIo();
@@ -178,4 +179,25 @@ Deno.test("simulateCommand() with --tls-cert and --tls-key serves https", async 
     stop.abort();
     await run;
   }
+});
+
+Deno.test("simulateCommand() --duplicate-status 409 answers a duplicate with 409", async () => {
+  const io = captureIo();
+  const stop = new AbortController();
+  const run = simulateCommand(io, { signal: stop.signal }).exitOverride()
+    .parseAsync(["--port", "0", "--duplicate-status", "409"], { from: "user" });
+  const url = (await waitForLine(() => io.out)).split(" ").at(-1);
+  const insert = async () => {
+    const res = await fetch(`${url}/v1/vaults/v1/name`, {
+      method: "POST",
+      headers: { authorization: "Bearer t", "content-type": "application/json" },
+      body: JSON.stringify({ records: [{ fields: { name: "A" } }] }),
+    });
+    await res.body?.cancel();
+    return res.status;
+  };
+  assert.equal(await insert(), 200);
+  assert.equal(await insert(), 409);
+  stop.abort();
+  await run;
 });
