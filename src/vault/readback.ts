@@ -18,11 +18,14 @@ import type { Attempted, VaultClient } from "./client.ts";
 import { errorMessage, tryJson } from "./envelope.ts";
 import type { BatchTally } from "./batch_tally.ts";
 import { detokenizeBody } from "./payload.ts";
+import { lookupValues } from "./value_lookup.ts";
 
 /** A record the vault holds differently from ours. */
 export interface Conflict {
   /** Our record. */
   record: SourceRecord;
+  /** `token`: our token holds another value; `value`: our value is stored under another token. */
+  kind: "token" | "value";
   /** What the vault holds instead, said for the failure message (never a value). */
   message: string;
 }
@@ -138,7 +141,10 @@ export class ReadBack {
     // every token unknown: answered 404 (as Skyflow's own test doubles do) — none is stored
     if (answer.status === 404) return result.absent.push(...group), true;
     // 403, or another definite 4xx: this vault will not answer the question; try the next way
-    if (answer.status >= 400 && answer.status < 500) return this.#refuse("detokenize", answer), false;
+    if (answer.status >= 400 && answer.status < 500) {
+      const { status, body, requestId } = answer;
+      return this.#refuse("detokenize", { status, message: errorMessage(status, body), requestId }), false;
+    }
     const stored = answer.status < 300 ? storedValues(answer.body) : undefined;
     if (!stored) return unreadable(result, group, attempted), true;
     for (const record of group) {
@@ -148,6 +154,7 @@ export class ReadBack {
       else {
         result.conflicting.push({
           record,
+          kind: "token",
           message: `token ${preview(record.token)} already holds a different value in the vault (read-back)`,
         });
       }
@@ -164,21 +171,14 @@ export class ReadBack {
   ): Promise<boolean> {
     const o = this.#o;
     const base = `/v1/vaults/${encodeURIComponent(o.vault.id)}/${encodeURIComponent(o.vault.table)}`;
-    const query = new URLSearchParams({ column_name: o.vault.column, redaction: "PLAIN_TEXT" });
-    for (const r of group) query.append("column_values", r.value);
-    const found = await this.#get(`${base}?${query}`, group.length, tally, signal);
-    if (found === "refused") return false;
-    if (found === undefined || !("records" in found)) {
-      if (found && "unknown" in found) result.unknown.push({ records: group, ...found.unknown });
-      else result.absent.push(...group);
+    const found = await lookupValues(o.client, o.vault, group.map((r) => r.value), tally, signal);
+    if (found.kind === "refused") return this.#refuse("get", found), false;
+    if (found.kind === "unknown") {
+      const { status, message, requestId } = found;
+      result.unknown.push({ records: group, status, message, requestId });
       return true;
     }
-    const idByValue = new Map<string, string>();
-    for (const rec of found.records) {
-      const value = rec.fields?.[o.vault.column];
-      const id = rec.fields?.skyflow_id ?? rec.skyflow_id;
-      if (typeof value === "string" && typeof id === "string") idByValue.set(value, id);
-    }
+    const idByValue = found.ids;
     const ids = [...new Set(group.map((r) => idByValue.get(r.value)).filter((id) => id !== undefined))];
     const tokenById = new Map<string, string>();
     if (ids.length > 0) {
@@ -210,6 +210,7 @@ export class ReadBack {
       } else {
         result.conflicting.push({
           record,
+          kind: "value",
           message: `the value is already stored under another token (${preview(tokenById.get(id)!)}…, not ${
             preview(record.token)
           }…) (read-back)`,
@@ -243,7 +244,8 @@ export class ReadBack {
     if (answer.status === 404) return undefined;
     // 403, or a 400 (e.g. the column is not unique, so it cannot be looked up by value)
     if (answer.status >= 400 && answer.status < 500) {
-      this.#refuse("get", answer);
+      const { status, body, requestId } = answer;
+      this.#refuse("get", { status, message: errorMessage(status, body), requestId });
       return "refused";
     }
     const parsed = tryJson(answer.body) as { records?: unknown } | undefined;
@@ -255,13 +257,13 @@ export class ReadBack {
   }
 
   /** Notes a refused read and moves to the next mode; throws when none is left and upsert is off. */
-  #refuse(what: "detokenize" | "get", answer: { status: number; body: string; requestId?: string }): void {
+  #refuse(what: "detokenize" | "get", answer: { status: number; message: string; requestId?: string }): void {
     const o = this.#o;
     const id = answer.requestId ? ` (request id ${answer.requestId})` : "";
     this.#refusals.push(
-      `${what === "detokenize" ? "Detokenize" : "Get Records by column_values"} answered ${answer.status}: ${
-        errorMessage(answer.status, answer.body)
-      }${id}`,
+      `${
+        what === "detokenize" ? "Detokenize" : "Get Records by column_values"
+      } answered ${answer.status}: ${answer.message}${id}`,
     );
     this.#mode = what === "detokenize" ? "get" : "none";
     if (this.#mode !== "none" || o.upsert) return;
@@ -320,68 +322,4 @@ function storedValues(body: string): Map<string, string> | undefined {
     }
   }
   return map;
-}
-
-/** What {@linkcode readBack} found. */
-export interface DetokenizeResult {
-  /** Stored with our value. */
-  present: SourceRecord[];
-  /** Our token is not stored. */
-  absent: SourceRecord[];
-  /** Our token holds a different value. */
-  conflicting: SourceRecord[];
-  /** Could not be checked (the read-back's retries ran out, or an unreadable answer). */
-  unknown: { records: SourceRecord[]; status: number; message: string; requestId?: string }[];
-}
-
-/**
- * Detokenizes the tokens of `records` in chunks of `chunk` and compares the stored values with
- * ours (`byot verify`). A chunk answered 404 as a whole is split until single tokens, where 404 =
- * absent. A 403 stops the run like any refused request (no fallback: the caller looks values up
- * itself).
- */
-export async function readBack(
-  client: VaultClient,
-  vaultId: string,
-  records: readonly SourceRecord[],
-  tally: BatchTally,
-  options: { chunk: number; signal?: AbortSignal },
-): Promise<DetokenizeResult> {
-  const result: DetokenizeResult = { present: [], absent: [], conflicting: [], unknown: [] };
-  const path = `/v1/vaults/${encodeURIComponent(vaultId)}/detokenize`;
-  const pending: SourceRecord[][] = [];
-  for (let i = 0; i < records.length; i += options.chunk) pending.push(records.slice(i, i + options.chunk));
-  while (pending.length > 0) {
-    const group = pending.shift()!;
-    const attempted = await client.send({
-      kind: "detokenize",
-      method: "POST",
-      path,
-      body: detokenizeBody(group.map((r) => r.token)),
-      records: group.length,
-    }, options.signal);
-    tally.count(attempted);
-    if (attempted.kind === "exhausted") {
-      unknown(result, group, attempted);
-      continue;
-    }
-    const { answer } = attempted;
-    if (answer.status === 404) {
-      if (group.length === 1) result.absent.push(group[0]);
-      else pending.unshift(group.slice(0, group.length >> 1), group.slice(group.length >> 1));
-      continue;
-    }
-    const stored = answer.status < 300 ? storedValues(answer.body) : undefined;
-    if (!stored) {
-      unreadable(result, group, attempted);
-      continue;
-    }
-    for (const record of group) {
-      const value = stored.get(record.token);
-      if (value === undefined) result.absent.push(record);
-      else if (value === record.value) result.present.push(record);
-      else result.conflicting.push(record);
-    }
-  }
-  return result;
 }

@@ -2,14 +2,16 @@
  * {@linkcode RecordChecker}: `byot verify`'s stand-in for the batch sender. It reads a batch back from
  * the vault instead of inserting it and settles each record as verified (our token holds our value),
  * missing (neither our token nor our value is stored) or mismatched (our token holds another value,
- * or our value is stored under another token). It never writes to the vault.
+ * or our value is stored under another token). It never writes to the vault. The reading is the
+ * load's own {@linkcode ReadBack} (detokenize, or Get by value where detokenize is refused), plus a
+ * value lookup for the tokens the vault does not hold.
  *
  * @module
  */
 import type { Batch, BatchResult, FailedRecord, SourceRecord, VaultSpec } from "../common/types.ts";
 import { BatchTally } from "./batch_tally.ts";
 import type { VaultClient } from "./client.ts";
-import { readBack } from "./readback.ts";
+import { ReadBack } from "./readback.ts";
 import { lookupValues } from "./value_lookup.ts";
 
 /** Options of {@linkcode RecordChecker}. */
@@ -39,7 +41,7 @@ export interface CheckCounts {
 /** The messages stored with each verdict (no value or token in them). */
 export const VERIFY_MESSAGES = {
   missing: "missing: the vault holds neither this token nor this value",
-  missingNoLookup: "missing: the token is not in the vault (the value lookup was refused: ",
+  missingNoLookup: "missing: the token is not in the vault (the value lookup was not answered: ",
   tokenConflict: "mismatched: the token holds a different value",
   valueConflict: "mismatched: the value is stored under another token",
 } as const;
@@ -47,6 +49,7 @@ export const VERIFY_MESSAGES = {
 /** Reads batches back and settles each record (see the module doc). */
 export class RecordChecker {
   readonly #o: Required<RecordCheckerOptions>;
+  readonly #readBack: ReadBack;
   /** Counts per verdict, for the summary. */
   readonly counts: CheckCounts = {
     verified: 0,
@@ -63,24 +66,32 @@ export class RecordChecker {
    */
   constructor(options: RecordCheckerOptions) {
     this.#o = { chunk: 25, ...options };
+    this.#readBack = new ReadBack({ client: options.client, vault: options.vault, chunk: this.#o.chunk });
   }
 
-  /** Checks `batch`: verified records count as `loaded`, the rest are failures with a verdict. */
+  /**
+   * Checks `batch`: verified records count as `loaded`, the rest are failures with a verdict.
+   *
+   * @throws {import("./readback.ts").ReadBackRefusedError} when the vault lets byot read nothing back.
+   */
   async send(batch: Batch, signal?: AbortSignal): Promise<BatchResult> {
     const tally = new BatchTally();
-    const { client, vault } = this.#o;
-    const found = await readBack(client, vault.id, batch.records, tally, { chunk: this.#o.chunk, signal });
-    tally.loaded += found.present.length;
-    this.counts.verified += found.present.length;
+    const found = await this.#readBack.check(batch.records, tally, signal);
     const fail = (records: readonly SourceRecord[], f: Omit<FailedRecord, "record" | "attempts">) =>
       tally.fail(records, { attempts: 1, ...f });
-    fail(found.conflicting, {
-      status: 409,
-      message: VERIFY_MESSAGES.tokenConflict,
-      retryable: false,
-      verdict: "mismatched",
-    });
-    this.counts.tokenConflict += found.conflicting.length;
+    tally.loaded += found.present.length;
+    this.counts.verified += found.present.length;
+    for (const c of found.conflicting) {
+      const token = c.kind === "token";
+      fail([c.record], {
+        status: 409,
+        message: token ? VERIFY_MESSAGES.tokenConflict : VERIFY_MESSAGES.valueConflict,
+        retryable: false,
+        verdict: "mismatched",
+      });
+      if (token) this.counts.tokenConflict++;
+      else this.counts.valueConflict++;
+    }
     for (const u of found.unknown) {
       fail(u.records, {
         status: u.status,
@@ -90,35 +101,42 @@ export class RecordChecker {
       });
       this.counts.unchecked += u.records.length;
     }
-    if (found.absent.length > 0) {
-      const lookup = await lookupValues(client, vault, found.absent.map((r) => r.value), tally, signal);
-      if (lookup.kind === "unavailable") {
-        fail(found.absent, {
-          status: 404,
-          message: `${VERIFY_MESSAGES.missingNoLookup}${lookup.status} ${lookup.message})`,
-          retryable: false,
-          verdict: "missing",
-        });
-        this.counts.missing += found.absent.length;
-      } else {
-        const elsewhere = found.absent.filter((r) => lookup.stored.has(r.value));
-        const missing = found.absent.filter((r) => !lookup.stored.has(r.value));
-        fail(elsewhere, {
-          status: 409,
-          message: VERIFY_MESSAGES.valueConflict,
-          retryable: false,
-          verdict: "mismatched",
-        });
-        fail(missing, {
-          status: 404,
-          message: VERIFY_MESSAGES.missing,
-          retryable: false,
-          verdict: "missing",
-        });
-        this.counts.valueConflict += elsewhere.length;
-        this.counts.missing += missing.length;
-      }
-    }
+    if (found.absent.length > 0) await this.#absent(found.absent, tally, signal);
     return tally.result();
+  }
+
+  /** Tokens the vault does not hold: is the value stored under another token, or missing? */
+  async #absent(absent: readonly SourceRecord[], tally: BatchTally, signal?: AbortSignal): Promise<void> {
+    const { client, vault } = this.#o;
+    const lookup = await lookupValues(client, vault, absent.map((r) => r.value), tally, signal);
+    if (lookup.kind !== "found") {
+      tally.fail(absent, {
+        attempts: 1,
+        status: 404,
+        message: `${VERIFY_MESSAGES.missingNoLookup}${lookup.status} ${lookup.message})`,
+        retryable: false,
+        verdict: "missing",
+      });
+      this.counts.missing += absent.length;
+      return;
+    }
+    const elsewhere = absent.filter((r) => lookup.ids.has(r.value));
+    const missing = absent.filter((r) => !lookup.ids.has(r.value));
+    tally.fail(elsewhere, {
+      attempts: 1,
+      status: 409,
+      message: VERIFY_MESSAGES.valueConflict,
+      retryable: false,
+      verdict: "mismatched",
+    });
+    tally.fail(missing, {
+      attempts: 1,
+      status: 404,
+      message: VERIFY_MESSAGES.missing,
+      retryable: false,
+      verdict: "missing",
+    });
+    this.counts.valueConflict += elsewhere.length;
+    this.counts.missing += missing.length;
   }
 }
