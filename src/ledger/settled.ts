@@ -198,7 +198,7 @@ export interface ResumeSampleOptions {
 }
 
 /**
- * The sent batches a resume of `vault` re-hashes before it sends anything (see `pipeline/verify.ts`):
+ * The sent batches a resume of `vault` re-hashes before it sends anything (see `pipeline/resume_proof.ts`):
  * the last few before `beforeSeq` and a spread of the kept sample rows below it. Each is a point
  * lookup, so this is cheap whatever the ledger's size. Batches recorded without a checksum (by an
  * older byot) are left out.

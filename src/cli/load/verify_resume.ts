@@ -1,6 +1,6 @@
 /**
  * Before a resumed CSV load sends anything: re-hash a few of the batches the run already read and
- * refuse the resume when the file's content differs (see `pipeline/verify.ts` for which batches and
+ * refuse the resume when the file's content differs (see `pipeline/resume_proof.ts` for which batches and
  * why). Snowflake results carry their own row check in the cursor; error logs are fingerprinted by
  * a full SHA-256.
  *
@@ -9,7 +9,7 @@
 import { SourceError } from "../../common/errors.ts";
 import type { LoadSettings } from "../../config/settings.ts";
 import type { Ledger, ResumePoint } from "../../ledger/mod.ts";
-import { firstChangedBatch } from "../../pipeline/verify.ts";
+import { firstChangedBatch } from "../../pipeline/resume_proof.ts";
 import type { LoadPlan } from "../../sources/plan.ts";
 
 /**
