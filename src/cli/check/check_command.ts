@@ -18,7 +18,7 @@ import type { TokenProvider } from "../../vault/auth/token_provider.ts";
 import type { CommandResult } from "../load/load_command.ts";
 import { addLoadOptions, toLoadFlags } from "../load/options.ts";
 import { allPassed, type CheckItem, renderChecks } from "./item.ts";
-import { checkLedger, checkSources, projection } from "./local_checks.ts";
+import { checkLedger, checkSources, explainChecks, projection } from "./local_checks.ts";
 import { checkVaults } from "./vault_checks.ts";
 
 /** Collaborators of the checks; production defaults otherwise. */
@@ -66,7 +66,9 @@ export async function runChecks(
   const items: CheckItem[] = [];
   let rows: number | undefined;
   if (options.plan) {
+    // the load opened its sources (headers, paired counts, Snowflake login): what is left is the query
     rows = undefined;
+    items.push(...await explainChecks(options.plan));
   } else {
     const sources = await checkSources(settings, options.statePath ?? "byot-state.db");
     items.push(...sources.items);

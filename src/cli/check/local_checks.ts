@@ -55,27 +55,28 @@ export async function checkSources(
   }
   if (settings.source === "snowflake") {
     items.unshift({ id: "snowflake", status: "ok", title: "Snowflake: logged in" });
-    for (const [vault, problem] of await plan.explain?.() ?? []) {
-      items.push(
-        problem === undefined
-          ? {
-            id: `source:${vault}:query`,
-            status: "ok",
-            title: `Snowflake query of vault ${vault}: compiles`,
-          }
-          : {
-            id: `source:${vault}:query`,
-            status: "fail",
-            title: problem,
-            fix: "fix the Snowflake query settings (table, columns, query mode) or the role's grants",
-          },
-      );
-    }
+    items.push(...await explainChecks(plan));
   }
   return { plan, items, rows };
 }
 
-/** Filesystem magic numbers of network and FUSE filesystems, where SQLite's locking is not safe. */
+/**
+ * One item per vault of a Snowflake plan: its query compiles (`EXPLAIN`, no row read), or why not.
+ * Empty for other sources.
+ */
+export async function explainChecks(plan: LoadPlan): Promise<CheckItem[]> {
+  return [...(await plan.explain?.() ?? [])].map(([vault, problem]): CheckItem =>
+    problem === undefined
+      ? { id: `source:${vault}:query`, status: "ok", title: `Snowflake query of vault ${vault}: compiles` }
+      : {
+        id: `source:${vault}:query`,
+        status: "fail",
+        title: problem,
+        fix: "fix the Snowflake query settings (table, columns, query mode) or the role's grants",
+      }
+  );
+}
+
 /** Bytes the ledger takes per batch (its row and index entries), a generous estimate. */
 const LEDGER_BYTES_PER_BATCH = 512;
 

@@ -6,7 +6,7 @@ import { type FakeResult, type FakeSqlError, startFakeSnowflake } from "../../so
 
 const PASSWORD = "sf-PASS-1234";
 
-async function checkSnowflake(onQuery: (sql: string) => FakeResult | FakeSqlError) {
+async function checkSnowflake(onQuery: (sql: string) => FakeResult | FakeSqlError, command = "check") {
   const dir = await Deno.makeTempDir({ prefix: "byot-check-sf-" });
   const sf = await startFakeSnowflake({ onQuery, password: PASSWORD });
   const sim = await startSimulator({ schema: schemaOf([{ id: "vault-ssn", table: "ssn", column: "ssn" }]) });
@@ -25,7 +25,7 @@ async function checkSnowflake(onQuery: (sql: string) => FakeResult | FakeSqlErro
     await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
     const io = captureIo({ env: { SKYFLOW_BEARER_TOKEN: "t" } });
     const args = [
-      "check",
+      command,
       "--source",
       "snowflake",
       "--config",
@@ -65,5 +65,20 @@ Deno.test("byot check shows Snowflake's message when a vault's query does not co
     run.err,
     /✗ the Snowflake query of vault SSN failed: 002003 .*does not exist or not authorized/,
   );
+  assert.equal(run.inserts, 0);
+});
+
+Deno.test("byot load stops before reading a row when its Snowflake query does not compile", async () => {
+  const run = await checkSnowflake(() => ({
+    error: {
+      code: "002003",
+      sqlState: "02000",
+      message: "Object 'DB.PUBLIC.PEOPLE' does not exist or not authorized.",
+    },
+  }), "load");
+  assert.equal(run.code, 2, run.err);
+  assert.match(run.err, /✗ the Snowflake query of vault SSN failed: 002003/);
+  assert.match(run.err, /preflight: 1 check failed/);
+  assert.deepEqual(run.queries.map((q) => q.split(" ")[0]), ["EXPLAIN"], "only the EXPLAIN ran");
   assert.equal(run.inserts, 0);
 });

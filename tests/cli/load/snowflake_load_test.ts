@@ -117,8 +117,10 @@ Deno.test("byot load --source snowflake streams the ordered query into the vault
   const summary = JSON.parse(run.out);
   assert.equal(summary.totals.skipped, 12);
   assert.equal(summary.totals.loaded, ROWS - 12);
-  assert.equal(s.sf.queries.length, 1);
-  assert.match(s.sf.queries[0], /SELECT SSN, SSN_TOKEN\s+FROM DB\.PUBLIC\.PEOPLE\s+ORDER BY 1, 2/);
+  // the preflight compiles the query (EXPLAIN reads no row), then the load runs it once
+  assert.equal(s.sf.queries.length, 2);
+  assert.match(s.sf.queries[0], /^EXPLAIN USING TEXT SELECT SSN, SSN_TOKEN\s+FROM DB\.PUBLIC\.PEOPLE/);
+  assert.match(s.sf.queries[1], /^SELECT SSN, SSN_TOKEN\s+FROM DB\.PUBLIC\.PEOPLE\s+ORDER BY 1, 2/);
 });
 
 Deno.test("a stopped Snowflake load resumes through RESULT_SCAN of the stored query id", async () => {
