@@ -1,40 +1,91 @@
 /**
- * A fast, non-cryptographic 64-bit content checksum (two 32-bit FNV-1a style lanes over UTF-16
- * code units), for proving that a source still holds the rows a run read: it guards against files
- * that changed by accident (a re-export in another order, an edit), not against an adversary.
+ * A fast, non-cryptographic 64-bit content checksum, for proving that a source still holds the rows
+ * a run read: it guards against files that changed by accident (a re-export in another order, an
+ * edit), not against an adversary.
+ *
+ * Every string is hashed in full, but not character by character: the strings of one checksum are
+ * kept (no copy) and, at {@linkcode ContentHash.digest}, joined once, encoded to UTF-8 natively and
+ * hashed four bytes at a time in two independently mixed 32-bit lanes; a third lane takes each
+ * string's length and each number, so the boundaries between strings count (`ab|c` ≠ `a|bc`). A
+ * per-character loop over every value and token cost about 0.5 CPU-s per million records, most of a
+ * load's CPU regression; this costs about a fifth of it. The one blind spot of the UTF-8 step: a lone
+ * surrogate (never in a CSV file, which must be valid UTF-8) reads as U+FFFD.
+ *
+ * Digests carry a {@linkcode CONTENT_HASH_VERSION} prefix, so a checksum stored by an older byot
+ * (16 bare hex digits) is recognised as one this code cannot recompute.
  *
  * @example
  * ```ts
  * const h = new ContentHash();
- * h.add("12");
+ * h.addNumber(12);
  * h.add("Jane");
- * h.digest(); // 16 hex digits
+ * h.digest(); // "h2:" and 16 hex digits
  * ```
  *
  * @module
  */
 
-/** Incremental checksum of a sequence of strings (each string is delimited, so `ab|c` ≠ `a|bc`). */
+/** Prefix of the digests of this algorithm. */
+export const CONTENT_HASH_VERSION = "h2:";
+
+const UTF8 = new TextEncoder();
+/** Reused encoding buffer (digest is synchronous, so one per process is enough); grows as needed. */
+let scratch = new Uint8Array(1 << 16);
+let words = new Int32Array(scratch.buffer);
+
+/** Incremental checksum of a sequence of strings and numbers (order, content and boundaries count). */
 export class ContentHash {
-  #a = 0x811c9dc5 | 0;
-  #b = 0x3c6ef372 | 0;
+  #parts: string[] = [];
+  #shape = 0x2545f491;
 
   /** Adds one string. */
   add(text: string): void {
-    let a = this.#a;
-    let b = this.#b;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+    this.#parts.push(text);
+    this.#shape = mixShape(this.#shape, text.length);
+  }
+
+  /** Adds one non-negative integer (a row position), without making a string of it. */
+  addNumber(n: number): void {
+    this.#shape = mixShape(mixShape(this.#shape ^ 0x5bd1e995, n >>> 0), Math.floor(n / 0x100000000));
+  }
+
+  /** The checksum so far: {@linkcode CONTENT_HASH_VERSION} and 16 hex digits. */
+  digest(): string {
+    const text = this.#parts.join("");
+    if (text.length * 3 + 4 > scratch.length) {
+      scratch = new Uint8Array(text.length * 3 + 4);
+      words = new Int32Array(scratch.buffer);
+    }
+    const { written } = UTF8.encodeInto(text, scratch);
+    scratch[written] = scratch[written + 1] = scratch[written + 2] = 0;
+    let a = 0x811c9dc5 | 0;
+    let b = 0x3c6ef372 | 0;
+    for (let w = 0, n = (written + 3) >>> 2; w < n; w++) {
+      const c = words[w];
       a = Math.imul(a ^ c, 0x01000193);
+      a ^= a >>> 15;
       b = Math.imul(b ^ c, 0x5bd1e995);
       b ^= b >>> 13;
     }
-    this.#a = Math.imul(a ^ 0xffff, 0x01000193);
-    this.#b = Math.imul(b ^ 0xffff, 0x5bd1e995);
+    const shape = mixShape(this.#shape, written);
+    a = fmix(a ^ shape);
+    b = fmix(b ^ Math.imul(shape, 0x9e3779b1) ^ a);
+    return CONTENT_HASH_VERSION + hex8(a) + hex8(b);
   }
+}
 
-  /** The checksum so far, 16 hex digits. */
-  digest(): string {
-    return (this.#a >>> 0).toString(16).padStart(8, "0") + (this.#b >>> 0).toString(16).padStart(8, "0");
-  }
+function mixShape(h: number, n: number): number {
+  h = Math.imul(h ^ n, 0x01000193);
+  return h ^ (h >>> 16);
+}
+
+/** MurmurHash3's 32-bit finaliser: every input bit reaches every output bit. */
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function hex8(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, "0");
 }

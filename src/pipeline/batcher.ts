@@ -86,7 +86,7 @@ export async function* batchesOf(options: BatcherOptions): AsyncGenerator<Batch>
         }
         first ??= { position: item.position, cursor: item.cursor };
         endPosition = item.position + 1;
-        hash.add(String(item.position));
+        hash.addNumber(item.position);
         if (item.skip) {
           hash.add(item.skip);
           skipped[item.skip] = (skipped[item.skip] ?? 0) + 1;

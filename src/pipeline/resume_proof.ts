@@ -15,6 +15,7 @@
  * @module
  */
 import type { SourceCursor, VaultSource } from "../common/types.ts";
+import { CONTENT_HASH_VERSION } from "../common/content_hash.ts";
 import { batchesOf } from "./batcher.ts";
 
 /** A sent batch to re-check. */
@@ -47,9 +48,14 @@ export interface VerifyOptions {
   signal?: AbortSignal;
 }
 
-/** Rebuilds each sample from its cursor; returns the first whose content differs, or `undefined`. */
+/**
+ * Rebuilds each sample from its cursor; returns the first whose content differs, or `undefined`.
+ * A checksum of an older algorithm (stored by an older byot) cannot be recomputed: that sample is
+ * left out, as a batch recorded without a checksum is.
+ */
 export async function firstChangedBatch(options: VerifyOptions): Promise<SentBatch | undefined> {
   for (const sample of options.samples) {
+    if (!sample.checksum.startsWith(CONTENT_HASH_VERSION)) continue;
     const batches = batchesOf({
       vault: options.vault,
       source: options.source,
