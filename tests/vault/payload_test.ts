@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { batchBody, detokenizeBody, insertBody, type PayloadTarget } from "../../src/vault/payload.ts";
+import {
+  batchBody,
+  batchBytes,
+  detokenizeBody,
+  insertBody,
+  insertBytes,
+  type PayloadTarget,
+} from "../../src/vault/payload.ts";
 import type { SourceRecord } from "../../src/common/types.ts";
 import { VAULT, withSim } from "./_helpers.ts";
 
@@ -91,3 +98,58 @@ Deno.test("insertBody() values with quotes and unicode are stored verbatim by th
     const pairs = sim.store.pairs(VAULT.id, VAULT.table, VAULT.column);
     for (const r of tricky) assert.equal(pairs.get(r.value), r.token);
   }));
+
+Deno.test("insertBytes() and batchBytes() are exactly JSON.stringify's UTF-8, for plain and escaped batches alike", () => {
+  const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const text = (plain: boolean) =>
+    String.fromCharCode(
+      ...Array.from({ length: Math.floor(next() * 30) }, () => {
+        const r = next();
+        if (plain || r < 0.8) return r < 0.9 || plain && r < 0.95 ? 0x20 + Math.floor(next() * 95) : 0xe9;
+        return [0x22, 0x5c, 0x0a, 0x00, 0xd83d, 0xdc00, 0x2028][Math.floor(next() * 7)];
+      }).filter((c) => !plain || (c !== 0x22 && c !== 0x5c)),
+    );
+  const targets: PayloadTarget[] = [target, { column: 'na"me', table: "t\\1", byotMode: "ENABLE" }];
+  for (const plain of [true, false]) {
+    for (const count of [0, 1, 2, 300]) {
+      const records = Array.from(
+        { length: count },
+        (_, i) => ({ position: i, value: text(plain), token: text(plain) }),
+      );
+      for (const t of targets) {
+        for (const upsert of [false, true]) {
+          const upsertPart = upsert ? { upsert: t.column } : {};
+          assert.deepEqual(
+            insertBytes(t, records, upsert),
+            encode({
+              records: records.map((r) => ({
+                fields: { [t.column]: r.value },
+                tokens: { [t.column]: r.token },
+              })),
+              tokenization: true,
+              byot: t.byotMode,
+              ...upsertPart,
+            }),
+          );
+          assert.deepEqual(
+            batchBytes(t, records, upsert),
+            encode({
+              records: records.map((r) => ({
+                method: "POST",
+                tableName: t.table,
+                tokenization: true,
+                fields: { [t.column]: r.value },
+                tokens: { [t.column]: r.token },
+                ...upsertPart,
+              })),
+              continueOnError: true,
+              byot: t.byotMode,
+            }),
+          );
+        }
+      }
+    }
+  }
+});
