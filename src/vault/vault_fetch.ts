@@ -54,6 +54,37 @@ const CERT_CODES = new Set([
   "HOSTNAME_MISMATCH",
 ]);
 
+/** A vault answer as read off the connection, before any `Response` is made of it. */
+export interface RawAnswer {
+  /** HTTP status code. */
+  status: number;
+  /** Response headers, names in lower case (repeated ones joined with `, `). */
+  headers: Record<string, string>;
+  /** The whole body; `null` for 204, 205 and 304. */
+  body: Uint8Array<ArrayBuffer> | null;
+}
+
+/** One exchange of a {@linkcode createVaultFetch} client, answering a {@linkcode RawAnswer}. */
+export type RawExchange = (input: string | URL | Request, init?: RequestInit) => Promise<RawAnswer>;
+
+const RAW = Symbol("byot.vaultFetch.raw");
+
+/**
+ * The exchange behind a `fetch` made by {@linkcode createVaultFetch} (or {@linkcode vaultFetch}), so a
+ * caller that only needs the status, headers and body skips building a `Response` (its headers,
+ * body stream and copies cost more than the rest of reading the answer); `undefined` for any other
+ * `fetch`. It behaves exactly like the `fetch` (same requests, same rejections).
+ *
+ * @example
+ * ```ts ignore
+ * const raw = rawExchangeOf(vaultFetch);
+ * const answer = await raw!(url, { method: "GET", headers: { Authorization: "Bearer …" } });
+ * ```
+ */
+export function rawExchangeOf(fetchFn: typeof fetch): RawExchange | undefined {
+  return (fetchFn as { [RAW]?: RawExchange })[RAW];
+}
+
 /**
  * A `fetch` for vault requests: `Content-Length` on every body, keep-alive connections, and a
  * request whose connection fails after it was sent rejects instead of being sent again. Rejections
@@ -71,6 +102,19 @@ const CERT_CODES = new Set([
  * ```
  */
 export function createVaultFetch(options: VaultFetchOptions = {}): typeof fetch {
+  const raw = createRawExchange(options);
+  const vaultFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const answer = await raw(input, init);
+    try {
+      return new Response(answer.body, { status: answer.status, headers: answer.headers });
+    } catch (error) {
+      throw failed(error);
+    }
+  };
+  return Object.assign(vaultFetch, { [RAW]: raw });
+}
+
+function createRawExchange(options: VaultFetchOptions): RawExchange {
   let dispatcher: Dispatcher | undefined;
   const pool = () => {
     if (dispatcher) return dispatcher;
@@ -84,7 +128,7 @@ export function createVaultFetch(options: VaultFetchOptions = {}): typeof fetch 
     // the proxy-aware agent parses every request's origin against NO_PROXY: only when a proxy is set
     return dispatcher = proxyConfigured() ? new EnvHttpProxyAgent(settings) : new Agent(settings);
   };
-  return (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+  return (input: string | URL | Request, init: RequestInit = {}): Promise<RawAnswer> => {
     if (input instanceof Request) {
       return Promise.reject(new TypeError("vault fetch: pass a URL and an init object, not a Request"));
     }
@@ -95,7 +139,7 @@ export function createVaultFetch(options: VaultFetchOptions = {}): typeof fetch 
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const url = new URL(input);
-    return new Promise<Response>((resolve, reject) => {
+    return new Promise<RawAnswer>((resolve, reject) => {
       // undici's low-level dispatch: no Node stream per response (request() makes one), which
       // costs more CPU than the whole rest of a vault request under Deno.
       let controller: Dispatcher.DispatchController | undefined;
@@ -121,7 +165,9 @@ export function createVaultFetch(options: VaultFetchOptions = {}): typeof fetch 
           headers = {};
           for (const name in raw) {
             const value = raw[name];
-            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : String(value);
+            if (value !== undefined) {
+              headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
+            }
           }
         },
         onResponseData(_c: Dispatcher.DispatchController, chunk: Uint8Array) {
@@ -130,11 +176,7 @@ export function createVaultFetch(options: VaultFetchOptions = {}): typeof fetch 
         onResponseEnd() {
           settle();
           const empty = status === 204 || status === 205 || status === 304;
-          try {
-            resolve(new Response(empty ? null : concat(chunks), { status, headers }));
-          } catch (error) {
-            reject(failed(error));
-          }
+          resolve({ status, headers, body: empty ? null : concat(chunks) });
         },
         onResponseError(_c: Dispatcher.DispatchController, error: Error) {
           settle();
@@ -185,9 +227,13 @@ let shared: typeof fetch | undefined;
  * const response = await vaultFetch(url, { method: "GET", headers: { Authorization: "Bearer …" } });
  * ```
  */
-export function vaultFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  return (shared ??= createVaultFetch())(input, init);
-}
+export const vaultFetch: typeof fetch = Object.assign(
+  (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
+    (shared ??= createVaultFetch())(input, init),
+  {
+    [RAW]: ((input, init) => rawExchangeOf(shared ??= createVaultFetch())!(input, init)) as RawExchange,
+  },
+);
 
 /** `TypeError("fetch failed")` whose cause says what failed and, for a connect error, that it is one. */
 function failed(error: unknown): TypeError {

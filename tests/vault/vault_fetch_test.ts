@@ -148,3 +148,50 @@ Deno.test("httpExchange() to an https URL on a plain-http port fails as not sent
     await server.shutdown();
   }
 });
+
+Deno.test("httpExchange() reads the vault fetch's answers without a Response exactly as through one", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/empty") return new Response(null, { status: 204, headers: { "X-Request-Id": "r-204" } });
+    return new Response(new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode('{"a":"é"}'), 0xff]), {
+      status: 429,
+      headers: { "X-Request-Id": "r-429", "Retry-After": "3" },
+    });
+  });
+  const fetch = createVaultFetch();
+  const throughResponse: typeof globalThis.fetch = (input, init) => fetch(input, init);
+  try {
+    for (const path of ["/body", "/empty"]) {
+      const exchange = (f: typeof globalThis.fetch) =>
+        httpExchange({
+          method: "POST",
+          url: `http://127.0.0.1:${server.addr.port}${path}`,
+          bearerToken: "t",
+          body: "{}",
+          timeoutMs: 5_000,
+          fetch: f,
+          clock: systemClock,
+        }).then(({ latencyMs: _, ...answer }) => answer);
+      const raw = await exchange(fetch);
+      assert.deepEqual(raw, await exchange(throughResponse));
+      assert.equal(raw.requestId, path === "/empty" ? "r-204" : "r-429");
+    }
+    assert.deepEqual(
+      await exchange0(fetch, server.addr.port),
+      { status: 429, body: '{"a":"é"}\ufffd', requestId: "r-429", retryAfter: "3" },
+    );
+  } finally {
+    await server.shutdown();
+  }
+});
+
+function exchange0(f: typeof globalThis.fetch, port: number) {
+  return httpExchange({
+    method: "GET",
+    url: `http://127.0.0.1:${port}/body`,
+    bearerToken: "t",
+    timeoutMs: 5_000,
+    fetch: f,
+    clock: systemClock,
+  }).then(({ latencyMs: _, ...answer }) => answer);
+}
