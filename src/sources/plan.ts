@@ -18,7 +18,7 @@ import {
   errorLogSource,
   type LegacyErrorLog,
   readLegacyErrorLog,
-} from "./error_log/reader.ts";
+} from "./error_log/mod.ts";
 
 /** Ledger hooks a source can use to keep read state across resumes (the Snowflake query id). */
 export interface SourceStateHooks {

@@ -13,22 +13,15 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { type Clock, systemClock } from "../../common/clock.ts";
-import {
-  ConfigError,
-  ExitCode,
-  UnknownOutcomeError,
-  VaultHttpError,
-  VaultUnavailableError,
-} from "../../common/errors.ts";
+import { ExitCode } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
-import type { VaultSpec } from "../../common/types.ts";
 import type { PromptSecret } from "../../config/secrets.ts";
 import { VaultClient } from "../../vault/client.ts";
-import { errorMessage, tryJson } from "../../vault/envelope.ts";
+import { type ClearedVault, deleteAll } from "../../vault/delete_all.ts";
 import { checkSandbox, confirmClear } from "./guard.ts";
 import { type ClearFlags, clearTokenProvider, resolveClearTarget } from "./settings.ts";
 import type { PromptLine } from "../shared/confirm.ts";
-import type { CommandResult } from "../load/load_command.ts";
+import type { CommandResult } from "../shared/command.ts";
 
 /** Collaborators of `byot clear`; production defaults at the edge. */
 export interface ClearDeps {
@@ -43,23 +36,6 @@ export interface ClearDeps {
   /** Asks for a vault's name. @default a line read from stdin */
   prompt?: PromptLine;
 }
-
-/** What was deleted in one vault. */
-export interface ClearedVault {
-  /** Vault name from the config. */
-  name: string;
-  /** Skyflow vault id. */
-  id: string;
-  /** The table whose records were deleted. */
-  table: string;
-  /** `"all"` when the vault answered `["*"]`, else the number of record ids it listed. */
-  deleted: "all" | number;
-  /** `X-Request-Id` of the answer. */
-  requestId?: string;
-}
-
-/** The body of a delete of every record. */
-export const DELETE_ALL_BODY = '{"skyflow_ids":["*"]}';
 
 /**
  * Builds the `clear` command.
@@ -135,54 +111,6 @@ export async function runClear(flags: ClearFlags, io: Io, deps: ClearDeps = {}):
   return ExitCode.ok;
 }
 
-/** One bulk delete of every record of `vault`'s table. */
-async function deleteAll(client: VaultClient, vault: VaultSpec): Promise<ClearedVault> {
-  const attempted = await client.send({
-    kind: "delete",
-    method: "DELETE",
-    path: `/v1/vaults/${encodeURIComponent(vault.id)}/${encodeURIComponent(vault.table)}`,
-    body: DELETE_ALL_BODY,
-    records: 0,
-  });
-  const base = { name: vault.name, id: vault.id, table: vault.table };
-  if (attempted.kind === "exhausted") {
-    const status = attempted.status === 0 ? "no answer" : `HTTP ${attempted.status}`;
-    const text = `vault ${vault.name}: the delete failed after ${attempted.requests} attempts (${status}: ` +
-      `${attempted.message})${requestIdText(attempted.requestId)}; it may or may not have been applied, ` +
-      "and running byot clear again is safe";
-    throw attempted.status === 0 ? new UnknownOutcomeError(text) : new VaultUnavailableError(text);
-  }
-  const { answer } = attempted;
-  if (answer.status >= 200 && answer.status < 300) {
-    return { ...base, deleted: deletedCount(answer.body), requestId: answer.requestId };
-  }
-  const message = errorMessage(answer.status, answer.body);
-  if (answer.status === 404 && /no records? found/i.test(message)) {
-    return { ...base, deleted: 0, requestId: answer.requestId };
-  }
-  const text = `vault ${vault.name} answered ${answer.status} to the delete: ${message}` +
-    requestIdText(answer.requestId);
-  if (answer.status === 404) {
-    throw new ConfigError(`${text}; check the vault URL, vault id and table in the config`);
-  }
-  throw new VaultHttpError(text, {
-    status: answer.status,
-    requestId: answer.requestId,
-    vaultMessage: message,
-  });
-}
-
-/** `"all"` for `{"RecordIDResponse":["*"]}`, else the number of ids listed (0 when unreadable). */
-function deletedCount(body: string): "all" | number {
-  const ids = (tryJson(body) as { RecordIDResponse?: unknown } | undefined)?.RecordIDResponse;
-  if (!Array.isArray(ids)) return 0;
-  return ids.length === 1 && ids[0] === "*" ? "all" : ids.length;
-}
-
-function requestIdText(requestId: string | undefined): string {
-  return requestId ? ` (request id ${requestId})` : "";
-}
-
 /** One line for the user: what the vault said it deleted. */
 function describe(v: ClearedVault): string {
   const what = v.deleted === "all"
@@ -190,5 +118,5 @@ function describe(v: ClearedVault): string {
     : v.deleted === 0
     ? `table ${v.table} had no records to delete`
     : `${v.deleted} records of table ${v.table} deleted`;
-  return `vault ${v.name}: ${what}${requestIdText(v.requestId)}`;
+  return `vault ${v.name}: ${what}${v.requestId ? ` (request id ${v.requestId})` : ""}`;
 }

@@ -6,8 +6,9 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import type { Io } from "../../common/io.ts";
-import type { CommandResult } from "../load/load_command.ts";
-import { addLoadOptions, intArg, toLoadFlags } from "../load/options.ts";
+import type { CommandResult } from "../shared/command.ts";
+import { addLoadOptions, toLoadFlags } from "../load/options.ts";
+import { intArg } from "../shared/options.ts";
 import { runFailuresExport } from "./export.ts";
 import { DEFAULT_LIST_LIMIT, runFailuresList } from "./list.ts";
 import { runFailuresPurge } from "./purge.ts";

@@ -11,6 +11,7 @@ import type { Io } from "../../common/io.ts";
 import type { FailureFilter, StoredFailure } from "../../ledger/mod.ts";
 import { formatInt } from "../../report/format.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
+import { maskValue, redactMessage } from "../shared/redact.ts";
 import { renderTable, type TableColumn } from "../shared/table.ts";
 
 /** Flags of `byot failures list`. */
@@ -33,29 +34,6 @@ export interface ListFlags {
 export const DEFAULT_LIST_LIMIT = 50;
 
 const MESSAGE_WIDTH = 60;
-
-/**
- * A masked value: its first character, `***` and its length (`J***(12)`); values shorter than 4
- * characters show nothing of themselves. `null` (purged) shows as `(purged)`.
- *
- * @example
- * ```ts
- * maskValue("JOHN SMITH"); // "J***(10)"
- * ```
- */
-export function maskValue(value: string | null): string {
-  if (value === null) return "(purged)";
-  return value.length < 4 ? `***(${value.length})` : `${value[0]}***(${value.length})`;
-}
-
-/** `message` with every occurrence of the failure's value and token masked. */
-export function redactMessage(message: string, f: Pick<StoredFailure, "value" | "token">): string {
-  let out = message;
-  for (const secret of [f.value, f.token]) {
-    if (secret) out = out.split(secret).join(maskValue(secret));
-  }
-  return out;
-}
 
 /** Runs `byot failures list`; returns the exit code (0). User errors are thrown. */
 export function runFailuresList(flags: ListFlags, io: Io, deps: { clock?: Clock } = {}): number {

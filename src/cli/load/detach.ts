@@ -26,6 +26,7 @@
  * @module
  */
 import { denoRunArgs } from "../shared/runtime.ts";
+import { SECRET_FLAGS } from "../shared/redact.ts";
 import { spawn } from "node:child_process";
 import { closeSync, fchmodSync, openSync, writeSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
@@ -53,7 +54,8 @@ export function detachFiles(runId: string, dir: string, now: number): DetachFile
 }
 
 const DROPPED = new Set(["--detach", "--offline", "--restart"]);
-const SECRET_FLAGS = new Set(["--token", "--sf-password", "--token-file"]);
+/** Dropped from the child's argv: the secret flags, and `--token-file` which `--token` outranks. */
+const CHILD_SECRET_FLAGS = new Set([...SECRET_FLAGS, "--token-file"]);
 
 /**
  * The child's command line: `argv` (as normalised by the CLI, starting with `load`) without the
@@ -70,7 +72,7 @@ export function childCommand(
     const arg = argv[i];
     const name = arg.startsWith("--") && arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
     if (DROPPED.has(arg)) continue;
-    if (SECRET_FLAGS.has(name) && (name !== "--token-file" || hasToken)) {
+    if (CHILD_SECRET_FLAGS.has(name) && (name !== "--token-file" || hasToken)) {
       if (name === arg) i++;
       continue;
     }

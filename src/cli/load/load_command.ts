@@ -6,15 +6,10 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import type { Io } from "../../common/io.ts";
+import type { CommandResult } from "../shared/command.ts";
 import { detachedChild } from "./detach.ts";
 import { addLoadOptions, toLoadFlags } from "./options.ts";
 import { type LoadDeps, runLoadCommand } from "./run.ts";
-
-/** Where a command leaves its exit code (commander actions cannot return one). */
-export interface CommandResult {
-  /** The exit code; the caller starts it at 0 and the command's action sets it. */
-  code: number;
-}
 
 /** Long names of the run flags, for legacy single-dash normalisation. */
 export const RUN_LONG_NAMES: readonly string[] = [

@@ -7,28 +7,10 @@
  * @module
  */
 import { Command, type OptionValues } from "@commander-js/extra-typings";
-import { ConfigError } from "../../common/errors.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
-import { parseIntStrict, quote } from "../../config/rules.ts";
+import { intArg } from "../shared/options.ts";
 
 export type { LoadFlags } from "../../config/load_flags.ts";
-
-/**
- * A commander argument parser for an integer flag. Throws a {@linkcode ConfigError} (exit code 2),
- * which commander lets through unchanged: `--batch-size must be an integer (got "12x")`.
- *
- * @example
- * ```ts
- * intArg("--batch-size")("25"); // 25
- * ```
- */
-export function intArg(flag: string): (value: string) => number {
-  return (value) => {
-    const n = parseIntStrict(value.trim());
-    if (n === undefined) throw new ConfigError(`${flag} must be an integer (got ${quote(value)})`);
-    return n;
-  };
-}
 
 /** Parses `--concurrency`: a positive integer or `auto`. */
 function concurrencyArg(value: string): number | "auto" {

@@ -30,6 +30,7 @@ import { runDryRun } from "./dry_run.ts";
 import { runExitCode } from "../shared/exit_code.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { selectRun } from "./run_selection.ts";
+import { redactArgv } from "../shared/redact.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
 
 /** Flags of `byot load` that are not settings: where the ledger is and which run to use. */
@@ -261,23 +262,4 @@ async function fillTotals(plan: LoadPlan, s: LoadSettings, metrics: RunMetrics, 
       ? countInShard(s.startRecord, s.startRecord + inRange, s.shard)
       : inRange;
   }
-}
-
-const SECRET_FLAGS = new Set(["--token", "-token", "--sf-password", "-sf-password"]);
-
-/** The command line with secret flag values replaced by `***`. */
-export function redactArgv(argv: readonly string[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf("=");
-    if (eq > 0 && SECRET_FLAGS.has(arg.slice(0, eq))) out.push(`${arg.slice(0, eq)}=***`);
-    else if (SECRET_FLAGS.has(arg)) {
-      out.push(arg, "***");
-      i++;
-    } else if (arg !== "--restart" && arg !== "--resume") {
-      out.push(/[\s"'$]/.test(arg) ? JSON.stringify(arg) : arg);
-    }
-  }
-  return out.join(" ");
 }

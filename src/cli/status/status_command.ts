@@ -12,7 +12,7 @@ import { type Clock, systemClock } from "../../common/clock.ts";
 import { ConfigError, ExitCode } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import type { Ledger } from "../../ledger/mod.ts";
-import type { CommandResult } from "../load/load_command.ts";
+import type { CommandResult } from "../shared/command.ts";
 import { buildStatus, type BuildStatusOptions } from "./report.ts";
 import { renderStatus, statusJson } from "./render.ts";
 import { openStateFile, requireRun, resolveStatePath } from "../shared/state_file.ts";

@@ -21,8 +21,8 @@ import { formatInt, formatMs, formatRate } from "../../report/format.ts";
 import type { Simulator } from "../../vault/simulator/mod.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { confirmProceed, type PromptLine } from "../shared/confirm.ts";
-import type { CommandResult } from "../load/load_command.ts";
-import { intArg } from "../load/options.ts";
+import type { CommandResult } from "../shared/command.ts";
+import { intArg } from "../shared/options.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
 import {
   autoSetting,
