@@ -7,7 +7,7 @@
 import process from "node:process";
 import { ConfigError, InterruptedError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
-import type { TokenOrigin } from "./settings.ts";
+import type { TokenOrigin, VaultAuth } from "./settings.ts";
 import type { ReadTextFile } from "./config_file.ts";
 
 /** Asks the user for a secret without echoing it; resolves to what was typed. */
@@ -164,20 +164,6 @@ export async function resolveCredentials(
     };
   }
   return undefined;
-}
-
-/** How byot authenticates to the vault: a static bearer token, or service-account credentials. */
-export interface VaultAuth {
-  /** The bearer token (secret); empty when credentials are used. */
-  bearerToken: string;
-  /** Where the bearer token came from; `credentials` when service-account credentials are used. */
-  tokenOrigin: TokenOrigin;
-  /** Service-account credentials.json text (secret). */
-  credentials?: string;
-  /** Where the credentials came from, for messages. */
-  credentialsOrigin?: string;
-  /** Role ids to scope service-account tokens to. */
-  roles: string[];
 }
 
 /** Inputs of {@linkcode resolveVaultAuth}. */

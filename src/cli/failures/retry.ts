@@ -7,14 +7,13 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import { systemClock } from "../../common/clock.ts";
 import { ConfigError, ExitCode, InterruptedError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import { runExitCode } from "../shared/exit_code.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
-import { resolveLoadSettings } from "../../config/resolve.ts";
-import type { LoadSettings } from "../../config/settings.ts";
+import { resolveSendSettings } from "../../config/resolve.ts";
+import type { SendSettings } from "../../config/settings.ts";
 import type { Ledger, RunInfo } from "../../ledger/mod.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
@@ -83,7 +82,7 @@ export async function runFailuresRetry(flags: RetryFlags, io: Io, deps: RetryDep
       io.stderr.write(`no failed records to retry${where}${which} (${statePath})\n`);
       return ExitCode.ok;
     }
-    const settings = await retrySettings(flags, statePath, io, deps);
+    const settings = await retrySettings(flags, io, deps);
     const targets: RetryTarget[] = [];
     for (const name of found.vaults) {
       const spec = settings.vaults.find((v) => v.name.toLowerCase() === name.toLowerCase());
@@ -164,22 +163,12 @@ function findFailures(
 }
 
 /**
- * Resolves the settings as `byot load` does. A retry reads no source, but CSV is the default
- * source and resolving it checks that its input exists: the state file's directory (which exists)
- * stands in, so a moved or deleted data directory does not block a retry.
+ * Resolves the settings as `byot load` does, without the source layer: a retry reads no source,
+ * so a moved or deleted data directory does not block it.
  */
-async function retrySettings(
-  flags: RetryFlags,
-  statePath: string,
-  io: Io,
-  deps: RetryDeps,
-): Promise<LoadSettings> {
+async function retrySettings(flags: RetryFlags, io: Io, deps: RetryDeps): Promise<SendSettings> {
   const { state: _state, run: _run, yes: _yes, ...load } = flags;
-  const settings = await resolveLoadSettings({
-    flags: { ...load, source: "csv", dataDir: dirname(statePath) },
-    io,
-    promptSecret: deps.promptSecret,
-  });
+  const settings = await resolveSendSettings({ flags: load, io, promptSecret: deps.promptSecret });
   return { ...settings, startRecord: 0, maxRecords: 0, appendSuffix: false };
 }
 
@@ -187,7 +176,7 @@ async function sendAgain(
   ledger: Ledger,
   run: RunInfo,
   targets: RetryTarget[],
-  settings: LoadSettings,
+  settings: SendSettings,
   statePath: string,
   io: Io,
   deps: RetryDeps,
