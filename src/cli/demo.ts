@@ -11,7 +11,7 @@ import { generateFiles } from "../sources/generator.ts";
 import type { CommandResult } from "./shared/command.ts";
 import { intArg } from "./shared/options.ts";
 import { runLoadCommand } from "./load/run.ts";
-import { denoRunArgs } from "./shared/runtime.ts";
+import { selfCommand } from "./shared/runtime.ts";
 import { formatInt } from "../report/format.ts";
 
 const VAULTS = [
@@ -79,18 +79,14 @@ async function runDemo(io: Io, o: DemoOptions): Promise<number> {
 
 /** Starts `byot simulate` as a child process and reads its URL from the first stdout line. */
 async function startSimulatorProcess(latencyMs: number): Promise<{ url: string; stop: () => Promise<void> }> {
-  const exec = Deno.execPath();
-  const isDeno = /(^|[\\/])deno(\.exe)?$/.test(exec);
   const main = new URL("../../main.ts", import.meta.url);
-  const args = [
-    ...(isDeno ? denoRunArgs(main.protocol === "file:" ? decodeURIComponent(main.pathname) : main.href) : []),
-    "simulate",
-    "--port",
-    "0",
-    "--latency-ms",
-    String(latencyMs),
-  ];
-  const child = new Deno.Command(exec, { args, stdout: "piped", stderr: "inherit", stdin: "null" }).spawn();
+  const { command, args } = selfCommand(
+    Deno.execPath(),
+    main.protocol === "file:" ? decodeURIComponent(main.pathname) : main.href,
+    ["simulate", "--port", "0", "--latency-ms", String(latencyMs)],
+  );
+  const child = new Deno.Command(command, { args, stdout: "piped", stderr: "inherit", stdin: "null" })
+    .spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = "";
   while (!buffered.includes("\n")) {

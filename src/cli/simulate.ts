@@ -8,6 +8,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
+import { interruptSignal } from "./shared/signals.ts";
 import { type SimulatorOptions, startSimulator } from "../vault/simulator/mod.ts";
 
 /** Options of {@linkcode simulateCommand}. */
@@ -55,21 +56,16 @@ async function readBearerToken(path: string, read: (path: string) => Promise<str
   return token;
 }
 
-function waitForStop(signal?: AbortSignal): Promise<void> {
-  if (signal) {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-  }
+function waitForStop(given?: AbortSignal): Promise<void> {
+  const interrupt = given ? undefined : interruptSignal();
+  const signal = given ?? interrupt!.signal;
   return new Promise((resolve) => {
-    const stop = () => {
-      Deno.removeSignalListener("SIGINT", stop);
-      Deno.removeSignalListener("SIGTERM", stop);
+    const done = () => {
+      interrupt?.dispose();
       resolve();
     };
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
+    if (signal.aborted) return done();
+    signal.addEventListener("abort", done, { once: true });
   });
 }
 

@@ -9,6 +9,7 @@ import { ConfigError, InterruptedError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import type { TokenOrigin, VaultAuth } from "./settings.ts";
 import type { ReadTextFile } from "./config_file.ts";
+import { splitNames } from "./vault_selection.ts";
 
 /** Asks the user for a secret without echoing it; resolves to what was typed. */
 export type PromptSecret = (label: string) => Promise<string>;
@@ -187,7 +188,7 @@ export interface VaultAuthInput {
 export async function resolveVaultAuth(input: VaultAuthInput): Promise<VaultAuth> {
   const { flags, io, config } = input;
   const readFile = input.readFile ?? Deno.readTextFile;
-  const roles = (flags.role ?? config.roles ?? "").split(",").map((r) => r.trim()).filter((r) => r);
+  const roles = splitNames(flags.role ?? config.roles ?? "");
   // a token flag wins over credentials: they are not even read then
   const tokenFlag = flags.token !== undefined || flags.tokenFile !== undefined;
   const credentials = tokenFlag

@@ -29,7 +29,7 @@ import { type ResumePoint, resumePoint, runSummary, type VaultSummary } from "./
 import { failuresRetrySource, type FailuresRetrySourceOptions } from "./retry_source.ts";
 
 /** Default state file, relative to the working directory. */
-export const DEFAULT_STATE_FILE = "./byot-state.db";
+export const DEFAULT_STATE_FILE = "byot-state.db";
 
 /** Options of {@linkcode Ledger.open}. */
 export interface LedgerOptions {

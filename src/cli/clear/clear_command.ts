@@ -22,6 +22,7 @@ import { checkSandbox, confirmClear } from "./guard.ts";
 import { type ClearFlags, clearTokenProvider, resolveClearTarget } from "./settings.ts";
 import type { PromptLine } from "../shared/confirm.ts";
 import type { CommandResult } from "../shared/command.ts";
+import { addVaultTargetOptions } from "../shared/options.ts";
 
 /** Collaborators of `byot clear`; production defaults at the edge. */
 export interface ClearDeps {
@@ -43,18 +44,14 @@ export interface ClearDeps {
  * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
  */
 export function clearCommand(io: Io, result: CommandResult, deps: ClearDeps = {}): Command {
-  return new Command("clear")
-    .description(
-      "delete every record of the selected vaults' tables (bulk delete); asks for each vault's name, " +
-        "and refuses a vault URL that is not a sandbox unless --force",
-    )
-    .requiredOption("--vault <names>", "configured vaults to clear, comma-separated, any case")
-    .option("--config <file>", "config file (default: $BYOT_CONFIG, else config.json)")
-    .option("--vault-url <url>", "vault API base URL ($SKYFLOW_VAULT_URL, skyflow.vault_url)")
-    .option("--token-file <file>", "file holding the bearer token (preferred to --token)")
-    .option("--token <token>", "bearer token (visible in the process list; prefer --token-file)")
-    .option("--credentials <file>", "Skyflow service-account credentials.json ($SKYFLOW_CREDENTIALS)")
-    .option("--role <ids>", "scope service-account tokens to these role ids, comma-separated")
+  return addVaultTargetOptions(
+    new Command("clear")
+      .description(
+        "delete every record of the selected vaults' tables (bulk delete); asks for each vault's name, " +
+          "and refuses a vault URL that is not a sandbox unless --force",
+      )
+      .requiredOption("--vault <names>", "configured vaults to clear, comma-separated, any case"),
+  )
     .option("-y, --yes", "do not ask for the vault name (required off a terminal)")
     .option("--force", "clear even when the vault URL does not look like a sandbox")
     .option("--json", "print what was deleted as JSON on stdout")

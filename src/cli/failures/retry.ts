@@ -26,6 +26,7 @@ import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { renderRetryAnalysis, type RetryTarget, retryTarget } from "./analysis.ts";
 import { confirmProceed, type PromptLine } from "../shared/confirm.ts";
 import type { LoadDeps } from "../load/run.ts";
+import { SOURCE_OPTION_NAMES } from "../load/options.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
 
@@ -44,29 +45,6 @@ export interface RetryDeps extends LoadDeps {
   /** Reads the confirmation. @default a line from stdin */
   prompt?: PromptLine;
 }
-
-/** Load options that choose or shape a source: a retry reads the ledger, so they are refused. */
-const SOURCE_FLAGS: readonly (keyof LoadFlags)[] = [
-  "source",
-  "dataDir",
-  "file",
-  "valueColumn",
-  "tokenColumn",
-  "errorLog",
-  "startRecord",
-  "maxRecords",
-  "sfUser",
-  "sfPassword",
-  "sfAuthenticator",
-  "sfAccount",
-  "sfWarehouse",
-  "sfDatabase",
-  "sfSchema",
-  "sfRole",
-  "sfFetchSize",
-  "sfQueryMode",
-  "sfAccessUrl",
-];
 
 /** Runs `byot failures retry`; returns the exit code (0 all resolved, 3 some still fail). */
 export async function runFailuresRetry(flags: RetryFlags, io: Io, deps: RetryDeps = {}): Promise<number> {
@@ -119,20 +97,17 @@ export async function runFailuresRetry(flags: RetryFlags, io: Io, deps: RetryDep
   }
 }
 
-/** `dataDir` → `--data-dir`. */
-const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
 /** Long names of the load options `failures retry` refuses (hidden from its help). */
 export const RETRY_REFUSED_FLAGS: readonly string[] = [
-  ...SOURCE_FLAGS.map(flagName),
+  ...SOURCE_OPTION_NAMES.map((o) => o.flag),
   "--append-suffix",
   "--no-append-suffix",
 ];
 
+/** A retry reads the ledger: an option that chooses or shapes a source has no effect, so it is refused. */
 function refuseSourceFlags(flags: RetryFlags): void {
-  for (const key of SOURCE_FLAGS) {
+  for (const { flag, key } of SOURCE_OPTION_NAMES) {
     if (flags[key] !== undefined) {
-      const flag = flagName(key);
       throw new ConfigError(
         `${flag} has no effect on failures retry: it sends the records stored in the ledger`,
       );

@@ -25,11 +25,11 @@
  *
  * @module
  */
-import { denoRunArgs } from "../shared/runtime.ts";
+import { selfCommand } from "../shared/runtime.ts";
 import { SECRET_FLAGS } from "../shared/redact.ts";
 import { spawn } from "node:child_process";
 import { closeSync, fchmodSync, openSync, writeSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ByotError, ConfigError } from "../../common/errors.ts";
@@ -78,8 +78,7 @@ export function childCommand(
     }
     kept.push(arg);
   }
-  const cli = /^deno(\.exe)?$/i.test(basename(options.execPath));
-  return { command: options.execPath, args: cli ? [...denoRunArgs(options.mainPath), ...kept] : kept };
+  return selfCommand(options.execPath, options.mainPath, kept);
 }
 
 /**

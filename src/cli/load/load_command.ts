@@ -9,17 +9,8 @@ import type { Io } from "../../common/io.ts";
 import type { CommandResult } from "../shared/command.ts";
 import { detachedChild } from "./detach.ts";
 import { addLoadOptions, toLoadFlags } from "./options.ts";
+import { addStateOption } from "../shared/options.ts";
 import { type LoadDeps, runLoadCommand } from "./run.ts";
-
-/** Long names of the run flags, for legacy single-dash normalisation. */
-export const RUN_LONG_NAMES: readonly string[] = [
-  "state",
-  "resume",
-  "restart",
-  "checkpoint",
-  "no-checkpoint",
-  "dry-run",
-];
 
 /**
  * Builds the `load` command.
@@ -28,9 +19,10 @@ export const RUN_LONG_NAMES: readonly string[] = [
  */
 export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}): Command {
   return addLoadOptions(
-    new Command("load")
-      .description("load (value, token) pairs into the configured vaults, resuming an unfinished run")
-      .option("--state <file>", "checkpoint ledger (SQLite; default: $BYOT_STATE, else ./byot-state.db)")
+    addStateOption(
+      new Command("load")
+        .description("load (value, token) pairs into the configured vaults, resuming an unfinished run"),
+    )
       .option("--resume", "continue the latest unfinished run (re-running the same command does too)")
       .option("--restart", "abandon the unfinished run and start over")
       .option(

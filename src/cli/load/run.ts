@@ -31,6 +31,7 @@ import { runExitCode } from "../shared/exit_code.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { selectRun } from "./run_selection.ts";
 import { redactArgv } from "../shared/redact.ts";
+import { resolveStatePath } from "../shared/state_file.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
 
 /** Flags of `byot load` that are not settings: where the ledger is and which run to use. */
@@ -71,7 +72,7 @@ export async function runLoadCommand(
 ): Promise<number> {
   const clock = deps.clock ?? systemClock;
   const settings = await resolveLoadSettings({ flags, io, promptSecret: deps.promptSecret });
-  const statePath = flags.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
+  const statePath = resolveStatePath(flags.state, io);
   const plan = await planLoad(settings, { logDir: dirname(statePath) });
   const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random });
   if (flags.dryRun) {

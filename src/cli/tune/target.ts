@@ -14,6 +14,7 @@ import { pipelineDefaults } from "../../config/pipeline_settings.ts";
 import { resolveSendSettings } from "../../config/resolve.ts";
 import type { PromptSecret } from "../../config/secrets.ts";
 import { DEFAULTS, type SendSettings } from "../../config/settings.ts";
+import { splitNames } from "../../config/vault_selection.ts";
 import { pairedFiles } from "../../sources/csv/paired.ts";
 import { estimateDataRows } from "../../sources/csv/row_count.ts";
 import { type Simulator, startSimulator } from "../../vault/simulator/mod.ts";
@@ -37,6 +38,8 @@ export interface TuneTargetFlags {
   vaultUrl?: string;
   /** `--token-file FILE`. @default from the environment or config */
   tokenFile?: string;
+  /** `--token TOKEN` (visible in `ps`; warned about). @default from the environment or config */
+  token?: string;
   /** `--credentials FILE`: service-account credentials. @default none */
   credentials?: string;
   /** `--role ID[,ID]`. @default none */
@@ -103,6 +106,7 @@ export async function resolveTuneTarget(
       vault: flags.vault,
       vaultUrl: flags.vaultUrl,
       tokenFile: flags.tokenFile,
+      token: flags.token,
       credentials: flags.credentials,
       role: flags.role,
     },
@@ -189,7 +193,7 @@ export async function sourceProjection(
   }
   const dir = flags.dataDir ?? config?.csv.dataDirectory;
   if (!dir) return undefined;
-  const wanted = flags.vault?.split(",").map((s) => s.trim().toLowerCase());
+  const wanted = flags.vault === undefined ? undefined : splitNames(flags.vault).map((s) => s.toLowerCase());
   const vaults = (config?.skyflow.vaults ?? []).filter((v) =>
     !wanted || wanted.includes(v.name.toLowerCase())
   );
