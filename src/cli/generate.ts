@@ -78,7 +78,7 @@ function formatBytes(bytes: number): string {
  * The `generate` command.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * program.addCommand(generateCommand(denoIo()));
  * // byot generate 1000000 --out data --seed 7
  * ```

@@ -73,7 +73,7 @@ function waitForStop(given?: AbortSignal): Promise<void> {
  * The `simulate` command.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * program.addCommand(simulateCommand(denoIo()));
  * // byot simulate --port 8080 --rate-limit 200 --drop-rate 0.01
  * ```

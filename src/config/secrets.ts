@@ -56,7 +56,7 @@ export interface BearerToken {
  * @throws {ConfigError} when no origin yields a token, or the token file is missing or empty.
  * @throws {InterruptedError} when the user cancels the prompt with Ctrl-C.
  * @example
- * ```ts
+ * ```ts ignore
  * const { token, origin } = await resolveBearerToken({ file: "token.txt", io: denoIo() });
  * ```
  */

@@ -32,7 +32,7 @@ export function splitNames(list: string): string[] {
  * @param file the config file, for messages.
  * @throws {ConfigError} on an empty vault list, a bad entry, or an unknown or empty selection.
  * @example
- * ```ts
+ * ```ts ignore
  * selectVaults(config.skyflow.vaults, "ssn,Name", "config.json").map((v) => v.name); // ["NAME", "SSN"]
  * ```
  */

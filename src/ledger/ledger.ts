@@ -5,7 +5,7 @@
  * It never stores the bearer token or a source password.
  *
  * @example Record a run and resume it
- * ```ts
+ * ```ts ignore
  * const ledger = Ledger.open("byot-state.db");
  * const run = ledger.createRun({ sourceKind: "csv", fingerprint, settings, vaults });
  * const sink = ledger.sink(run.id);        // pass to the pipeline as its OutcomeSink

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import type { Batch, BatchResult, FailedRecord, SourceItem } from "../../src/common/types.ts";
 import { exportFailures, importLegacyErrorLog, Ledger } from "../../src/ledger/mod.ts";
 import { errorLogFingerprint, errorLogSource, readLegacyErrorLog } from "../../src/sources/error_log/mod.ts";

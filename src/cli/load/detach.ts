@@ -255,7 +255,7 @@ export interface DetachedChildOptions {
  * it), and returns a handle whose `dispose()` removes the pid file. Undefined otherwise.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * using _detached = detachedChild(io);
  * ```
  */

@@ -79,7 +79,7 @@ export const PREVIEW_RECORDS = 3;
  *
  * @throws {SourceError} (exit 2) as the real run would, e.g. paired files of different lengths.
  * @example
- * ```ts
+ * ```ts ignore
  * const report = await dryRun(settings, await planLoad(settings));
  * report.vaults[0].records; // 1000
  * ```

@@ -21,7 +21,7 @@ function concurrencyArg(value: string): number | "auto" {
  * Adds every `byot load` option to `cmd` and returns it with the options typed.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const load = addLoadOptions(new Command("load")).action((opts) => run(toLoadFlags(opts)));
  * ```
  *

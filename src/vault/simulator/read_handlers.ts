@@ -34,7 +34,7 @@ function parseCount(raw: string | null, fallback: number): number | undefined {
  * paged by `offset` and `limit` (at most 25). Nothing found answers 404 "No Records Found".
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleGet(store, "v1", "name", new URL("http://x/?column_name=name&column_values=MARY"));
  * ```
  */
@@ -104,7 +104,7 @@ export function handleGet(store: VaultStore, vaultId: string, table: string, url
  * records' values and tokens. 404 when none of the ids exists.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleDelete(store, "v1", "name", { skyflow_ids: ["*"] }); // { RecordIDResponse: ["*"] }
  * ```
  */
@@ -127,7 +127,7 @@ export function handleDelete(store: VaultStore, vaultId: string, table: string, 
  * `continueOnError` a per-token error and HTTP 207.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleDetokenize(store, "v1", { detokenizationParameters: [{ token: "t1", redaction: "PLAIN_TEXT" }] });
  * ```
  */
