@@ -81,6 +81,8 @@ export interface LoadFigures {
   elapsedSeconds: number;
   /** Records loaded, failed, resumed. */
   loaded: number;
+  /** Of `loaded`: records found already stored (read back after a rejection). */
+  alreadyPresent: number;
   failed: number;
   resumed: number;
   /** Requests sent, of them answered 200, and 429s. */
@@ -105,6 +107,7 @@ interface SummaryShape {
   elapsedMs: number;
   totals: {
     loaded: number;
+    alreadyPresent?: number;
     failed: number;
     resumed: number;
     requests: { total: number; byStatus: Record<string, number>; rateLimited: number };
@@ -136,6 +139,7 @@ export function loadFigures(
     wallSeconds: end.wallMs / 1000,
     elapsedSeconds: s.elapsedMs / 1000,
     loaded: t.loaded,
+    alreadyPresent: t.alreadyPresent ?? 0,
     failed: t.failed,
     resumed: t.resumed,
     requests: t.requests.total,

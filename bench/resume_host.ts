@@ -15,6 +15,7 @@ import { type LoadFigures, loadFigures, spawnLoad } from "./byot.ts";
 import { finishChild, killAllChildren, sleep } from "./children.ts";
 import { BENCH_VAULT } from "./data.ts";
 import { watchPeakRss } from "./proc.ts";
+import { type LedgerFootprint, ledgerFootprint, makeScaleLedger, SCALE_BATCHES } from "./resume_scale.ts";
 
 /** What the host reports. */
 export interface ResumeHostResult {
@@ -40,6 +41,19 @@ export interface ResumeHostResult {
   duplicates: number;
   /** The resumed load's stderr tail, when it did not exit 0. */
   resumeStderr?: string;
+  /** The ledger after the kill: batches recorded, batch rows stored, bytes. */
+  footprint: LedgerFootprint;
+  /** The resume over a synthetic ledger of {@linkcode SCALE_BATCHES} settled batches. */
+  scale: {
+    batches: number;
+    ledgerBytes: number;
+    firstRequestMs: number | null;
+    exitCode: number;
+    /** Records after the restart cursor, and those the simulator held at the end. */
+    resend: number;
+    stored: number;
+    stderr?: string;
+  };
 }
 
 const log = (line: string) => void Deno.stderr.writeSync(new TextEncoder().encode(`  [resume] ${line}\n`));
@@ -87,6 +101,7 @@ async function main(argv: string[]): Promise<ResumeHostResult> {
     await sleep(300);
     const storedAfterKill = stored();
     const ledgerBytes = fileSize(state) + fileSize(`${state}-wal`);
+    const footprint = ledgerFootprint(state, ledgerBytes);
     log(`killed after ${killAfterSeconds.toFixed(1)} s at ${storedAtKill.toLocaleString("en-US")} stored`);
 
     const requestsBefore = sim.stats.totalRequests;
@@ -106,6 +121,35 @@ async function main(argv: string[]): Promise<ResumeHostResult> {
     await watch;
     const { stderrTail, ...figures } = loadFigures(end);
     const since = (t: number | undefined) => t === undefined ? null : t - resumed.spawnedAt;
+    const finalStored = stored();
+    const duplicates = sim.stats.duplicateInserts;
+
+    log(`resume over a synthetic ledger of ${SCALE_BATCHES.toLocaleString("en-US")} settled batches`);
+    const { resend } = makeScaleLedger(state);
+    const scaleBytes = fileSize(state) + fileSize(`${state}-wal`);
+    sim.store.clear();
+    const scaleBefore = sim.stats.totalRequests;
+    let scaleFirst: number | undefined;
+    let scaleDone = false;
+    const scaleChild = spawnLoad(args, workDir);
+    const scaleWatch = (async () => {
+      while (scaleFirst === undefined && !scaleDone) {
+        if (sim.stats.totalRequests > scaleBefore) scaleFirst = performance.now();
+        else await sleep(1);
+      }
+    })();
+    const scaleEnd = await finishChild(scaleChild, 600_000);
+    scaleDone = true;
+    await scaleWatch;
+    const scale = {
+      batches: SCALE_BATCHES,
+      ledgerBytes: scaleBytes,
+      firstRequestMs: scaleFirst === undefined ? null : scaleFirst - scaleChild.spawnedAt,
+      exitCode: scaleEnd.code,
+      resend,
+      stored: stored(),
+      ...(scaleEnd.code === 0 ? {} : { stderr: scaleEnd.stderrTail }),
+    };
     return {
       records,
       storedAtKill,
@@ -115,9 +159,11 @@ async function main(argv: string[]): Promise<ResumeHostResult> {
       firstRequestMs: since(firstRequestAt),
       firstInsertMs: since(firstInsertAt),
       resume: { ...figures, sampledPeakRssMb },
-      finalStored: stored(),
-      duplicates: sim.stats.duplicateInserts,
+      finalStored,
+      duplicates,
       ...(figures.exitCode === 0 ? {} : { resumeStderr: stderrTail }),
+      footprint,
+      scale,
     };
   } finally {
     killAllChildren();

@@ -3,7 +3,7 @@
  * Each scenario runs a fresh `byot simulate` child and `byot load --json` as another child, K times,
  * and reports medians as Markdown tables on stdout (and in `bench/results.md`); progress on stderr.
  *
- * Usage: `deno task bench [--quick] [--only a,b,c,c10,d,ledger,resume] [--runs K] [--data-dir DIR]
+ * Usage: `deno task bench [--quick] [--only a,b,c,c10,d,ledger,resume,auto,rerun] [--runs K] [--data-dir DIR]
  * [--out FILE] [--rev TEXT]`. `--rev` names the byot revision in the report (default: git HEAD). `--quick` runs every scenario once at a tenth of its size or less (smoke check) and writes no
  * file unless `--out` is given. Exit code 0 when every scenario ran (whatever the verdicts), 1 when
  * one crashed, 2 on bad flags.
@@ -20,9 +20,11 @@ import type { BenchContext } from "./sampling.ts";
 import { ledgerScenario, zeroLatencyScenario } from "./scenarios_cpu.ts";
 import { latencyScenario, rateLimitScenario } from "./scenarios_network.ts";
 import { resumeScenario } from "./scenario_resume.ts";
+import { autoScenario } from "./scenario_auto.ts";
+import { rerunScenario } from "./scenario_rerun.ts";
 
 /** Every scenario id, in run order. */
-export const SCENARIOS = ["a", "d", "b", "c", "c10", "ledger", "resume"] as const;
+export const SCENARIOS = ["a", "d", "b", "c", "c10", "ledger", "resume", "auto", "rerun"] as const;
 
 const encoder = new TextEncoder();
 const write = (file: typeof Deno.stdout | typeof Deno.stderr, text: string) => {
@@ -107,6 +109,10 @@ async function runScenario(
       return await rateLimitScenario(ctx, 10, help);
     case "ledger":
       return await ledgerScenario(ctx);
+    case "auto":
+      return await autoScenario(ctx);
+    case "rerun":
+      return await rerunScenario(ctx);
     default:
       return await resumeScenario(ctx);
   }

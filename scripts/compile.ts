@@ -50,8 +50,35 @@ export const PERMISSIONS: readonly string[] = [
  */
 export const INCLUDES: readonly string[] = ["node_modules/snowflake-sdk"];
 
-/** Dev-only packages left out of the binary (the Deno CLI itself is ~90 MB of `node_modules`). */
-export const EXCLUDES: readonly string[] = ["node_modules/@deno", "node_modules/@types", "node_modules/.bin"];
+/**
+ * Dev-only packages left out of the binary: the Deno CLI itself (~90 MB of `node_modules`), type
+ * packages, and the bulk of `puppeteer-core` and its dependencies (~30 MB; the report test's
+ * browser driver).
+ */
+export const EXCLUDES: readonly string[] = [
+  "node_modules/@deno",
+  "node_modules/@types",
+  "node_modules/.bin",
+  "node_modules/puppeteer-core",
+  "node_modules/@puppeteer",
+  "node_modules/chromium-bidi",
+  "node_modules/devtools-protocol",
+  "node_modules/webdriver-bidi-protocol",
+  "node_modules/zod",
+  "node_modules/yargs",
+];
+
+/**
+ * The `node_modules` paths `package-lock.json` marks `dev` (only devDependencies need them, e.g. the
+ * official Skyflow SDK the tests run and its ~100 packages): never loaded by byot, so left out too.
+ */
+export function devOnlyPackages(lockText: string): string[] {
+  const packages = (JSON.parse(lockText) as { packages?: Record<string, { dev?: boolean }> }).packages ?? {};
+  return Object.entries(packages)
+    .filter(([path, entry]) => path.startsWith("node_modules/") && entry.dev === true)
+    .map(([path]) => path)
+    .filter((path) => !EXCLUDES.some((excluded) => path === excluded || path.startsWith(`${excluded}/`)));
+}
 
 /** What to build. */
 export interface CompileOptions {
@@ -61,11 +88,14 @@ export interface CompileOptions {
   outDir?: string;
 }
 
-/** The `deno compile` arguments that build `target` into `outDir`. */
-export function compileArgs(target: string, outDir = "dist"): string[] {
+/**
+ * The `deno compile` arguments that build `target` into `outDir`; `devOnly` are more paths to leave
+ * out (the compile task passes {@linkcode devOnlyPackages} of the lock file).
+ */
+export function compileArgs(target: string, outDir = "dist", devOnly: readonly string[] = []): string[] {
   const args = ["compile", ...PERMISSIONS, `--v8-flags=${V8_FLAGS}`, "--target", target];
   for (const path of INCLUDES) args.push("--include", path);
-  for (const path of EXCLUDES) args.push("--exclude", path);
+  for (const path of [...EXCLUDES, ...devOnly]) args.push("--exclude", path);
   args.push("--output", join(outDir, `byot-${target}`), "main.ts");
   return args;
 }
@@ -155,10 +185,11 @@ export async function compile(argv: readonly string[], io: Io): Promise<number> 
   }
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   await Deno.mkdir(resolve(root, options.outDir), { recursive: true });
+  const devOnly = devOnlyPackages(await Deno.readTextFile(join(root, "package-lock.json")));
   for (const target of options.targets) {
     io.stderr.write(`compile: building ${join(options.outDir, `byot-${target}`)}\n`);
     const child = new Deno.Command(Deno.execPath(), {
-      args: compileArgs(target, options.outDir),
+      args: compileArgs(target, options.outDir, devOnly),
       cwd: root,
       stdout: "inherit",
       stderr: "piped",

@@ -46,3 +46,42 @@ export function normalizeLegacyArgv(argv: readonly string[], longNames: readonly
   }
   return out;
 }
+
+/**
+ * The Go loader's `-generate N` (documented in its README, gone from its code) as byot's
+ * `generate N`: `-data-dir DIR` becomes `--out DIR` (default `data`, the Go generator's), other
+ * flags are dropped and named in the note. Undefined when `argv` has no `-generate`.
+ *
+ * @param argv the arguments after the program name.
+ * @example
+ * ```ts
+ * legacyGenerate(["-generate", "200", "-data-dir", "x"]);
+ * // { args: ["generate", "200", "--out", "x"], note: "note: -generate N is now byot generate N --out x ..." }
+ * ```
+ */
+export function legacyGenerate(argv: readonly string[]): { args: string[]; note: string } | undefined {
+  if (argv[0] !== "load" && !argv[0]?.startsWith("-")) return undefined;
+  const rest = argv[0] === "load" ? argv.slice(1) : [...argv];
+  let count: string | undefined;
+  let out = "data";
+  const dropped: string[] = [];
+  let found = false;
+  for (let i = 0; i < rest.length; i++) {
+    const match = /^--?([a-z-]+)(?:=(.*))?$/.exec(rest[i]);
+    const name = match?.[1];
+    const value = () => match![2] ?? rest[++i];
+    if (name === "generate") {
+      found = true;
+      count = value();
+    } else if (name === "data-dir") out = value() ?? out;
+    else dropped.push(rest[i]);
+  }
+  if (!found) return undefined;
+  const args = ["generate", count ?? "", "--out", out];
+  const ignored = dropped.length > 0 ? ` (ignored here: ${dropped.join(" ")})` : "";
+  return {
+    args,
+    note: `note: -generate N is now its own command: byot generate ${count ?? "N"} --out ${out}; ` +
+      `then load with byot load --data-dir ${out}${ignored}\n`,
+  };
+}

@@ -7,7 +7,8 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ByotError, ExitCode, exitCodeOf, isUserError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
-import { normalizeLegacyArgv } from "./legacy_argv.ts";
+import { legacyGenerate, normalizeLegacyArgv } from "./legacy_argv.ts";
+import { checkCommand } from "./check/check_command.ts";
 import { clearCommand } from "./clear/clear_command.ts";
 import { demoCommand } from "./demo.ts";
 import { failuresCommand } from "./failures/failures_command.ts";
@@ -17,8 +18,10 @@ import type { CommandResult } from "./shared/command.ts";
 import { longNamesOf } from "./shared/options.ts";
 import type { LoadDeps } from "./load/run.ts";
 import { simulateCommand } from "./simulate.ts";
+import { reportCommand } from "./report/report_command.ts";
 import { statusCommand } from "./status/status_command.ts";
 import { tuneCommand } from "./tune/tune_command.ts";
+import { verifyCommand } from "./verify/verify_command.ts";
 import { VERSION } from "./shared/version.ts";
 
 /** Collaborators for tests; production defaults otherwise. */
@@ -29,7 +32,9 @@ export interface MainDeps extends LoadDeps {
 
 /** Runs byot with `argv` (without the program name) and returns the exit code. */
 export async function main(argv: readonly string[], io: Io, deps: MainDeps = {}): Promise<number> {
-  const args = legacyArgs(argv, io);
+  const generate = legacyGenerate(argv);
+  if (generate) io.stderr.write(generate.note);
+  const args = generate?.args ?? legacyArgs(argv, io);
   const result: CommandResult = { code: ExitCode.ok };
   const output = {
     writeOut: (text: string) => io.stdout.write(text),
@@ -44,13 +49,16 @@ export async function main(argv: readonly string[], io: Io, deps: MainDeps = {})
     .configureOutput(output)
     .showSuggestionAfterError(true);
   program.addCommand(loadCommand(io, result, { ...deps, argv: args }));
+  program.addCommand(checkCommand(io, result, deps));
   program.addCommand(simulateCommand(io, { signal: deps.signal }));
   program.addCommand(generateCommand(io, { clock: deps.clock }));
   program.addCommand(demoCommand(io, result));
   program.addCommand(statusCommand(io, result, deps));
+  program.addCommand(reportCommand(io, result, deps));
   program.addCommand(failuresCommand(io, result, deps));
   program.addCommand(clearCommand(io, result, deps));
   program.addCommand(tuneCommand(io, result, deps));
+  program.addCommand(verifyCommand(io, result, { ...deps, argv: args }));
   for (const command of program.commands) command.exitOverride().configureOutput(output);
   try {
     await program.parseAsync([...args], { from: "user" });

@@ -90,6 +90,12 @@ export interface Batch {
   cursor: SourceCursor;
   /** True when an earlier attempt may have been applied (resumed in-flight batch): replay safely. */
   replay?: boolean;
+  /**
+   * Content checksum of the source rows the batch covers (positions, values and tokens as read,
+   * before any suffix; skipped rows by reason). Stored by the ledger, re-computed on resume to prove
+   * the source still holds what was sent.
+   */
+  checksum?: string;
 }
 
 /** A record the vault rejected for good. */
@@ -106,7 +112,16 @@ export interface FailedRecord {
   retryable: boolean;
   /** Requests that carried this record. */
   attempts: number;
+  /** Set by `byot verify`: what reading the vault back found. @default undefined (a load's failure) */
+  verdict?: FailureVerdict;
 }
+
+/**
+ * What `byot verify` found for a record that is not in the vault as the source has it: `missing`
+ * (neither its token nor its value is stored) or `mismatched` (its token holds another value, or its
+ * value is stored under another token).
+ */
+export type FailureVerdict = "missing" | "mismatched";
 
 /** How a batch ended. */
 export interface BatchResult {
@@ -124,6 +139,22 @@ export interface BatchResult {
   requestId?: string;
   /** Records settled through the safe-replay paths. */
   replayed: { upsert: number; readback: number; resent: number };
+  /**
+   * Of `loaded`: records a read-back found already stored under their own token with their own
+   * value (by an earlier attempt, an earlier run, another process or another loader). @default 0
+   */
+  alreadyPresent?: number;
+  /**
+   * 2xx answers whose body did not account for every record sent (an HTML page, `{}`, a short
+   * list): their outcome was unknown and was settled by read-back. @default 0
+   */
+  unverified?: number;
+  /**
+   * Records whose outcome is still unknown: their transient retries (5xx, timeouts, network) ran
+   * out. Neither loaded nor failed; the batch stays unsettled and the same command settles it on
+   * resume. @default []
+   */
+  unsettled?: FailedRecord[];
 }
 
 /** Where batch outcomes go as they happen (the checkpoint ledger implements this). */

@@ -1,12 +1,13 @@
 /**
  * Reads the Go loader's `config.json` unchanged, plus byot's optional additions. Unknown keys are
- * ignored, as the Go loader did; a known key of the wrong type is a {@linkcode ConfigError} naming
+ * ignored, as the Go loader did, but listed in `unknownKeys` (the caller warns); a known key of the wrong type is a {@linkcode ConfigError} naming
  * the file and the key path. Secret values are never quoted in messages.
  *
  * @module
  */
 import { ConfigError } from "../common/errors.ts";
 import { locateJsonError } from "./_json_error.ts";
+import { unknownConfigKeys, type UnknownKey } from "./config_keys.ts";
 
 /** One entry of `skyflow.vaults`. Missing strings are `""` (validated later, by resolve). */
 export interface ConfigVault {
@@ -108,6 +109,14 @@ export interface ConfigPerformance {
   maxRps?: number;
 }
 
+/** byot addition: the `metrics` section (Prometheus endpoint and the ledger's interval samples). */
+export interface ConfigMetrics {
+  /** `addr`: serve Prometheus `/metrics` on this `HOST:PORT` during a run. */
+  addr?: string;
+  /** `sample_interval_s`: seconds between the per-vault samples written to the ledger. */
+  sampleIntervalS?: number;
+}
+
 /** A parsed config file. Every setting is optional; resolve applies precedence and defaults. */
 export interface ConfigFile {
   /** The path the file was read from, as given (used in messages). */
@@ -120,6 +129,10 @@ export interface ConfigFile {
   performance: ConfigPerformance;
   /** `snowflake`. */
   snowflake: ConfigSnowflake;
+  /** `metrics` (byot addition). */
+  metrics: ConfigMetrics;
+  /** Keys byot does not know (misspelt or obsolete), with the nearest known key. @default [] */
+  unknownKeys?: UnknownKey[];
 }
 
 /** Reads a file as UTF-8 text. Rejects with the runtime's error (e.g. `Deno.errors.NotFound`). */
@@ -178,6 +191,7 @@ export function parseConfigText(text: string, path: string): ConfigFile {
   const csv = r.section(root, "csv");
   const perf = r.section(root, "performance");
   const sf = r.section(root, "snowflake");
+  const metrics = r.section(root, "metrics");
   return {
     path,
     skyflow: {
@@ -208,6 +222,11 @@ export function parseConfigText(text: string, path: string): ConfigFile {
       maxRps: r.number(perf, "performance", "max_rps"),
     },
     snowflake: r.snowflake(sf),
+    metrics: {
+      addr: r.string(metrics, "metrics", "addr"),
+      sampleIntervalS: r.number(metrics, "metrics", "sample_interval_s"),
+    },
+    unknownKeys: unknownConfigKeys(root),
   };
 }
 

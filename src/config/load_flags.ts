@@ -79,6 +79,10 @@ export interface LoadFlags {
   timeoutMs?: number;
   /** `--json`. */
   json?: boolean;
+  /** `--metrics-addr HOST:PORT`: serve Prometheus `/metrics` during the run. */
+  metricsAddr?: string;
+  /** `--sample-interval S`: seconds between the ledger's per-vault samples. */
+  sampleInterval?: number;
   /** `--sf-table` (simple mode table, legacy). */
   sfTable?: string;
   /** `--sf-clm-table` (generic mode, legacy). */

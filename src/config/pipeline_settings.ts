@@ -16,19 +16,20 @@ const BYOT_MODES: readonly ByotMode[] = ["DISABLE", "ENABLE", "ENABLE_STRICT"];
 
 /**
  * Resolves the pipeline settings from the flags, the environment and a config file already read.
- * `now` (ms) seeds a fresh `suffixSeed` when `--suffix-seed` is not given.
+ * `seed.now` and `seed.random` make a fresh `suffixSeed` ({@linkcode newSuffixSeed}) when
+ * `--suffix-seed` is not given.
  *
  * @throws {ConfigError} (exit 2) for a bad number, an inconsistent record range or a bad BYOT mode.
  * @example
  * ```ts ignore
- * const pipeline = resolvePipelineSettings({ batchSize: 50 }, io, config, Date.now());
+ * const pipeline = resolvePipelineSettings({ batchSize: 50 }, io, config, {});
  * ```
  */
 export function resolvePipelineSettings(
   flags: LoadFlags,
   io: Io,
   config: ConfigFile,
-  now: number,
+  seed: { now?: () => number; random?: () => number },
 ): PipelineSettings {
   const at = (key: string) => `${config.path}: ${key}`;
   const perf = config.performance;
@@ -90,7 +91,7 @@ export function resolvePipelineSettings(
     [flags.baseDelayMs, "--base-delay-ms"],
     [perf.baseDelayMs, at("performance.base_delay_ms")],
   );
-  return {
+  const settings: PipelineSettings = {
     batchSize,
     concurrency,
     concurrencyAuto,
@@ -99,11 +100,36 @@ export function resolvePipelineSettings(
     startRecord,
     upsert: flags.upsert ?? perf.upsert ?? DEFAULTS.upsert,
     appendSuffix: flags.appendSuffix ?? perf.appendSuffix ?? DEFAULTS.appendSuffix,
-    suffixSeed: flags.suffixSeed ?? String(Math.floor(now / 1000)),
+    suffixSeed: flags.suffixSeed ?? newSuffixSeed(seed.now ?? Date.now, seed.random),
     baseDelayMs,
     continueOnError: flags.continueOnError ?? config.skyflow.continueOnError ?? DEFAULTS.continueOnError,
     byotMode: resolveByotMode(flags, config),
   };
+  const rangeFlag = flags.maxRecords !== undefined || flags.endRecord !== undefined;
+  if (!rangeFlag && maxRecords > 0) settings.maxRecordsFrom = at("performance.max_records");
+  return settings;
+}
+
+/**
+ * A fresh `--append-suffix` seed: unix seconds followed by 8 random digits, so two runs started in
+ * the same second do not share suffixes while the suffix keeps the Go loader's shape
+ * (`_<digits>_<16 chars>`). The ledger stores it with the run and a resume reuses it.
+ *
+ * @example
+ * ```ts
+ * import { newSuffixSeed } from "./pipeline_settings.ts";
+ *
+ * newSuffixSeed(() => 1_700_000_000_000, () => 0.5); // "170000000055555555"
+ * ```
+ */
+export function newSuffixSeed(now: () => number, random: () => number = cryptoRandom): string {
+  let tail = "";
+  for (let i = 0; i < 8; i++) tail += String(Math.floor(random() * 10) % 10);
+  return `${Math.floor(now() / 1000)}${tail}`;
+}
+
+function cryptoRandom(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32;
 }
 
 /**

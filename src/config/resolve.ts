@@ -11,12 +11,16 @@
 import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { type ConfigFile, readConfigFile, type ReadTextFile } from "./config_file.ts";
+import { unknownKeyWarning } from "./config_keys.ts";
 import type { LoadFlags } from "./load_flags.ts";
 import { resolvePipelineSettings } from "./pipeline_settings.ts";
 import { type PromptSecret, resolveVaultAuth } from "./secrets.ts";
 import { DEFAULTS, type LoadSettings, type SendSettings } from "./settings.ts";
 import { SNOWFLAKE_DEFAULT_MAX_RECORDS } from "./snowflake_settings.ts";
+
+export { newSuffixSeed } from "./pipeline_settings.ts";
 import { resolveSourceKind, resolveSourceSettings } from "./source_settings.ts";
+import { resolveTelemetry } from "./telemetry_settings.ts";
 import { resolveVaultTarget } from "./vault_target.ts";
 import { envString, first, quote } from "./rules.ts";
 
@@ -34,6 +38,8 @@ export interface ResolveInput {
   promptLine?: (label: string) => Promise<string>;
   /** Current time in ms, for a fresh suffix seed. @default Date.now */
   now?: () => number;
+  /** Uniform random in [0, 1), for the random part of a fresh suffix seed. @default crypto-backed */
+  random?: () => number;
 }
 
 /**
@@ -53,8 +59,9 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
   const config = await loadConfig(flags, io, readFile);
   refuseClear(flags);
   const source = resolveSourceKind(flags, io);
-  const pipeline = resolvePipelineSettings(flags, io, config, (input.now ?? Date.now)());
+  const pipeline = resolvePipelineSettings(flags, io, config, input);
   const target = resolveVaultTarget(flags, io, config);
+  const telemetry = resolveTelemetry(flags, io, config);
   const sourceSettings = await resolveSourceSettings({
     flags,
     io,
@@ -77,6 +84,7 @@ export async function resolveLoadSettings(input: ResolveInput): Promise<LoadSett
     ...pipeline,
     ...sourceSettings,
     ...auth,
+    ...telemetry,
     detach: flags.detach ?? false,
     json: flags.json ?? false,
   };
@@ -98,8 +106,9 @@ export async function resolveSendSettings(input: ResolveInput): Promise<SendSett
   const readFile = input.readFile ?? Deno.readTextFile;
   const config = await loadConfig(flags, io, readFile);
   refuseClear(flags);
-  const pipeline = resolvePipelineSettings(flags, io, config, (input.now ?? Date.now)());
+  const pipeline = resolvePipelineSettings(flags, io, config, input);
   const target = resolveVaultTarget(flags, io, config);
+  const telemetry = resolveTelemetry(flags, io, config);
   const auth = await resolveVaultAuth({
     flags,
     io,
@@ -107,7 +116,7 @@ export async function resolveSendSettings(input: ResolveInput): Promise<SendSett
     readFile,
     promptSecret: input.promptSecret,
   });
-  return { ...target, ...pipeline, ...auth, json: flags.json ?? false };
+  return { ...target, ...pipeline, ...auth, ...telemetry, json: flags.json ?? false };
 }
 
 function refuseClear(flags: LoadFlags): void {
@@ -127,7 +136,9 @@ export async function loadConfig(
   const chosen = first([flags.config, "--config"], [envString(io, "BYOT_CONFIG"), "BYOT_CONFIG"]);
   const path = chosen?.value ?? DEFAULTS.configPath;
   try {
-    return await readConfigFile(path, readFile);
+    const config = await readConfigFile(path, readFile);
+    for (const key of config.unknownKeys ?? []) io.stderr.write(`${unknownKeyWarning(config.path, key)}\n`);
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError && error.cause instanceof Deno.errors.NotFound)) throw error;
     if (chosen) {

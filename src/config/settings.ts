@@ -5,6 +5,7 @@
  * @module
  */
 import type { VaultSpec } from "../common/types.ts";
+import type { ListenAddress } from "./listen_address.ts";
 
 /** Where byot reads records from. */
 export type SourceKind = "csv" | "snowflake" | "error-log";
@@ -142,6 +143,8 @@ export interface PipelineSettings {
   maxRps: number;
   /** Rows to process after `startRecord`; 0 = all. @default 0 */
   maxRecords: number;
+  /** Where a non-zero `maxRecords` came from when it was the config file (`config.json: performance.max_records`). */
+  maxRecordsFrom?: string;
   /** Rows to skip at the start of each source. @default 0 */
   startRecord: number;
   /** Send `upsert: <column>` so existing values are updated instead of rejected. @default false */
@@ -181,6 +184,10 @@ export interface SourceSettings {
 export interface SendSettings extends VaultTarget, VaultAuth, PipelineSettings {
   /** Print a machine-readable summary on stdout. @default false */
   json: boolean;
+  /** Serve Prometheus `/metrics` here during the run (`--metrics-addr`). @default undefined (off) */
+  metricsAddr?: ListenAddress;
+  /** Time between the per-vault samples the ledger keeps for `byot report`, in ms. @default 10000 */
+  sampleIntervalMs?: number;
 }
 
 /** Resolved settings for one `byot load`: the send settings plus the source. */
@@ -209,6 +216,7 @@ export const DEFAULTS = {
   valueColumn: "value",
   tokenColumn: "token",
   configPath: "config.json",
+  sampleIntervalMs: 10_000,
 } as const;
 
 /** Returns a copy of the settings safe to print: secrets replaced by `***`. */

@@ -6,7 +6,10 @@
  */
 import type { SQLInputValue } from "node:sqlite";
 import { int, type Row, type Store, text } from "./_store.ts";
+import type { FailureVerdict } from "../common/types.ts";
 import { FAILURE_UPSERT_SQL, RESOLVE_SQL } from "./_sql.ts";
+
+export type { FailureVerdict } from "../common/types.ts";
 
 /** A stored failed record. `value`/`token` are `null` once purged. */
 export interface StoredFailure {
@@ -36,6 +39,8 @@ export interface StoredFailure {
   firstSeen: number;
   /** When it last failed (ms since the epoch). */
   lastSeen: number;
+  /** What `byot verify` found ("missing" or "mismatched"); absent for a load's failure. */
+  verdict?: FailureVerdict;
   /** When a retry loaded it (ms since the epoch). */
   resolvedAt?: number;
   /** When its value and token were purged (ms since the epoch). */
@@ -50,6 +55,8 @@ export interface FailureFilter {
   vault?: string;
   /** Only this HTTP status (0 = network). @default every status */
   statusCode?: number;
+  /** Only failures `byot verify` found with this verdict. @default every failure */
+  verdict?: FailureVerdict;
   /** Include failures a retry resolved. @default false */
   includeResolved?: boolean;
   /** Include purged failures (value and token gone). @default false */
@@ -107,7 +114,7 @@ export interface FailureGroup {
 }
 
 const COLUMNS = "run_id, vault, position, batch_seq, value, token, status_code, message, request_id, " +
-  "retryable, attempts, first_seen, last_seen, resolved_at, purged_at";
+  "retryable, attempts, first_seen, last_seen, resolved_at, purged_at, verdict";
 
 function where(filter: FailureFilter): { sql: string; params: SQLInputValue[] } {
   const parts: string[] = [];
@@ -119,6 +126,7 @@ function where(filter: FailureFilter): { sql: string; params: SQLInputValue[] } 
   if (filter.runId !== undefined) add("run_id = ?", filter.runId);
   if (filter.vault !== undefined) add("vault = ?", filter.vault);
   if (filter.statusCode !== undefined) add("status_code = ?", filter.statusCode);
+  if (filter.verdict !== undefined) add("verdict = ?", filter.verdict);
   if (!filter.includeResolved) parts.push("resolved_at IS NULL");
   if (!filter.includePurged) parts.push("purged_at IS NULL");
   return { sql: parts.length ? parts.join(" AND ") : "1", params };
@@ -222,6 +230,7 @@ export function recordFailures(
         f.attempts ?? 1,
         at,
         at,
+        null,
       );
       n++;
     }
@@ -324,6 +333,7 @@ function toFailure(r: Row): StoredFailure {
     lastSeen: int(r.last_seen),
   };
   if (text(r.request_id) !== undefined) f.requestId = text(r.request_id);
+  if (r.verdict === "missing" || r.verdict === "mismatched") f.verdict = r.verdict;
   if (r.resolved_at !== null) f.resolvedAt = int(r.resolved_at);
   if (r.purged_at !== null) f.purgedAt = int(r.purged_at);
   return f;

@@ -87,13 +87,14 @@ export function firstDifference(
 
 /**
  * Refuses to resume `run` when the source fingerprint or the batch-deciding settings differ from
- * the ones stored when it began. Both sides are compared after {@linkcode stripSecrets}.
+ * the ones stored when it began. Both sides are compared after {@linkcode stripSecrets}, and
+ * modification times are left out (content decides, not timestamps).
  *
  * @throws {SourceError} (exit 2), e.g. `cannot resume run r20260101…: data/name_data.csv changed
  * since the run began (size 1000 → 1200); rerun with --restart to start over`.
  */
 export function checkResumable(run: ResumableRun, fingerprint: unknown, settings: unknown): void {
-  const sourceDiff = firstDifference(stripSecrets(run.fingerprint), stripSecrets(fingerprint));
+  const sourceDiff = firstDifference(withoutTimestamps(run.fingerprint), withoutTimestamps(fingerprint));
   if (sourceDiff) throw refusal(run.id, describeSourceChange(run.fingerprint, sourceDiff));
   const settingsDiff = firstDifference(stripSecrets(run.settings), stripSecrets(settings));
   if (settingsDiff) {
@@ -103,6 +104,18 @@ export function checkResumable(run: ResumableRun, fingerprint: unknown, settings
         `(${formatChange(settingsDiff)})`,
     );
   }
+}
+
+/**
+ * Keys of a fingerprint that are timestamps, not content: ignored by {@linkcode checkResumable}, so a
+ * touched or byte-identical copied file resumes (its content is proven by the batch checksums).
+ */
+const TIMESTAMP_KEYS = new Set(["mtimeMs"]);
+
+function withoutTimestamps(fingerprint: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(stripSecrets(fingerprint), (key, v) => (TIMESTAMP_KEYS.has(key) ? undefined : v)),
+  );
 }
 
 function refusal(runId: string, what: string): SourceError {

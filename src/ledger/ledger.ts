@@ -23,10 +23,15 @@ import type { VaultSource } from "../common/types.ts";
 import type { Store } from "./_store.ts";
 import { openStore } from "./schema.ts";
 import * as runs from "./runs.ts";
+import * as jobs from "./jobs.ts";
 import * as failures from "./failures.ts";
 import { LedgerSink, type LedgerSinkOptions } from "./sink.ts";
 import { type ResumePoint, resumePoint, runSummary, type VaultSummary } from "./resume.ts";
+import { type BatchSample, type ResumeSampleOptions, resumeSamples } from "./settled.ts";
 import { failuresRetrySource, type FailuresRetrySourceOptions } from "./retry_source.ts";
+import type { IntervalSample } from "../report/interval_sampler.ts";
+import { listSamples } from "./samples.ts";
+import { type RunCoverage, runCoverage } from "./run_coverage.ts";
 
 /** Default state file, relative to the working directory. */
 export const DEFAULT_STATE_FILE = "byot-state.db";
@@ -39,12 +44,20 @@ export interface LedgerOptions {
   random?: () => number;
   /**
    * `PRAGMA synchronous`. NORMAL (WAL) survives any process crash; after a power loss the last
-   * commits may roll back, and those batches are then replayed safely on resume. FULL also fsyncs
-   * every group commit, which stalls the event loop on slow disks. @default "NORMAL"
+   * group commits may roll back. The send reservations are committed with FULL whatever this says,
+   * so a batch that may have been sent is never taken for one that was not; the batches whose
+   * outcome rolled back are sent again on resume, and every rejection is read back, so records
+   * already stored count as already present, never as failed. FULL also fsyncs every group commit,
+   * which stalls the event loop on slow disks. @default "NORMAL"
    */
   synchronous?: "NORMAL" | "FULL";
   /** Wait for another process's write lock, in ms. @default 5000 */
   busyTimeoutMs?: number;
+  /**
+   * Open an existing state file without writing to it (no creation, no migration; a running load
+   * may hold it). Tables a newer schema adds may then be missing, and read as empty. @default false
+   */
+  readOnly?: boolean;
 }
 
 /** The checkpoint ledger. Open with {@linkcode Ledger.open}; one writer per process. */
@@ -67,6 +80,7 @@ export class Ledger {
       random: options.random ?? Math.random,
       synchronous: options.synchronous,
       busyTimeoutMs: options.busyTimeoutMs,
+      readOnly: options.readOnly,
     }));
   }
 
@@ -91,6 +105,19 @@ export class Ledger {
    */
   latestUnfinishedRun(sourceKind?: string, shard?: string | null): runs.RunInfo | undefined {
     return runs.latestUnfinishedRun(this.#store, sourceKind, shard);
+  }
+
+  /**
+   * Selects the unfinished run of a job (or creates one) and claims it for this process, in one
+   * write transaction (see `jobs.ts`).
+   */
+  claimRun(input: jobs.ClaimInput): jobs.ClaimResult {
+    return jobs.claimRun(this.#store, input);
+  }
+
+  /** Renews this process's lease on a run; false when another process holds it now. */
+  renewLease(runId: string, holder: { host: string; pid: number }): boolean {
+    return jobs.renewLease(this.#store, runId, holder);
   }
 
   /** Runs, newest first. */
@@ -135,9 +162,29 @@ export class Ledger {
     return resumePoint(this.#store, runId, vault);
   }
 
+  /** Sent batches of `vault` a resume re-hashes before sending (see `settled.ts`). */
+  resumeSamples(
+    runId: string,
+    vault: string,
+    beforeSeq: number,
+    options?: ResumeSampleOptions,
+  ): BatchSample[] {
+    return resumeSamples(this.#store, runId, vault, beforeSeq, options);
+  }
+
+  /** The positions `runId` settled as loaded for `vault` (what `byot verify --run` checks). */
+  runCoverage(runId: string, vault: string): RunCoverage {
+    return runCoverage(this.#store, runId, vault);
+  }
+
   /** Per-vault progress of a run. */
   runSummary(runId: string): VaultSummary[] {
     return runSummary(this.#store, runId);
+  }
+
+  /** The run's interval samples, by vault then time (for `byot report`). */
+  samples(runId: string): IntervalSample[] {
+    return listSamples(this.#store, runId);
   }
 
   /** One page of failures, in (run, vault, position) order. */

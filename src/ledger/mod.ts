@@ -16,16 +16,30 @@ export { DEFAULT_STATE_FILE, Ledger, type LedgerOptions } from "./ledger.ts";
 export { LedgerSink, type LedgerSinkOptions } from "./sink.ts";
 export type { CreateRunInput, RunInfo, RunStatus, RunVault } from "./runs.ts";
 export { newRunId } from "./runs.ts";
+export {
+  type ClaimantInfo,
+  type ClaimInput,
+  type ClaimResult,
+  describeHolder,
+  jobKeyOf,
+  LEASE_RENEW_MS,
+  LEASE_TTL_MS,
+  loaderAlive,
+  runIsLive,
+} from "./jobs.ts";
 export type { ResumePoint, SettledCounts, VaultSummary } from "./resume.ts";
+export { type BatchSample, KEEP_BELOW, type ResumeSampleOptions, SAMPLE_EVERY } from "./settled.ts";
 export type {
   FailureCounts,
   FailureFilter,
   FailureGroup,
   FailureInput,
+  FailureVerdict,
   ListFailuresOptions,
   StoredFailure,
 } from "./failures.ts";
 export type { FailuresRetrySourceOptions } from "./retry_source.ts";
+export { RunCoverage } from "./run_coverage.ts";
 export {
   checkResumable,
   firstDifference,

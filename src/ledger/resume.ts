@@ -6,7 +6,8 @@
 import type { SourceCursor } from "../common/types.ts";
 import { CheckpointError } from "../common/errors.ts";
 import { int, type Store } from "./_store.ts";
-import { TERMINAL_SQL } from "./schema.ts";
+import { type BatchStatus, TERMINAL_SQL, TERMINAL_STATUSES } from "./schema.ts";
+import { settledOf } from "./settled.ts";
 
 /** Totals of the batches a run already settled, so a resumed run's totals add up. */
 export interface SettledCounts {
@@ -14,6 +15,8 @@ export interface SettledCounts {
   read: number;
   /** Records loaded. */
   loaded: number;
+  /** Of `loaded`: records found already stored as ours (read back after a rejection). */
+  alreadyPresent: number;
   /** Records failed. */
   failed: number;
   /** Rows skipped. */
@@ -43,20 +46,27 @@ export interface ResumePoint {
  * The resume point of `vault` in `runId`. The watermark W is the lowest seq that is not settled
  * (a seq never recorded counts as not settled). Reading restarts at batch W's cursor when W has a
  * row, else at the highest recorded batch below W (settled, so rebuilt then skipped), else at the
- * source's start.
+ * source's start. Only the vault's `settled` row and the batch rows from its watermark on are read
+ * (`settled.ts`), so the cost does not grow with the number of batches already settled.
  */
 export function resumePoint(store: Store, runId: string, vault: string): ResumePoint {
-  const unsettled = store.get(
-    `SELECT min(seq) AS seq FROM batches WHERE run_id = ? AND vault = ? AND status NOT IN ${TERMINAL_SQL}`,
-    runId,
-    vault,
-  )?.seq;
-  const gap = firstGap(store, runId, vault);
-  const watermarkRecorded = unsettled !== null && unsettled !== undefined && int(unsettled) < gap;
-  const watermark = watermarkRecorded ? int(unsettled) : gap;
+  const settled = settledOf(store, runId, vault);
+  const from = Math.max(0, settled.belowSeq - 1);
+  const statuses = new Map<number, string>();
+  for (
+    const row of store.all(
+      "SELECT seq, status FROM batches WHERE run_id = ? AND vault = ? AND seq >= ? ORDER BY seq",
+      runId,
+      vault,
+      from,
+    )
+  ) statuses.set(int(row.seq), String(row.status));
+  const terminal = (seq: number) => TERMINAL_STATUSES.includes(statuses.get(seq) as BatchStatus);
+  let watermark = settled.belowSeq;
+  while (terminal(watermark)) watermark++;
   let startSeq = 0;
   let cursorJson: unknown;
-  if (watermarkRecorded) {
+  if (statuses.has(watermark)) {
     startSeq = watermark;
     cursorJson = cursorOf(store, runId, vault, watermark);
   } else if (watermark > 0) {
@@ -64,20 +74,15 @@ export function resumePoint(store: Store, runId: string, vault: string): ResumeP
     cursorJson = cursorOf(store, runId, vault, startSeq);
   }
   const terminalSeqs = new Set<number>();
-  for (
-    const row of store.all(
-      `SELECT seq FROM batches WHERE run_id = ? AND vault = ? AND seq >= ? AND status IN ${TERMINAL_SQL}`,
-      runId,
-      vault,
-      startSeq,
-    )
-  ) terminalSeqs.add(int(row.seq));
-  const totals = store.get(
+  for (const seq of statuses.keys()) if (seq >= startSeq && terminal(seq)) terminalSeqs.add(seq);
+  const above = store.get(
     `SELECT count(*) AS batches, total(loaded) AS loaded, total(failed) AS failed,
+       total(already_present) AS already_present,
        total(skipped_count) AS skipped, total(end_position - first_position) AS read
-     FROM batches WHERE run_id = ? AND vault = ? AND status IN ${TERMINAL_SQL}`,
+     FROM batches WHERE run_id = ? AND vault = ? AND seq >= ? AND status IN ${TERMINAL_SQL}`,
     runId,
     vault,
+    settled.belowSeq,
   ) ?? {};
   const reserved = store.get(
     "SELECT reserved_seq FROM run_vaults WHERE run_id = ? AND vault = ?",
@@ -89,29 +94,16 @@ export function resumePoint(store: Store, runId: string, vault: string): ResumeP
     terminalSeqs,
     replayBelowSeq: int(reserved?.reserved_seq),
     counts: {
-      read: int(totals.read),
-      loaded: int(totals.loaded),
-      failed: int(totals.failed),
-      skipped: int(totals.skipped),
-      batches: int(totals.batches),
+      read: settled.read + int(above.read),
+      loaded: settled.loaded + int(above.loaded),
+      alreadyPresent: settled.alreadyPresent + int(above.already_present),
+      failed: settled.failed + int(above.failed),
+      skipped: settled.skipped + int(above.skipped),
+      batches: settled.batches + int(above.batches),
     },
   };
   if (cursorJson !== undefined) point.cursor = cursorJson as SourceCursor;
   return point;
-}
-
-/** The lowest seq ≥ 0 with no row. */
-function firstGap(store: Store, runId: string, vault: string): number {
-  if (!store.get("SELECT 1 AS x FROM batches WHERE run_id = ? AND vault = ? AND seq = 0", runId, vault)) {
-    return 0;
-  }
-  const row = store.get(
-    `SELECT min(b.seq) + 1 AS gap FROM batches b WHERE b.run_id = ? AND b.vault = ? AND NOT EXISTS
-       (SELECT 1 FROM batches c WHERE c.run_id = b.run_id AND c.vault = b.vault AND c.seq = b.seq + 1)`,
-    runId,
-    vault,
-  );
-  return int(row?.gap);
 }
 
 function cursorOf(store: Store, runId: string, vault: string, seq: number): unknown {
@@ -141,6 +133,12 @@ export interface VaultSummary {
   read: number;
   /** Records loaded. */
   loaded: number;
+  /** Of `loaded`: records found already stored as ours (a re-run, a resume, another process). */
+  alreadyPresent: number;
+  /** Records of unsettled batches whose outcome is still unknown (transient retries ran out). */
+  unsettled: number;
+  /** 2xx answers whose body did not account for the records sent (settled by read-back). */
+  unverified: number;
   /** Records that failed when sent (see `unresolvedFailures` for what is still failing). */
   failed: number;
   /** Rows skipped. */
@@ -174,6 +172,9 @@ export function runSummary(store: Store, runId: string): VaultSummary[] {
     vault,
     read: 0,
     loaded: 0,
+    alreadyPresent: 0,
+    unsettled: 0,
+    unverified: 0,
     failed: 0,
     skipped: 0,
     unresolvedFailures: 0,
@@ -188,14 +189,34 @@ export function runSummary(store: Store, runId: string): VaultSummary[] {
   for (
     const row of store.all("SELECT vault, finished_at FROM run_vaults WHERE run_id = ? ORDER BY rowid", runId)
   ) {
-    vaults.set(String(row.vault), { ...blank(String(row.vault)), finished: row.finished_at !== null });
+    const name = String(row.vault);
+    const s = settledOf(store, runId, name);
+    vaults.set(name, {
+      ...blank(name),
+      finished: row.finished_at !== null,
+      read: s.read,
+      loaded: s.loaded,
+      alreadyPresent: s.alreadyPresent,
+      failed: s.failed,
+      skipped: s.skipped,
+      doneBatches: s.doneBatches,
+      failedBatches: s.failedBatches,
+      partiallyFailedBatches: s.partialBatches,
+      requests: s.requests,
+      ...(s.firstStarted !== undefined ? { firstStartedAt: s.firstStarted } : {}),
+      ...(s.lastUpdated !== undefined ? { lastUpdatedAt: s.lastUpdated } : {}),
+    });
   }
+  // Batch rows below a vault's watermark are already counted in its settled row.
   const rows = store.all(
-    `SELECT vault, status, count(*) AS n, total(loaded) AS loaded, total(failed) AS failed,
-       total(skipped_count) AS skipped, total(end_position - first_position) AS read,
-       total(attempts) AS requests, min(started_at) AS first_started,
-       max(coalesce(finished_at, started_at)) AS last_updated
-     FROM batches WHERE run_id = ? GROUP BY vault, status`,
+    `SELECT b.vault AS vault, b.status AS status, count(*) AS n, total(b.loaded) AS loaded,
+       total(b.failed) AS failed, total(b.skipped_count) AS skipped,
+       total(b.end_position - b.first_position) AS read, total(b.attempts) AS requests,
+       total(b.already_present) AS present, total(b.unsettled) AS unsettled,
+       total(b.unverified) AS unverified,
+       min(b.started_at) AS first_started, max(coalesce(b.finished_at, b.started_at)) AS last_updated
+     FROM batches b LEFT JOIN settled s ON s.run_id = b.run_id AND s.vault = b.vault
+     WHERE b.run_id = ? AND b.seq >= coalesce(s.below_seq, 0) GROUP BY b.vault, b.status`,
     runId,
   );
   for (const row of rows) {
@@ -204,9 +225,13 @@ export function runSummary(store: Store, runId: string): VaultSummary[] {
     vaults.set(name, s);
     const n = int(row.n);
     const status = String(row.status);
+    s.unverified += int(row.unverified);
     if (status === "pending") s.pendingBatches += n;
-    else if (status === "in_flight") s.inFlightBatches += n;
-    else {
+    else if (status === "in_flight") {
+      s.inFlightBatches += n;
+      s.unsettled += int(row.unsettled);
+    } else {
+      s.alreadyPresent += int(row.present);
       if (status === "done") s.doneBatches += n;
       else if (status === "failed") s.failedBatches += n;
       else s.partiallyFailedBatches += n;

@@ -46,6 +46,12 @@ export interface RunInfo {
   pid?: number;
   /** The command line that started it (no secrets). */
   command?: string;
+  /** The job the run belongs to (see `jobs.ts`); absent for runs of byot before jobs. */
+  jobKey?: string;
+  /** Host name of the process that holds (or last held) the run. */
+  host?: string;
+  /** When that process last renewed its claim (ms since the epoch). */
+  leaseAt?: number;
   /** Vaults of the run. */
   vaults: RunVault[];
 }
@@ -70,43 +76,59 @@ export interface CreateRunInput {
   shard?: string;
   /** Process id of the writer. @default Deno.pid */
   pid?: number;
+  /** The job the run belongs to (see `jobs.ts`). @default none */
+  jobKey?: string;
+  /** Host name of the writer. @default none */
+  host?: string;
 }
 
 const RUN_COLUMNS = "id, created_at, updated_at, finished_at, status, source_kind, fingerprint_json, " +
-  "settings_json, shard, pid, command";
+  "settings_json, shard, pid, command, job_key, host, lease_at";
 
 /** Stores a new run in status `running` and returns it. */
 export function createRun(store: Store, input: CreateRunInput): RunInfo {
   const now = store.clock.now();
   const fingerprint = toStoredJson(input.fingerprint);
   const settings = toStoredJson(input.settings);
-  return store.transaction(() => {
-    let id = newRunId(now, store.random);
-    while (store.get("SELECT 1 AS x FROM runs WHERE id = ?", id)) id = newRunId(now, store.random);
+  return store.transaction(() => insertRun(store, input, now, fingerprint, settings));
+}
+
+/** The body of {@linkcode createRun}, for callers already inside a write transaction. */
+export function insertRun(
+  store: Store,
+  input: CreateRunInput,
+  now: number = store.clock.now(),
+  fingerprint: string = toStoredJson(input.fingerprint),
+  settings: string = toStoredJson(input.settings),
+): RunInfo {
+  let id = newRunId(now, store.random);
+  while (store.get("SELECT 1 AS x FROM runs WHERE id = ?", id)) id = newRunId(now, store.random);
+  store.run(
+    `INSERT INTO runs (${RUN_COLUMNS}) VALUES (?, ?, ?, NULL, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    id,
+    now,
+    now,
+    input.sourceKind,
+    fingerprint,
+    settings,
+    input.shard ?? null,
+    input.pid ?? Deno.pid,
+    input.command ?? null,
+    input.jobKey ?? null,
+    input.host ?? null,
+    input.host ? now : null,
+  );
+  for (const v of input.vaults) {
     store.run(
-      `INSERT INTO runs (${RUN_COLUMNS}) VALUES (?, ?, ?, NULL, 'running', ?, ?, ?, ?, ?, ?)`,
+      "INSERT INTO run_vaults (run_id, vault, vault_id, table_name, column_name) VALUES (?, ?, ?, ?, ?)",
       id,
-      now,
-      now,
-      input.sourceKind,
-      fingerprint,
-      settings,
-      input.shard ?? null,
-      input.pid ?? Deno.pid,
-      input.command ?? null,
+      v.name,
+      v.id,
+      v.table,
+      v.column,
     );
-    for (const v of input.vaults) {
-      store.run(
-        "INSERT INTO run_vaults (run_id, vault, vault_id, table_name, column_name) VALUES (?, ?, ?, ?, ?)",
-        id,
-        v.name,
-        v.id,
-        v.table,
-        v.column,
-      );
-    }
-    return getRun(store, id)!;
-  });
+  }
+  return getRun(store, id)!;
 }
 
 /** The run with this id, or `undefined`. */
@@ -240,6 +262,9 @@ function toRun(store: Store, row: Row): RunInfo {
   if (text(row.shard) !== undefined) run.shard = text(row.shard);
   if (row.pid !== null) run.pid = int(row.pid);
   if (text(row.command) !== undefined) run.command = text(row.command);
+  if (text(row.job_key) !== undefined) run.jobKey = text(row.job_key);
+  if (text(row.host) !== undefined) run.host = text(row.host);
+  if (row.lease_at !== null && row.lease_at !== undefined) run.leaseAt = int(row.lease_at);
   return run;
 }
 

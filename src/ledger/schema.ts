@@ -91,6 +91,65 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX failed_records_by_batch ON failed_records (vault, run_id, batch_seq, position);
   CREATE INDEX runs_by_status ON runs (status, created_at);
   `,
+  // byot verify: a failure found by reading the vault back ('missing' or 'mismatched'); NULL = a load's
+  `ALTER TABLE failed_records ADD COLUMN verdict TEXT CHECK (verdict IN ('missing','mismatched'));`,
+  // per-vault interval samples for `byot report` (one row per vault every ~10 s)
+  `
+  CREATE TABLE samples (
+    run_id            TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    vault             TEXT NOT NULL,
+    at                INTEGER NOT NULL,
+    interval_ms       INTEGER NOT NULL,
+    loaded            INTEGER NOT NULL,
+    already_present   INTEGER NOT NULL,
+    failed            INTEGER NOT NULL,
+    skipped           INTEGER NOT NULL,
+    requests          INTEGER NOT NULL,
+    rate_limited      INTEGER NOT NULL,
+    retries           INTEGER NOT NULL,
+    latency_p50_ms    REAL NOT NULL,
+    latency_p99_ms    REAL NOT NULL,
+    in_flight         INTEGER NOT NULL,
+    concurrency_limit INTEGER NOT NULL,
+    PRIMARY KEY (run_id, vault, at)
+  ) STRICT, WITHOUT ROWID;
+  `,
+  // 3 → 4: jobs (a run belongs to the job its command describes), the claim of a run by one process
+  // (host, pid, lease heartbeat), per-batch content checksums, and the settled watermark of each vault
+  // (batches below it are folded into one row of totals; see settled.ts).
+  `
+  ALTER TABLE runs ADD COLUMN job_key TEXT;
+  ALTER TABLE runs ADD COLUMN host TEXT;
+  ALTER TABLE runs ADD COLUMN lease_at INTEGER;
+  CREATE INDEX runs_by_job ON runs (job_key, created_at);
+  ALTER TABLE batches ADD COLUMN checksum TEXT;
+  CREATE TABLE settled (
+    run_id          TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    vault           TEXT NOT NULL,
+    below_seq       INTEGER NOT NULL DEFAULT 0,
+    batches         INTEGER NOT NULL DEFAULT 0,
+    done_batches    INTEGER NOT NULL DEFAULT 0,
+    failed_batches  INTEGER NOT NULL DEFAULT 0,
+    partial_batches INTEGER NOT NULL DEFAULT 0,
+    read            INTEGER NOT NULL DEFAULT 0,
+    loaded          INTEGER NOT NULL DEFAULT 0,
+    failed          INTEGER NOT NULL DEFAULT 0,
+    skipped         INTEGER NOT NULL DEFAULT 0,
+    requests        INTEGER NOT NULL DEFAULT 0,
+    first_started   INTEGER,
+    last_updated    INTEGER,
+    PRIMARY KEY (run_id, vault)
+  ) STRICT;
+  `,
+  // per batch, records a read-back found already stored as ours, 2xx answers that did not account
+  // for their records, and records left unsettled by exhausted transient retries; the settled totals
+  // (settled.ts) keep the already-present count of the batches they fold
+  `
+  ALTER TABLE batches ADD COLUMN already_present INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE batches ADD COLUMN unverified INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE batches ADD COLUMN unsettled INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE settled ADD COLUMN already_present INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */
@@ -106,6 +165,8 @@ export interface OpenStoreOptions {
   synchronous?: "NORMAL" | "FULL";
   /** How long to wait for another process's write lock, in ms. @default 5000 */
   busyTimeoutMs?: number;
+  /** Open an existing file read-only: no creation, no pragmas that write, no migration. @default false */
+  readOnly?: boolean;
 }
 
 /**
@@ -116,14 +177,24 @@ export interface OpenStoreOptions {
  */
 export function openStore(path: string, options: OpenStoreOptions): Store {
   const inMemory = path === ":memory:";
-  if (!inMemory) createPrivateFile(path);
+  const readOnly = options.readOnly === true && !inMemory;
+  if (!inMemory && !readOnly) createPrivateFile(path);
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000, readOnly });
   } catch (error) {
     throw checkpointError(path, "open the state file", error);
   }
   const store = new Store(db, path, options.clock, options.random);
+  if (readOnly) {
+    try {
+      checkReadable(store);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return store;
+  }
   try {
     store.guard("read the state file (is it a byot state file?)", () => {
       db.exec("PRAGMA foreign_keys = ON");
@@ -137,6 +208,26 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     throw error;
   }
   return store;
+}
+
+/** The checks of {@linkcode migrate} that need no write: a byot file this byot can read. */
+function checkReadable(store: Store): void {
+  const { path } = store;
+  const version = int(
+    store.guard(
+      "read the state file (is it a byot state file?)",
+      () => store.get("PRAGMA user_version")?.user_version,
+    ),
+  );
+  const appId = int(store.get("PRAGMA application_id")?.application_id);
+  if (appId !== APPLICATION_ID) {
+    throw new CheckpointError(`state file ${path} is not a byot state file`);
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new CheckpointError(
+      `state file ${path} was written by a newer byot (schema ${version}, this byot knows ${SCHEMA_VERSION})`,
+    );
+  }
 }
 
 function migrate(store: Store): void {
@@ -154,8 +245,10 @@ function migrate(store: Store): void {
   }
   if (version === SCHEMA_VERSION) return;
   store.transaction(() => {
+    // Re-read under the write lock: a twin process may have upgraded the file since the check above.
+    const current = int(store.get("PRAGMA user_version")?.user_version);
     store.guard("upgrade the state file", () => {
-      for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+      for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
       db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     });

@@ -8,7 +8,13 @@
  * batch that may have been sent is covered by a *send reservation*: before the first batch with
  * `seq ≥ reserved` is sent, `reserved = seq + reserveAhead` is committed synchronously (one small
  * commit per `reserveAhead` batches). On resume, unsettled batches below the reservation are
- * replayed safely; batches above it were certainly never sent.
+ * replayed safely; batches above it were certainly never sent. The reservation's commit is the one
+ * commit made with `synchronous=FULL` (fsynced), so it survives a power loss even when the group
+ * commits (`synchronous=NORMAL`) roll back; and since every rejection is read back, even a lost
+ * reservation would cost read-backs, never false failures.
+ *
+ * A batch with records left unsettled (transient retries ran out) keeps the status `in_flight`: it
+ * is not settled, and the same command replays it.
  *
  * @module
  */
@@ -17,6 +23,9 @@ import type { Batch, BatchResult, OutcomeSink } from "../common/types.ts";
 import { CheckpointError } from "../common/errors.ts";
 import { int, type Store } from "./_store.ts";
 import type { BatchStatus } from "./schema.ts";
+import { advanceSettled } from "./settled.ts";
+import type { IntervalSample } from "../report/interval_sampler.ts";
+import { insertSample } from "./samples.ts";
 import { FAILURE_UPSERT_SQL, FINISHED_SQL, RESERVE_SQL, RESOLVE_SQL, STARTED_SQL } from "./_sql.ts";
 
 /** Options of {@linkcode LedgerSink}. */
@@ -48,10 +57,12 @@ interface BatchRow {
   skippedJson: string;
   cursorJson: string;
   at: number;
+  checksum: string | null;
 }
 
 type Op =
   | { kind: "started"; row: BatchRow }
+  | { kind: "samples"; samples: IntervalSample[] }
   | {
     kind: "finished";
     row: BatchRow;
@@ -81,6 +92,8 @@ export class LedgerSink implements OutcomeSink {
   /** Index in `#ops` of a started op not yet committed: a finish replaces it (one write, not two). */
   #bufferedStart = new Map<string, number>();
   #reserved = new Map<string, number>();
+  /** `PRAGMA synchronous` of the connection (2 = FULL); reservations are raised to FULL. */
+  #synchronous: number;
   #timer?: AbortController;
   #error?: CheckpointError;
   #closed = false;
@@ -95,6 +108,7 @@ export class LedgerSink implements OutcomeSink {
     this.#recordBatches = options.recordBatches ?? true;
     this.#resolve = options.resolveSucceeded ?? false;
     this.#onError = options.onError;
+    this.#synchronous = int(store.get("PRAGMA synchronous")?.synchronous, 2);
     for (const row of store.all("SELECT vault, reserved_seq FROM run_vaults WHERE run_id = ?", runId)) {
       this.#reserved.set(String(row.vault), int(row.reserved_seq));
     }
@@ -118,7 +132,7 @@ export class LedgerSink implements OutcomeSink {
     const reserved = this.#reserved.get(batch.vault) ?? 0;
     if (batch.seq >= reserved) {
       const upTo = batch.seq + this.#reserveAhead;
-      this.#commit(() => this.#store.run(RESERVE_SQL, this.runId, batch.vault, upTo));
+      this.#commit(() => this.#store.run(RESERVE_SQL, this.runId, batch.vault, upTo), true);
       this.#reserved.set(batch.vault, upTo);
     }
   }
@@ -129,18 +143,21 @@ export class LedgerSink implements OutcomeSink {
     const key = `${batch.vault}\u0000${batch.seq}`;
     const row = this.#inFlight.get(key) ?? batchRow(batch, this.#store.clock.now());
     this.#inFlight.delete(key);
-    const status: BatchStatus = result.failures.length === 0
+    const unsettled = result.unsettled ?? [];
+    const status: BatchStatus = unsettled.length > 0
+      ? "in_flight"
+      : result.failures.length === 0
       ? "done"
       : result.loaded === 0
       ? "failed"
       : "partially_failed";
     let succeeded: number[] = [];
     if (this.#resolve) {
-      const failed = new Set(result.failures.map((f) => f.record.position));
+      const failed = new Set([...result.failures, ...unsettled].map((f) => f.record.position));
       succeeded = batch.records.map((r) => r.position).filter((p) => !failed.has(p));
     }
     const op: Op = { kind: "finished", row, status, result, succeeded };
-    const rows = result.failures.length + succeeded.length;
+    const rows = result.failures.length + succeeded.length + (this.#recordBatches ? 0 : unsettled.length);
     const index = this.#bufferedStart.get(key);
     this.#bufferedStart.delete(key);
     if (index !== undefined) {
@@ -149,6 +166,17 @@ export class LedgerSink implements OutcomeSink {
     } else {
       this.#push(op, rows + (this.#recordBatches ? 1 : 0));
     }
+  }
+
+  /**
+   * Buffers interval samples for the next group commit (they never force a commit of their own, so
+   * sampling costs the load no extra transaction).
+   */
+  recordSamples(samples: IntervalSample[]): void {
+    this.#assertOpen();
+    if (samples.length === 0) return;
+    this.#ops.push({ kind: "samples", samples });
+    this.#schedule();
   }
 
   /** Commits everything buffered now. @throws {CheckpointError} when the commit fails. */
@@ -179,14 +207,32 @@ export class LedgerSink implements OutcomeSink {
     else this.#schedule();
   }
 
-  #commit(extra?: () => void): void {
+  /** Commits the buffered ops (and `extra`); `durable`: fsynced (`synchronous=FULL`) whatever the default. */
+  #commit(extra?: () => void, durable = false): void {
     const ops = this.#ops;
     const store = this.#store;
+    const raise = durable && this.#synchronous < 2;
     try {
-      store.transaction(() => {
-        for (const op of ops) this.#apply(op);
-        extra?.();
-      });
+      if (raise) store.guard("raise synchronous", () => store.db.exec("PRAGMA synchronous = FULL"));
+      try {
+        store.transaction(() => {
+          for (const op of ops) this.#apply(op);
+          extra?.();
+          if (this.#recordBatches) {
+            const settledVaults = new Set(
+              ops.filter((op) => op.kind === "finished").map((op) => op.row.vault),
+            );
+            for (const vault of settledVaults) advanceSettled(store, this.runId, vault);
+          }
+        });
+      } finally {
+        if (raise) {
+          store.guard(
+            "restore synchronous",
+            () => store.db.exec(`PRAGMA synchronous = ${this.#synchronous}`),
+          );
+        }
+      }
     } catch (error) {
       this.#error = error instanceof CheckpointError
         ? error
@@ -203,6 +249,10 @@ export class LedgerSink implements OutcomeSink {
 
   #apply(op: Op): void {
     const store = this.#store;
+    if (op.kind === "samples") {
+      for (const sample of op.samples) insertSample(store, this.runId, sample);
+      return;
+    }
     const r = op.row;
     if (op.kind === "started") {
       store.run(
@@ -217,6 +267,7 @@ export class LedgerSink implements OutcomeSink {
         r.skippedJson,
         r.cursorJson,
         r.at,
+        r.checksum,
       );
       return;
     }
@@ -242,10 +293,17 @@ export class LedgerSink implements OutcomeSink {
         result.failures.length,
         r.at,
         now,
+        r.checksum,
+        result.alreadyPresent ?? 0,
+        result.unverified ?? 0,
+        result.unsettled?.length ?? 0,
       );
     }
     for (const position of op.succeeded) store.run(RESOLVE_SQL, now, this.runId, r.vault, position);
-    for (const f of result.failures) {
+    const failures = this.#recordBatches
+      ? result.failures
+      : [...result.failures, ...(result.unsettled ?? [])];
+    for (const f of failures) {
       store.run(
         FAILURE_UPSERT_SQL,
         this.runId,
@@ -261,6 +319,7 @@ export class LedgerSink implements OutcomeSink {
         f.attempts,
         now,
         now,
+        f.verdict ?? null,
       );
     }
   }
@@ -306,5 +365,6 @@ function batchRow(batch: Batch, at: number): BatchRow {
     skippedJson: JSON.stringify(batch.skipped),
     cursorJson: JSON.stringify(batch.cursor),
     at,
+    checksum: batch.checksum ?? null,
   };
 }

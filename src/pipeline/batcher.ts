@@ -7,6 +7,7 @@
  */
 import type { Batch, SkipReason, SourceCursor, SourceRecord, VaultSource } from "../common/types.ts";
 import { suffixFor } from "./suffix.ts";
+import { ContentHash } from "../common/content_hash.ts";
 
 /** Options of {@linkcode batchesOf}. */
 export interface BatcherOptions {
@@ -47,6 +48,7 @@ export async function* batchesOf(options: BatcherOptions): AsyncGenerator<Batch>
   let skipped: Partial<Record<SkipReason, number>> = {};
   let first: { position: number; cursor: SourceCursor } | undefined;
   let endPosition = 0;
+  let hash = new ContentHash();
   const make = (): Batch => {
     const batch: Batch = {
       vault: options.vault,
@@ -56,7 +58,9 @@ export async function* batchesOf(options: BatcherOptions): AsyncGenerator<Batch>
       records,
       skipped,
       cursor: first!.cursor,
+      checksum: hash.digest(),
     };
+    hash = new ContentHash();
     records = [];
     skipped = {};
     first = undefined;
@@ -82,10 +86,14 @@ export async function* batchesOf(options: BatcherOptions): AsyncGenerator<Batch>
         }
         first ??= { position: item.position, cursor: item.cursor };
         endPosition = item.position + 1;
+        hash.add(String(item.position));
         if (item.skip) {
+          hash.add(item.skip);
           skipped[item.skip] = (skipped[item.skip] ?? 0) + 1;
           continue;
         }
+        hash.add(item.value);
+        hash.add(item.token);
         records.push(
           seed === undefined ? { position: item.position, value: item.value, token: item.token } : {
             position: item.position,

@@ -15,7 +15,7 @@ import type { TokenProvider } from "../vault/auth/token_provider.ts";
 import { AdaptiveController, type AdaptiveState, withController } from "./pacing/adaptive.ts";
 import { Limiter } from "./pacing/concurrency_limiter.ts";
 import { RateLimiter } from "./pacing/rate_limiter.ts";
-import { type ResumePoint, runVault } from "./vault_workers.ts";
+import { type BatchHandler, type ResumePoint, runVault } from "./vault_workers.ts";
 
 /** One vault's part of the plan. */
 export interface PlannedVault {
@@ -57,6 +57,12 @@ export interface RunLoadOptions {
   tokens: TokenProvider;
   /** Send every batch through the safe-replay path (resumed runs). @default false */
   replay?: boolean;
+  /**
+   * Stop with exit 2, the batches unsettled, when a vault's first 3 batches are each rejected
+   * entirely with the same 4xx message (a setup error); off for replays of known failures.
+   * @default false
+   */
+  failFast?: boolean;
   /** Timing hooks for the summary's breakdown; absent = not measured. */
   timings?: LoadTimings;
   /** Where time comes from (pacing, backoff, base delay). @default systemClock */
@@ -69,6 +75,17 @@ export interface RunLoadOptions {
   intake?: AbortSignal;
   /** Aborts in-flight requests (second Ctrl-C, deadline). */
   signal?: AbortSignal;
+  /**
+   * Receives each vault's live pacing once, before its first request: requests in flight and the
+   * concurrency limit, read whenever wanted (metrics endpoint, samples). @default none
+   */
+  onPacing?: (vault: string, pacing: { readonly active: number; readonly limit: number }) => void;
+  /**
+   * What settles each batch of a vault, given the vault's paced client: `byot verify` passes a
+   * read-back checker. @default a {@linkcode BatchSender} that inserts (upsert, endpoint and BYOT
+   * mode from the settings)
+   */
+  handlerFor?: (vault: VaultSpec, client: VaultClient) => BatchHandler;
 }
 
 /** How the load ended. */
@@ -125,6 +142,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
     const name = planned.spec.name;
     const pacing = pacingFor(s, o.observer, clock);
     controllers.set(name, pacing.controller);
+    o.onPacing?.(name, pacing.limiter);
     const client = new VaultClient({
       vaultUrl: s.vaultUrl,
       vaultName: name,
@@ -139,7 +157,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
       observer: pacing.observer,
       rate: pacing.rate,
     });
-    const sender = new BatchSender({
+    const sender = o.handlerFor?.(planned.spec, client) ?? new BatchSender({
       client,
       vault: planned.spec,
       byotMode: s.byotMode,
@@ -163,6 +181,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadEnd> {
         baseDelayMs: s.baseDelayMs,
         resume: planned.resume,
         replay: o.replay,
+        failFastBatches: o.failFast ? 3 : 0,
         clock,
         intake: o.intake,
         signal,

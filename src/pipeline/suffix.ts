@@ -26,9 +26,9 @@ function chars(n: number, out: string[]): void {
 }
 
 /**
- * The suffix for one record field, e.g. `_1732200000_k3j9x0a2mm41zq7c`.
+ * The suffix for one record field, e.g. `_173220000048291734_k3j9x0a2mm41zq7c`.
  *
- * @param seed run seed (unix seconds at the run's start)
+ * @param seed run seed (unix seconds at the run's start and 8 random digits; stored with the run)
  * @param vault vault name
  * @param position the record's source position
  * @param field `"value"` or `"token"` (each gets its own suffix, as in the Go loader)

@@ -8,9 +8,18 @@ import type { Clock } from "../common/clock.ts";
 import { crashPoint } from "../common/crash_points.ts";
 import { VaultUnavailableError } from "../common/errors.ts";
 import type { Batch, BatchResult, OutcomeSink, SourceCursor, VaultSource } from "../common/types.ts";
-import type { BatchSender } from "../vault/batch_sender.ts";
 import { batchesOf } from "./batcher.ts";
+import { FirstBatchGuard } from "./first_batches.ts";
 import { Limiter } from "./pacing/concurrency_limiter.ts";
+
+/**
+ * What settles one batch: the insert path ({@linkcode import("../vault/batch_sender.ts").BatchSender})
+ * in a load, a read-back ({@linkcode import("../vault/record_checker.ts").RecordChecker}) in `verify`.
+ */
+export interface BatchHandler {
+  /** Settles `batch` and returns how each record ended; rethrows fatal errors and aborts. */
+  send(batch: Batch, signal?: AbortSignal): Promise<BatchResult>;
+}
 
 /** Where a resumed vault restarts (from the ledger). */
 export interface ResumePoint {
@@ -31,7 +40,7 @@ export interface VaultRunOptions {
   /** Where the records come from (not closed here). */
   source: VaultSource;
   /** Sends one batch with its retries, splits and safe replay. */
-  sender: BatchSender;
+  sender: BatchHandler;
   /** Told when each batch starts and with its result when it finishes. */
   sink: OutcomeSink;
   /** Records per batch (> 0). */
@@ -65,6 +74,11 @@ export interface VaultRunOptions {
   /** Timing hook: the ms slept for `baseDelayMs`, per batch. */
   onBaseDelay?: (ms: number) => void;
   /**
+   * Stop with exit 2 when this many first batches are each rejected entirely with one and the same
+   * 4xx message (held back unsettled, see {@linkcode FirstBatchGuard}); 0 turns it off. @default 0
+   */
+  failFastBatches?: number;
+  /**
    * Consecutive batches that may exhaust their retries on transient errors before the run stops
    * with {@linkcode VaultUnavailableError} (exit 75). @default 3
    */
@@ -91,6 +105,10 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
   let failure: { error: unknown } | undefined;
   let exhausted = false;
   let exhaustedInARow = 0;
+  const finish = (batch: Batch, result: BatchResult) => o.sink.batchFinished(batch, result);
+  const guard = o.failFastBatches
+    ? new FirstBatchGuard({ vault: o.vault, finish, threshold: o.failFastBatches })
+    : undefined;
   const stopped = () =>
     exhausted || failure !== undefined || o.intake?.aborted === true || o.signal?.aborted === true;
 
@@ -124,7 +142,8 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
         }
         const result = await o.sender.send(batch, o.signal);
         crashPoint("after-send");
-        o.sink.batchFinished(batch, result);
+        if (guard) guard.offer(batch, result);
+        else o.sink.batchFinished(batch, result);
         exhaustedInARow = exhaustedTransiently(batch, result) ? exhaustedInARow + 1 : 0;
         if (exhaustedInARow >= (o.maxExhaustedBatches ?? 3)) {
           throw new VaultUnavailableError(
@@ -146,12 +165,14 @@ export async function runVault(o: VaultRunOptions): Promise<void> {
     await batches.return(undefined);
   }
   if (failure) throw failure.error;
+  guard?.flush();
 }
 
-/** True when every record of the batch failed only because its transient-retry budget ran out. */
+/** True when no record of the batch was settled: every one is left unsettled by exhausted retries. */
 function exhaustedTransiently(batch: Batch, result: BatchResult): boolean {
-  return batch.records.length > 0 && result.loaded === 0 && result.failures.length === batch.records.length &&
-    result.failures.every((f) => f.retryable);
+  const unsettled = result.unsettled?.length ?? 0;
+  return batch.records.length > 0 && result.loaded === 0 && result.failures.length === 0 &&
+    unsettled === batch.records.length;
 }
 
 function emptyResult() {

@@ -22,8 +22,19 @@ export interface VaultSummaryJson {
   resumedLoaded: number;
   /** Of `resumed`: failed in a previous run (still in the ledger). */
   resumedFailed: number;
+  /** Of `resumed`: found already stored as ours by a previous run. */
+  resumedAlreadyPresent: number;
   /** Records stored this run. */
   loaded: number;
+  /**
+   * Of `loaded`: records found already stored under their own token with their own value (a
+   * re-run, a resume, another process or loader), by read-back after a rejection.
+   */
+  alreadyPresent: number;
+  /** Records whose outcome is still unknown (transient retries ran out); the same command settles them. */
+  unsettled: number;
+  /** 2xx answers whose body did not account for every record sent (settled by read-back). */
+  unverifiedAnswers: number;
   /** Records that failed for good. */
   failed: number;
   /** Rows skipped (empty or null value or token). */
@@ -140,7 +151,11 @@ function vaultJson(m: VaultMetrics): VaultSummaryJson {
     resumed: m.resumed,
     resumedLoaded: m.resumedLoaded,
     resumedFailed: m.resumedFailed,
+    resumedAlreadyPresent: m.resumedAlreadyPresent,
     loaded: m.loaded,
+    alreadyPresent: m.alreadyPresent,
+    unsettled: m.unsettled,
+    unverifiedAnswers: m.unverified,
     failed: m.failed,
     skipped: m.skipped,
     skippedByReason: pick(SKIP_REASONS, m.skippedBy),

@@ -99,8 +99,16 @@ export class VaultMetrics {
   resumedLoaded = 0;
   /** Of `resumed`: records a previous run recorded as failed. */
   resumedFailed = 0;
+  /** Of `resumed`: records a previous run found already stored as ours. */
+  resumedAlreadyPresent = 0;
   /** Records now stored in the vault. */
   loaded = 0;
+  /** Of `loaded`: records found already stored as ours (read back after a rejection). */
+  alreadyPresent = 0;
+  /** Records whose outcome is still unknown (transient retries ran out): the same command settles them. */
+  unsettled = 0;
+  /** 2xx answers whose body did not account for the records sent (settled by read-back). */
+  unverified = 0;
   /** Records that failed for good. */
   failed = 0;
   /** Rows skipped (empty or null value/token). */
@@ -143,6 +151,11 @@ export class VaultMetrics {
   inFlight = 0;
   /** Highest `inFlight` seen. */
   maxInFlight = 0;
+  /**
+   * The vault's live pacing, when the pipeline shares it: requests holding a concurrency slot now
+   * and the current concurrency limit (fixed, or adapted with `--concurrency auto`).
+   */
+  limiter?: { readonly active: number; readonly limit: number };
   /** Request latencies. */
   readonly latency: LatencyHistogram = new LatencyHistogram();
   /** Time spent per activity. */
@@ -239,6 +252,9 @@ export class VaultMetrics {
     }
     this.recordsRead += batch.records.length + skipped;
     this.loaded += result.loaded;
+    this.alreadyPresent += result.alreadyPresent ?? 0;
+    this.unsettled += result.unsettled?.length ?? 0;
+    this.unverified += result.unverified ?? 0;
     this.failed += failed;
     this.skipped += skipped;
     this.rate.add(result.loaded + failed + skipped);
@@ -276,7 +292,11 @@ export class VaultMetrics {
     this.resumed += other.resumed;
     this.resumedLoaded += other.resumedLoaded;
     this.resumedFailed += other.resumedFailed;
+    this.resumedAlreadyPresent += other.resumedAlreadyPresent;
     this.loaded += other.loaded;
+    this.alreadyPresent += other.alreadyPresent;
+    this.unsettled += other.unsettled;
+    this.unverified += other.unverified;
     this.failed += other.failed;
     this.skipped += other.skipped;
     addInto(this.skippedBy, other.skippedBy);

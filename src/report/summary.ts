@@ -25,7 +25,24 @@ export interface SummaryOptions {
   extraLines?: string[];
   /** Colour the verdict with ANSI escapes. @default false */
   color?: boolean;
+  /** Words appended to the verdict in brackets (e.g. that a cap left rows unloaded). @default none */
+  note?: string;
+  /**
+   * What the two outcomes are called (`byot verify` says "verified" and "unverified").
+   * @default { loaded: "loaded", failed: "failed" }
+   */
+  words?: OutcomeWords;
 }
+
+/** Names of the two record outcomes in the summary. */
+export interface OutcomeWords {
+  /** The records that reached their goal. */
+  loaded: string;
+  /** The records that did not. */
+  failed: string;
+}
+
+const LOAD_WORDS: OutcomeWords = { loaded: "loaded", failed: "failed" };
 
 const LABEL_WIDTH = 11;
 
@@ -46,26 +63,37 @@ const LABEL_WIDTH = 11;
 export function renderSummary(metrics: RunMetrics, options: SummaryOptions): string {
   const lines: string[] = ["", "Summary"];
   const vaults = metrics.vaults();
-  for (const m of vaults) lines.push("", `Vault ${m.name}`, ...vaultBlock(m));
+  const words = options.words ?? LOAD_WORDS;
+  for (const m of vaults) lines.push("", `Vault ${m.name}`, ...vaultBlock(m, words));
   const totals = metrics.totals();
-  if (vaults.length > 1) lines.push("", `Overall (${vaults.length} vaults)`, ...vaultBlock(totals));
+  if (vaults.length > 1) lines.push("", `Overall (${vaults.length} vaults)`, ...vaultBlock(totals, words));
   lines.push("", verdict(totals, options), ...(options.extraLines ?? []));
   return lines.join("\n") + "\n";
 }
 
 /** The lines of one vault's block (also used for the overall block). */
-function vaultBlock(m: VaultMetrics): string[] {
+function vaultBlock(m: VaultMetrics, words: OutcomeWords): string[] {
   const elapsed = m.elapsedMs();
   const settled = m.loaded + m.failed + m.skipped;
   const lines = [
     row(
       "Records",
       (m.recordsRead > 0 ? `${formatInt(m.recordsRead)} read | ` : "") +
-        `${formatInt(m.loaded)} loaded | ${formatInt(m.failed)} failed | ${formatInt(m.skipped)} skipped` +
+        `${formatInt(m.loaded)} ${words.loaded} | ${formatInt(m.failed)} ${words.failed} | ` +
+        `${formatInt(m.skipped)} skipped` +
         (m.resumed > 0 ? ` | ${formatInt(m.resumed)} done before resume` : "") +
         (m.total !== undefined ? ` | ${formatInt(m.total)} expected` : ""),
     ),
   ];
+  const present = m.alreadyPresent + m.resumedAlreadyPresent;
+  if (present > 0 || m.unsettled > 0 || m.unverified > 0) {
+    const parts = [`${formatInt(present)} already present (of loaded: stored before, found by read-back)`];
+    if (m.unsettled > 0) parts.push(`${formatInt(m.unsettled)} unsettled (outcome unknown)`);
+    if (m.unverified > 0) {
+      parts.push(`${formatInt(m.unverified)} 2xx answers not accounting for their records`);
+    }
+    lines.push(row("Settled", parts.join(" | ")));
+  }
   const skips = SKIP_REASONS.filter((r) => m.skippedBy[r] > 0).map((r) =>
     `${r} ${formatInt(m.skippedBy[r])}`
   );
@@ -149,6 +177,7 @@ function timingLines(m: VaultMetrics, wallMs: number): string[] {
 
 function verdict(totals: VaultMetrics, options: SummaryOptions): string {
   const { exitCode } = options;
+  const words = options.words ?? LOAD_WORDS;
   const loaded = totals.loaded + totals.resumedLoaded;
   const failed = totals.failed + totals.resumedFailed;
   const records = (n: number) => `${formatInt(n)} ${n === 1 ? "record" : "records"}`;
@@ -156,17 +185,23 @@ function verdict(totals: VaultMetrics, options: SummaryOptions): string {
   let colour: string;
   if (exitCode === 0) {
     const skipped = totals.skipped > 0 ? ` (${formatInt(totals.skipped)} skipped)` : "";
-    text = loaded === 0 ? `No records loaded${skipped}.` : `All ${records(loaded)} loaded${skipped}.`;
+    const present = totals.alreadyPresent + totals.resumedAlreadyPresent;
+    const already = present > 0 ? `, ${formatInt(present)} of them already present` : "";
+    text = loaded === 0
+      ? `No records ${words.loaded}${skipped}.`
+      : `All ${records(loaded)} ${words.loaded}${already}${skipped}.`;
     colour = "\x1b[32m";
   } else if (exitCode === 3) {
-    text = `Finished with ${formatInt(failed)} failed ${failed === 1 ? "record" : "records"} (exit 3); ` +
-      `${formatInt(loaded)} loaded.`;
+    text = `Finished with ${formatInt(failed)} ${words.failed} ${failed === 1 ? "record" : "records"} ` +
+      `(exit 3); ${formatInt(loaded)} ${words.loaded}.`;
     colour = "\x1b[31m";
   } else {
     const of = totals.total !== undefined ? ` of ${formatInt(totals.total)}` : "";
-    const failures = failed > 0 ? `, ${formatInt(failed)} failed` : "";
-    text = `Stopped (exit ${exitCode}): ${formatInt(loaded)}${of} records loaded${failures}.`;
+    const failures = (failed > 0 ? `, ${formatInt(failed)} ${words.failed}` : "") +
+      (totals.unsettled > 0 ? `, ${formatInt(totals.unsettled)} unsettled` : "");
+    text = `Stopped (exit ${exitCode}): ${formatInt(loaded)}${of} records ${words.loaded}${failures}.`;
     colour = "\x1b[33m";
   }
+  if (options.note) text = `${text.replace(/\.$/, "")} (${options.note}).`;
   return options.color ? `${colour}${text}\x1b[0m` : text;
 }

@@ -8,6 +8,7 @@
  */
 import type { VaultSource, VaultSpec } from "../common/types.ts";
 import type { PipelineSettings, SourceSettings, VaultTarget } from "../config/settings.ts";
+import type { CsvNotes } from "./csv/notes.ts";
 import type { LegacyErrorLog } from "./error_log/mod.ts";
 
 /** Ledger hooks a source can use to keep read state across resumes (the Snowflake query id). */
@@ -30,6 +31,8 @@ export interface PlannedSource {
   source: VaultSource;
   /** Files whose rows make up the source (for the row count shown as the total). */
   files: string[];
+  /** CSV sources: where rows were skipped and blank rows facing non-empty ones (for the summary). */
+  notes?: CsvNotes;
   /** Connects the source to the ledger run once it is chosen (sources with resumable read state). */
   attach?(hooks: SourceStateHooks): void;
 }
@@ -46,6 +49,11 @@ export interface LoadPlan {
   errorLog?: LegacyErrorLog;
   /** Releases what the plan opened (the Snowflake session). */
   close?(): Promise<void>;
+  /**
+   * Compiles each vault's Snowflake query without running it; resolves to one error message per
+   * vault whose query does not compile (Snowflake sources only).
+   */
+  explain?(): Promise<Map<string, string | undefined>>;
 }
 
 /** Options of {@linkcode planLoad}. */

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import type { SourceItem, VaultSource } from "../common/types.ts";
+import type { VaultSource } from "../common/types.ts";
 import { formatShard, inShard, type Shard } from "../config/shard.ts";
+import { filterSource } from "./filter.ts";
 
 /**
  * Wraps a source whose positions are global and stable (CSV, generated data) so that it yields only
@@ -15,15 +16,5 @@ import { formatShard, inShard, type Shard } from "../config/shard.ts";
  */
 export function shardSource(source: VaultSource, shard: Shard): VaultSource {
   if (shard.count === 1) return source;
-  const sharded: VaultSource = {
-    label: `${source.label} (shard ${formatShard(shard)})`,
-    async *read(options) {
-      for await (const chunk of source.read(options)) {
-        const kept: SourceItem[] = chunk.filter((item) => inShard(item.position, shard));
-        if (kept.length > 0) yield kept;
-      }
-    },
-  };
-  if (source.close) sharded.close = () => source.close!();
-  return sharded;
+  return filterSource(source, `${source.label} (shard ${formatShard(shard)})`, (p) => inShard(p, shard));
 }

@@ -1,8 +1,25 @@
 /**
- * Sends one batch and settles every record in it: loaded, or failed for good with the vault's
- * message. Handles the all-or-nothing Insert endpoint by bisection, the Batch endpoint by reading
- * each `responses[i].Status`, oversized batches by halving, and unknown outcomes by safe replay
- * (upsert, or read-back via detokenize).
+ * Sends one batch and settles every record in it: loaded (some of them already present), failed for
+ * good with the vault's message, or unsettled (retries ran out; a resume settles them).
+ *
+ * - A 2xx counts only when its body accounts for every record (`answers.ts`); otherwise the outcome
+ *   is unknown and is settled by read-back, like a dropped connection.
+ * - A definite rejection (400, 409 or another 4xx: the status does not tell a duplicate from a bad
+ *   record) is settled by reading the records back ({@linkcode ReadBack}): ours already stored is
+ *   "already present", stored differently is a real conflict, and only what the read-back cannot
+ *   explain is sent again. Only what is rejected again is isolated: in one Batch request with
+ *   `continueOnError` (a status per record), by bisection where that endpoint is not available, and
+ *   every record rejected on its own is read back once more before it is failed, so a record another
+ *   process stored meanwhile is never reported failed.
+ * - Whether to read back before or after isolating is learned: while rejections turn out to be
+ *   records already present (a re-run, a resume, a twin) the read-back comes first, which costs one
+ *   read per 25 records and no isolation; while they turn out to be bad records, isolation comes
+ *   first and only the rejected records are read.
+ * - Once a rejection turned out to hold bad records, fresh batches go to the Batch endpoint with
+ *   `continueOnError` (the same inserts, a status per record), so each later bad record costs one
+ *   read-back instead of a rejected Insert plus an isolating request.
+ * - Exhausted transient retries (5xx, timeouts, network, 429) are no verdict: the records stay
+ *   unsettled.
  *
  * @module
  */
@@ -10,10 +27,12 @@ import type { Batch, BatchResult, SourceRecord, VaultObserver, VaultSpec } from 
 import { nullObserver } from "../common/types.ts";
 import type { ByotMode } from "../config/settings.ts";
 import type { Attempted, VaultClient } from "./client.ts";
-import { errorMessage, isTooLargeMessage, tryJson } from "./envelope.ts";
+import { batchEntries, insertAccounted } from "./answers.ts";
+import { errorMessage, isTooLargeMessage } from "./envelope.ts";
 import { BatchTally } from "./batch_tally.ts";
 import { batchBytes, insertBytes } from "./payload.ts";
-import { readBack } from "./readback.ts";
+import { ReadBack } from "./readback.ts";
+import { type Rejected, type Rejection, type SendCtx as Ctx, Settler } from "./settle.ts";
 
 /** Options of {@linkcode BatchSender}. */
 export interface BatchSenderOptions {
@@ -27,6 +46,8 @@ export interface BatchSenderOptions {
   upsert?: boolean;
   /** Use the Batch endpoint with `continueOnError: true`. @default false */
   continueOnError?: boolean;
+  /** Isolate the records of a rejected Insert request with one Batch request (else bisect). @default true */
+  batchIsolation?: boolean;
   /** Tokens per detokenize request in a read-back. @default 25 */
   readbackChunk?: number;
   /** Receives split, retry, replay and build events for metrics. @default nullObserver */
@@ -35,16 +56,19 @@ export interface BatchSenderOptions {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-interface Ctx {
-  tally: BatchTally;
-  signal?: AbortSignal;
-}
-
 /** Sends batches of one vault. Learns the largest accepted request size from 413 answers. */
 export class BatchSender {
-  readonly #o: BatchSenderOptions & { observer: VaultObserver; readbackChunk: number };
+  readonly #o: BatchSenderOptions & { observer: VaultObserver };
   readonly #insertPath: string;
   readonly #batchPath: string;
+  readonly #settle: Settler;
+  #batchIsolation: boolean;
+  /**
+   * Send fresh batches to the Batch endpoint: `--continue-on-error`, or learned once a rejection
+   * turned out to hold bad records (each later bad record then costs one read-back, not an
+   * Insert rejection plus an isolating request).
+   */
+  #useBatch: boolean;
   /** Largest number of records per request, lowered when the vault says a request is too large. */
   maxPerRequest: number = Number.POSITIVE_INFINITY;
 
@@ -54,17 +78,25 @@ export class BatchSender {
    * @param options the client, the vault and how to send to it.
    */
   constructor(options: BatchSenderOptions) {
-    this.#o = {
-      ...options,
-      observer: options.observer ?? nullObserver,
-      readbackChunk: options.readbackChunk ?? 25,
-    };
+    this.#o = { ...options, observer: options.observer ?? nullObserver };
     const id = encodeURIComponent(options.vault.id);
     this.#insertPath = `/v1/vaults/${id}/${encodeURIComponent(options.vault.table)}`;
     this.#batchPath = `/v1/vaults/${id}`;
+    this.#batchIsolation = options.batchIsolation ?? true;
+    this.#useBatch = options.continueOnError ?? false;
+    const readBack = new ReadBack({
+      client: options.client,
+      vault: options.vault,
+      chunk: options.readbackChunk,
+      upsert: options.upsert,
+    });
+    this.#settle = new Settler({ readBack, vault: options.vault.name, observer: this.#o.observer });
   }
 
-  /** Sends `batch` and returns how each record ended. Rethrows fatal errors and aborts. */
+  /**
+   * Sends `batch` and returns how each record ended. Rethrows fatal errors (including a refused
+   * read-back without `--upsert`) and aborts.
+   */
   async send(batch: Batch, signal?: AbortSignal): Promise<BatchResult> {
     const ctx: Ctx = { tally: new BatchTally(), signal };
     await this.#send(batch.records, batch.replay === true, 1, ctx);
@@ -82,126 +114,186 @@ export class BatchSender {
       }
       return;
     }
-    if (this.#o.continueOnError) await this.#viaBatch(records, replay, depth, 1, ctx);
-    else await this.#viaInsert(records, replay, depth, ctx);
+    if (this.#useBatch) await this.#viaBatch(records, replay, depth, 1, ctx);
+    else await this.#viaInsert(records, replay, depth, ctx, false);
   }
 
+  /** Insert Records (all-or-nothing). `isolating`: the records were read back absent; find the bad ones. */
   async #viaInsert(
     records: readonly SourceRecord[],
     replay: boolean,
     depth: number,
     ctx: Ctx,
+    isolating: boolean,
   ): Promise<void> {
     const o = this.#o;
-    const { attempted, maybeApplied } = await this.#post("insert", records, replay, ctx);
+    const { attempted, maybeApplied } = await this.#post("insert", records, replay, ctx, false);
     if (attempted.kind === "exhausted") return this.#exhausted(records, attempted, maybeApplied, depth, ctx);
     const { answer } = attempted;
     if (answer.status < 300) {
+      if (!insertAccounted(answer.body, records.length)) return this.#unverified(records, depth, ctx);
       ctx.tally.loaded += records.length;
-      if (maybeApplied && o.upsert) this.#replayed("upsert", records.length, ctx);
+      if (maybeApplied && o.upsert) this.#settle.replayed("upsert", records.length, ctx);
       return;
     }
-    const message = errorMessage(answer.status, answer.body);
-    if (await this.#tooLarge(records, answer.status, message, replay, depth, ctx)) return;
-    if (answer.status === 409 && maybeApplied && !o.upsert) return this.#settle(records, depth, ctx);
-    if (records.length === 1) {
-      ctx.tally.fail(records, {
-        status: answer.status,
-        message,
-        requestId: answer.requestId,
-        retryable: false,
-        attempts: depth + attempted.requests - 1,
-      });
-      return;
-    }
-    o.observer.split({ vault: o.vault.name, reason: "bisect" });
-    const half = records.length >> 1;
-    await this.#viaInsert(records.slice(0, half), maybeApplied, depth + 1, ctx);
-    await this.#viaInsert(records.slice(half), maybeApplied, depth + 1, ctx);
+    const rejection = { status: answer.status, message: errorMessage(answer.status, answer.body) };
+    const rej: Rejection = { ...rejection, requestId: answer.requestId };
+    if (await this.#tooLarge(records, rej, replay, depth, ctx)) return;
+    if (isolating || this.#settle.refused) return this.#isolate(records, rej, depth, ctx);
+    if (!maybeApplied && !this.#settle.duplicatesLikely) return this.#isolate(records, rej, depth, ctx);
+    const rest = await this.#rejected(
+      records.map((record) => ({ record, ...rej })),
+      depth,
+      ctx,
+      true,
+    );
+    if (rest.length === 0) return;
+    if (rest.length === records.length) return this.#isolate(rest, rej, depth, ctx);
+    // the read-back explained some records: send the rest once more, isolate only if rejected again
+    this.#settle.replayed("resent", rest.length, ctx);
+    await this.#viaInsert(rest, false, depth + 1, ctx, true);
   }
 
+  /** Finds the bad records among `records`, rejected together: one Batch request, or bisection. */
+  async #isolate(records: readonly SourceRecord[], rej: Rejection, depth: number, ctx: Ctx): Promise<void> {
+    if (records.length === 1) {
+      await this.#rejected([{ record: records[0], ...rej }], depth, ctx, false);
+      return;
+    }
+    if (this.#batchIsolation) return this.#viaBatch(records, false, depth + 1, 1, ctx, true);
+    this.#o.observer.split({ vault: this.#o.vault.name, reason: "bisect" });
+    const half = records.length >> 1;
+    await this.#viaInsert(records.slice(0, half), false, depth + 1, ctx, true);
+    await this.#viaInsert(records.slice(half), false, depth + 1, ctx, true);
+  }
+
+  /** The Batch endpoint with `continueOnError`: a status per record. `isolation`: on behalf of Insert. */
   async #viaBatch(
     records: readonly SourceRecord[],
     replay: boolean,
     depth: number,
     round: number,
     ctx: Ctx,
+    isolation = false,
   ): Promise<void> {
     const o = this.#o;
-    const { attempted, maybeApplied } = await this.#post("batch", records, replay, ctx);
+    const { attempted, maybeApplied } = await this.#post("batch", records, replay, ctx, isolation);
     if (attempted.kind === "exhausted") return this.#exhausted(records, attempted, maybeApplied, depth, ctx);
     const { answer } = attempted;
-    const message = errorMessage(answer.status, answer.body);
-    if (answer.status >= 300) {
-      if (await this.#tooLarge(records, answer.status, message, replay, depth, ctx)) return;
-      if (answer.status === 409 && maybeApplied && !o.upsert) return this.#settle(records, depth, ctx);
-      const init = { status: answer.status, message, requestId: answer.requestId, retryable: false };
-      if (records.length === 1) return ctx.tally.fail(records, { ...init, attempts: depth });
-      o.observer.split({ vault: o.vault.name, reason: "bisect" });
-      const half = records.length >> 1;
-      await this.#viaBatch(records.slice(0, half), maybeApplied, depth + 1, round, ctx);
-      await this.#viaBatch(records.slice(half), maybeApplied, depth + 1, round, ctx);
-      return;
+    const rej: Rejection = {
+      status: answer.status,
+      message: errorMessage(answer.status, answer.body),
+      requestId: answer.requestId,
+    };
+    if (isolation && [403, 404, 405].includes(answer.status)) {
+      // this vault does not offer the Batch endpoint to this token: isolate by bisection from now on
+      this.#batchIsolation = false;
+      this.#useBatch = false;
+      return this.#isolate(records, rej, depth - 1, ctx);
     }
-    const responses = (tryJson(answer.body) as { responses?: unknown } | undefined)?.responses;
-    if (!Array.isArray(responses) || responses.length !== records.length) {
-      const init = { status: answer.status, requestId: answer.requestId, retryable: true, attempts: depth };
-      return ctx.tally.fail(records, { ...init, message: "unreadable Batch response; outcome unknown" });
+    const entries = batchEntries(answer.body, records.length);
+    if (!entries) {
+      if (answer.status < 300) return this.#unverified(records, depth, ctx);
+      if (await this.#tooLarge(records, rej, replay, depth, ctx)) return;
+      return this.#wholeBatchRejected(records, rej, depth, ctx);
     }
-    const toSettle: SourceRecord[] = [];
+    const rejected: Rejected[] = [];
     const toRetry: SourceRecord[] = [];
     /** A per-record 408/5xx may have been applied (a 429 was not): the retry is then a replay. */
     let retryMaybeApplied = maybeApplied;
     let loaded = 0;
     for (let i = 0; i < records.length; i++) {
-      const entry = responses[i] as { Status?: unknown; Body?: { error?: unknown } } | undefined;
-      const status = typeof entry?.Status === "number" ? entry.Status : 0;
+      const { status, message } = entries[i];
       if (status >= 200 && status < 300) loaded++;
-      else if (status === 409 && maybeApplied && !o.upsert) toSettle.push(records[i]);
       else if (status === 429 || status === 408 || status >= 500) {
         toRetry.push(records[i]);
         if (status !== 429) retryMaybeApplied = true;
-      } else {
-        const error = entry?.Body?.error;
-        const text = typeof error === "string"
-          ? error
-          : errorMessage(status, JSON.stringify(entry?.Body ?? {}));
-        ctx.tally.fail([records[i]], {
-          status,
-          message: text,
-          requestId: answer.requestId,
-          retryable: false,
-          attempts: depth + round - 1,
-        });
-      }
+      } else rejected.push({ record: records[i], status, message, requestId: answer.requestId });
     }
     ctx.tally.loaded += loaded;
-    if (maybeApplied && o.upsert) this.#replayed("upsert", loaded, ctx);
-    if (toSettle.length > 0) await this.#settle(toSettle, depth, ctx);
+    if (maybeApplied && o.upsert) this.#settle.replayed("upsert", loaded, ctx);
+    if (rejected.length > 0) await this.#rejected(rejected, depth, ctx, false);
     if (toRetry.length === 0) return;
     ctx.tally.retried = true;
     if (round >= o.client.maxAttempts) {
-      const init = { status: 0, requestId: answer.requestId, retryable: true, attempts: depth + round - 1 };
-      return ctx.tally.fail(toRetry, {
-        ...init,
-        message: `per-record errors persisted after ${round} rounds`,
+      ctx.tally.leave(toRetry, {
+        status: 0,
+        requestId: answer.requestId,
+        attempts: depth + round - 1,
+        message: `per-record errors persisted after ${round} rounds; outcome unknown, settled when the ` +
+          "same command runs again",
       });
+      return;
     }
     const delay = o.client.backoff(round);
     o.observer.retry({ vault: o.vault.name, reason: "5xx", delayMs: delay });
     await o.sleep(delay, ctx.signal);
-    await this.#viaBatch(toRetry, retryMaybeApplied, depth, round + 1, ctx);
+    await this.#viaBatch(toRetry, retryMaybeApplied, depth, round + 1, ctx, isolation);
+  }
+
+  /** A Batch request rejected as a whole, without per-record answers: read back, then bisect. */
+  async #wholeBatchRejected(
+    records: readonly SourceRecord[],
+    rej: Rejection,
+    depth: number,
+    ctx: Ctx,
+  ): Promise<void> {
+    const rest = await this.#rejected(
+      records.map((record) => ({ record, ...rej })),
+      depth,
+      ctx,
+      true,
+    );
+    if (rest.length === 0) return;
+    if (rest.length === 1) return ctx.tally.fail(rest, { ...rej, retryable: false, attempts: depth });
+    this.#o.observer.split({ vault: this.#o.vault.name, reason: "bisect" });
+    const half = rest.length >> 1;
+    await this.#viaBatch(rest.slice(0, half), false, depth + 1, 1, ctx);
+    await this.#viaBatch(rest.slice(half), false, depth + 1, 1, ctx);
+  }
+
+  /** Reads rejected records back ({@linkcode Settler.rejected}); bad records switch to the Batch endpoint. */
+  async #rejected(
+    rejected: readonly Rejected[],
+    depth: number,
+    ctx: Ctx,
+    keep: boolean,
+  ): Promise<SourceRecord[]> {
+    const rest = await this.#settle.rejected(rejected, depth, ctx, keep);
+    // real rejections in this data: from now on send to the Batch endpoint, which isolates them itself
+    if (this.#settle.badRecordsSeen && this.#batchIsolation) this.#useBatch = true;
+    return rest;
+  }
+
+  /** A 2xx that does not account for the records: read back; resend what is absent. */
+  async #unverified(records: readonly SourceRecord[], depth: number, ctx: Ctx): Promise<void> {
+    ctx.tally.unverified++;
+    const why = "the vault's answer did not account for the records";
+    const rest = await this.#settle.unknown(records, depth, ctx, why);
+    if (rest.length === 0) return;
+    if (depth >= this.#o.client.maxAttempts) {
+      ctx.tally.leave(rest, {
+        status: ctx.tally.lastStatus,
+        message: `${depth} answers in a row did not account for the records sent (not a Skyflow answer?); ` +
+          "outcome unknown, settled when the same command runs again",
+        requestId: ctx.tally.requestId,
+        attempts: depth,
+      });
+      return;
+    }
+    this.#settle.replayed("resent", rest.length, ctx);
+    await this.#send(rest, this.#settle.refused, depth + 1, ctx);
   }
 
   /** Halves the request size after a "too large" answer. Returns true when it handled the answer. */
   async #tooLarge(
     records: readonly SourceRecord[],
-    status: number,
-    message: string,
+    rej: Rejection,
     replay: boolean,
     depth: number,
     ctx: Ctx,
   ): Promise<boolean> {
+    const { status, message } = rej;
     if (records.length < 2 || !(status === 413 || (status === 400 && isTooLargeMessage(message)))) {
       return false;
     }
@@ -211,44 +303,12 @@ export class BatchSender {
     return true;
   }
 
-  /** Settles records that may already be stored: read back, count what landed, resend the rest. */
-  async #settle(records: readonly SourceRecord[], depth: number, ctx: Ctx): Promise<void> {
-    const absent = await this.#readBack(records, depth, ctx);
-    if (absent.length > 0) {
-      this.#replayed("resent", absent.length, ctx);
-      await this.#send(absent, false, depth + 1, ctx);
-    }
-  }
-
-  /** Reads `records` back; settles the present, conflicting and uncheckable ones; returns the absent. */
-  async #readBack(records: readonly SourceRecord[], depth: number, ctx: Ctx): Promise<SourceRecord[]> {
-    const o = this.#o;
-    const found = await readBack(o.client, o.vault.id, records, ctx.tally, {
-      chunk: o.readbackChunk,
-      signal: ctx.signal,
-    });
-    ctx.tally.loaded += found.present.length;
-    this.#replayed("readback", found.present.length, ctx);
-    ctx.tally.fail(found.conflicting, {
-      status: 409,
-      message: "token or value already stored with a different pairing (read-back check)",
-      retryable: false,
-      attempts: depth,
-    });
-    for (const group of found.unknown) {
-      ctx.tally.fail(group.records, {
-        status: group.status,
-        message:
-          `outcome unknown: read-back failed (${group.message}); \`byot failures retry\` settles it safely`,
-        requestId: group.requestId,
-        retryable: true,
-        attempts: depth,
-      });
-    }
-    return found.absent;
-  }
-
-  /** Retry budget spent: settle by read-back when the request may have landed, else fail. */
+  /**
+   * Retry budget spent on transient errors: no verdict. When the last attempt may have landed and
+   * died in transport (timeout, reset), the records are read back and what is found is settled;
+   * everything else stays unsettled (after 5xx answers the vault is most likely down: reading
+   * would only double the wait).
+   */
   async #exhausted(
     records: readonly SourceRecord[],
     attempted: Extract<Attempted, { kind: "exhausted" }>,
@@ -256,23 +316,15 @@ export class BatchSender {
     depth: number,
     ctx: Ctx,
   ): Promise<void> {
-    if (maybeApplied && !this.#o.upsert) records = await this.#readBack(records, depth, ctx);
-    else if (maybeApplied) {
-      ctx.tally.fail(records, {
-        status: attempted.status,
-        message: `gave up after ${attempted.requests} attempts: ${attempted.message}; outcome unknown, ` +
-          "`byot failures retry` settles it safely",
-        requestId: attempted.requestId,
-        retryable: true,
-        attempts: depth + attempted.requests - 1,
-      });
-      return;
+    let rest: readonly SourceRecord[] = records;
+    if (maybeApplied && attempted.status === 0 && !this.#settle.refused) {
+      rest = await this.#settle.unknown(records, depth, ctx, "the request may have landed");
     }
-    ctx.tally.fail(records, {
+    ctx.tally.leave(rest, {
       status: attempted.status,
-      message: `gave up after ${attempted.requests} attempts: ${attempted.message}`,
+      message: `gave up after ${attempted.requests} attempts: ${attempted.message}; outcome unknown, ` +
+        "settled when the same command runs again",
       requestId: attempted.requestId,
-      retryable: true,
       attempts: depth + attempted.requests - 1,
     });
   }
@@ -283,6 +335,7 @@ export class BatchSender {
     records: readonly SourceRecord[],
     replay: boolean,
     ctx: Ctx,
+    refusalIsAnswer: boolean,
   ): Promise<{ attempted: Attempted; maybeApplied: boolean }> {
     const o = this.#o;
     const target = { ...o.vault, byotMode: o.byotMode };
@@ -293,6 +346,7 @@ export class BatchSender {
       path: kind === "insert" ? this.#insertPath : this.#batchPath,
       body: this.#timed(() => build(target, records, o.upsert === true)),
       records: records.length,
+      refusalIsAnswer,
     }, ctx.signal);
     ctx.tally.count(attempted);
     return { attempted, maybeApplied: replay || attempted.ambiguous };
@@ -303,11 +357,5 @@ export class BatchSender {
     const body = build();
     this.#o.observer.build({ vault: this.#o.vault.name, ms: performance.now() - t0 });
     return body;
-  }
-
-  #replayed(path: "upsert" | "readback" | "resent", n: number, ctx: Ctx): void {
-    if (n === 0) return;
-    ctx.tally.replayed[path] += n;
-    this.#o.observer.replay({ vault: this.#o.vault.name, path, records: n });
   }
 }

@@ -23,6 +23,12 @@ export class BatchTally {
   requestId?: string;
   /** Records settled through each safe-replay path. */
   readonly replayed = { upsert: 0, readback: 0, resent: 0 };
+  /** Of `loaded`: records a read-back after a rejection found already stored as ours. */
+  alreadyPresent = 0;
+  /** 2xx answers whose body did not account for every record sent. */
+  unverified = 0;
+  /** Records whose outcome is still unknown (transient retries ran out): not failed, not loaded. */
+  readonly unsettled: FailedRecord[] = [];
 
   /** Accounts for one request outcome (its retries included). */
   count(attempted: Attempted): void {
@@ -40,9 +46,17 @@ export class BatchTally {
   /** Records `records` as failed for good. */
   fail(
     records: readonly SourceRecord[],
-    init: { status: number; message: string; requestId?: string; retryable: boolean; attempts: number },
+    init: Omit<FailedRecord, "record">,
   ): void {
     for (const record of records) this.failures.push({ record, ...init });
+  }
+
+  /** Records `records` as unsettled: their outcome is unknown and a resume settles them. */
+  leave(
+    records: readonly SourceRecord[],
+    init: { status: number; message: string; requestId?: string; attempts: number },
+  ): void {
+    for (const record of records) this.unsettled.push({ record, ...init, retryable: true });
   }
 
   /** The final result. */
@@ -55,6 +69,9 @@ export class BatchTally {
       lastStatus: this.lastStatus,
       requestId: this.requestId,
       replayed: this.replayed,
+      alreadyPresent: this.alreadyPresent,
+      unverified: this.unverified,
+      unsettled: this.unsettled,
     };
   }
 }

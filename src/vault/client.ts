@@ -9,9 +9,11 @@ import { type Clock, systemClock } from "../common/clock.ts";
 import { ConfigError } from "../common/errors.ts";
 import { nullObserver, type RequestKind, type RetryReason, type VaultObserver } from "../common/types.ts";
 import { backoffDelay, PauseGate } from "./backoff.ts";
+import { configRejection, errorChainText, isProtocolMismatch, protocolHint } from "./config_rejection.ts";
 import { errorMessage, isExpiredTokenMessage, parseRetryAfter } from "./envelope.ts";
 import { type HttpAnswer, httpExchange, TransportError } from "./http.ts";
 import type { TokenProvider } from "./auth/token_provider.ts";
+import { vaultFetch } from "./vault_fetch.ts";
 
 /** Options of {@linkcode VaultClient}. */
 export interface VaultClientOptions {
@@ -40,7 +42,7 @@ export interface VaultClientOptions {
   clock?: Clock;
   /** Uniform random in [0, 1), for backoff jitter. @default Math.random */
   random?: () => number;
-  /** The `fetch` used for requests (tests pass a fake). @default globalThis.fetch */
+  /** The `fetch` used for requests (tests pass a fake). @default vaultFetch */
   fetch?: typeof fetch;
   /** Receives request and retry events for metrics. @default nullObserver */
   observer?: VaultObserver;
@@ -78,6 +80,11 @@ export interface VaultRequest {
   body?: string | Uint8Array;
   /** Records the request carries, reported to the observer. */
   records: number;
+  /**
+   * Return a 403 or 404 as an answer instead of stopping the run: for read-backs, where a refusal
+   * has a fallback and 404 means "not stored". @default false
+   */
+  refusalIsAnswer?: boolean;
 }
 
 /** Sends requests to one vault with retries. */
@@ -100,7 +107,7 @@ export class VaultClient {
       backoffBaseMs: 250,
       backoffCapMs: 30_000,
       random: Math.random,
-      fetch: globalThis.fetch,
+      fetch: vaultFetch,
       observer: nullObserver,
       ...withoutUndefined(options),
       clock,
@@ -120,7 +127,8 @@ export class VaultClient {
 
   /**
    * Sends `request`, retrying transient failures. Throws {@linkcode ConfigError} for 401 (after one
-   * refresh), 403 and, on data requests, 404; rethrows the signal's reason when it aborts.
+   * refresh), 403 and, on data requests, 404 (unless `request.refusalIsAnswer`); rethrows the
+   * signal's reason when it aborts.
    */
   async send(request: VaultRequest, signal?: AbortSignal): Promise<Attempted> {
     const o = this.#o;
@@ -146,6 +154,12 @@ export class VaultClient {
         });
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
+        if (isProtocolMismatch(errorChainText(error))) {
+          throw new ConfigError(
+            `vault ${o.vaultName}: ${error.message}; ${protocolHint(o.vaultUrl)}`,
+            { cause: error },
+          );
+        }
         o.observer.request({
           vault: o.vaultName,
           kind: request.kind,
@@ -168,6 +182,10 @@ export class VaultClient {
         records: request.records,
       });
       const status = answer.status;
+      const rejected = request.kind === "insert" || request.kind === "batch"
+        ? configRejection(status, answer.body)
+        : undefined;
+      if (rejected !== undefined) throw this.#fatal(answer, rejected, request.kind, undefined, true);
       if (status >= 200 && status < 300) return { kind: "answer", answer, requests, ambiguous };
       if (status === 401) {
         const message = errorMessage(status, answer.body);
@@ -177,10 +195,18 @@ export class VaultClient {
           attempt--;
           continue;
         }
-        throw this.#fatal(answer, message, expired ? (refreshed ? "refreshed" : "static") : undefined);
+        throw this.#fatal(
+          answer,
+          message,
+          request.kind,
+          expired ? (refreshed ? "refreshed" : "static") : undefined,
+        );
+      }
+      if (request.refusalIsAnswer && (status === 403 || status === 404)) {
+        return { kind: "answer", answer, requests, ambiguous };
       }
       if (status === 403 || (status === 404 && (request.kind === "insert" || request.kind === "batch"))) {
-        throw this.#fatal(answer, errorMessage(status, answer.body));
+        throw this.#fatal(answer, errorMessage(status, answer.body), request.kind);
       }
       if (status === 429 || status === 408 || status >= 500) {
         if (status !== 429) ambiguous = true;
@@ -234,9 +260,19 @@ export class VaultClient {
    * The error that stops the run. `expired` says a 401 was about an expired token that could not
    * be refreshed (`static`) or that was refused again right after a refresh (`refreshed`).
    */
-  #fatal(answer: HttpAnswer, message: string, expired?: "static" | "refreshed"): ConfigError {
+  #fatal(
+    answer: HttpAnswer,
+    message: string,
+    kind: RequestKind,
+    expired?: "static" | "refreshed",
+    setup = false,
+  ): ConfigError {
     const id = answer.requestId ? ` (request id ${answer.requestId})` : "";
-    const hint = expired === "static"
+    const hint = setup
+      ? "the vault has no such table or column: fix the vault's table and column in the config " +
+        "(`byot check` verifies them without sending a record), then run the same command again; the " +
+        "records of this run stay unsettled and are sent then"
+      : expired === "static"
       ? "the bearer token expired and byot cannot refresh a static token: supply service-account " +
         "credentials (--credentials FILE or SKYFLOW_CREDENTIALS) and run the same command again to resume"
       : expired === "refreshed"
@@ -245,7 +281,13 @@ export class VaultClient {
       : answer.status === 401
       ? "check the bearer token or supply fresh credentials"
       : answer.status === 403
-      ? "the token's role may not insert into this vault"
+      ? `the token's role may not ${
+        kind === "insert" || kind === "batch"
+          ? "insert into"
+          : kind === "delete"
+          ? "delete from"
+          : "read from"
+      } this vault`
       : "check the vault URL, vault id and table in the config";
     return new ConfigError(
       `vault ${this.#o.vaultName} answered ${answer.status}: ${message}${id}; ${hint}`,

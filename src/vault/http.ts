@@ -5,6 +5,7 @@
  * @module
  */
 import type { Clock } from "../common/clock.ts";
+import { vaultFetch } from "./vault_fetch.ts";
 
 /** An answer from the vault (any status). */
 export interface HttpAnswer {
@@ -61,7 +62,10 @@ export interface HttpExchangeOptions {
   timeoutMs: number;
   /** Aborts the exchange (run cancelled); its reason is rethrown as is. */
   signal?: AbortSignal;
-  /** The `fetch` to call (tests pass a fake). @default globalThis.fetch */
+  /**
+   * The `fetch` to call (tests pass a fake). It gets the body as given (text or bytes), so it can send
+   * `Content-Length`; it must not re-send a request on its own. @default vaultFetch
+   */
   fetch?: typeof fetch;
   /** Time source for the latency measurement. */
   clock: Clock;
@@ -76,7 +80,7 @@ const NOT_SENT =
  * answer arrived, and the signal's reason when `signal` aborted.
  */
 export async function httpExchange(options: HttpExchangeOptions): Promise<HttpAnswer> {
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? vaultFetch;
   // A timer cleared when the exchange ends: AbortSignal.timeout() would keep every request's signal
   // alive for the whole timeout (a minute of requests, ~14 MB at 800 requests/s)
   const timeout = new AbortController();
@@ -95,10 +99,10 @@ export async function httpExchange(options: HttpExchangeOptions): Promise<HttpAn
     const response = await doFetch(options.url, {
       method: options.method,
       headers,
-      // A streamed body: Deno's fetch silently re-sends a buffered POST when a reused keep-alive
-      // connection closes after sending, which would hide an ambiguous outcome (a false 409 later).
-      // A stream cannot be replayed, so that case surfaces as a transport error we settle safely.
-      body: options.body === undefined ? undefined : streamOf(options.body),
+      // Text or bytes, so the client sends Content-Length (a proxy may answer 411 to a chunked body).
+      // The default client (vaultFetch) never re-sends a POST whose connection failed after sending:
+      // Deno's fetch would, hiding an ambiguous outcome (see vault_fetch.ts).
+      body: options.body as BodyInit | undefined,
       signal,
     });
     const body = await response.text();
@@ -122,17 +126,6 @@ export async function httpExchange(options: HttpExchangeOptions): Promise<HttpAn
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A one-chunk stream of `body` (a new one per attempt: a stream is read once). */
-function streamOf(body: string | Uint8Array): ReadableStream<Uint8Array> {
-  if (typeof body === "string") return new Blob([body]).stream();
-  return new ReadableStream({
-    start(controller) {
-      controller.enqueue(body);
-      controller.close();
-    },
-  });
 }
 
 /**

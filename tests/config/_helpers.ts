@@ -71,6 +71,7 @@ export async function resolve(
     flags: { config: ws.configPath, ...flags },
     io,
     now: () => NOW,
+    random: () => 0,
     ...extra,
   });
   return { settings, io };

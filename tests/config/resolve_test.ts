@@ -35,7 +35,7 @@ Deno.test("resolveLoadSettings() merges a legacy config with the defaults", asyn
     startRecord: 0,
     upsert: false,
     appendSuffix: false,
-    suffixSeed: "1700000000",
+    suffixSeed: "170000000000000000",
     baseDelayMs: 0,
     continueOnError: false,
     byotMode: "ENABLE",
@@ -227,8 +227,17 @@ Deno.test("resolveLoadSettings() keeps a given suffix seed and makes a fresh one
   assert.equal((await resolve(ws, { suffixSeed: "1600000000" })).settings.suffixSeed, "1600000000");
   assert.equal(
     (await resolve(ws, {}, {}, { now: () => 1_234_567_890_999 })).settings.suffixSeed,
-    "1234567890",
+    "123456789000000000",
   );
+});
+
+Deno.test("resolveLoadSettings() gives two runs started in the same second different suffix seeds", async () => {
+  await using ws = await workspace();
+  const same = { now: () => 1_234_567_890_999, random: undefined };
+  const a = (await resolve(ws, {}, {}, same)).settings.suffixSeed;
+  const b = (await resolve(ws, {}, {}, same)).settings.suffixSeed;
+  assert.match(a, /^1234567890\d{8}$/);
+  assert.notEqual(a, b);
 });
 
 Deno.test("resolveLoadSettings() takes Snowflake settings from flag, then env, then config", async () => {

@@ -66,7 +66,7 @@ Deno.test("resumePoint() starts at the source's start when nothing was recorded"
     startSeq: 0,
     terminalSeqs: new Set(),
     replayBelowSeq: 0,
-    counts: { read: 0, loaded: 0, failed: 0, skipped: 0, batches: 0 },
+    counts: { read: 0, loaded: 0, alreadyPresent: 0, failed: 0, skipped: 0, batches: 0 },
   });
   t.cleanup();
 });
@@ -78,7 +78,7 @@ Deno.test("resumePoint() restarts at the last settled batch when every recorded 
     cursor: { position: 9, offsets: [900] },
     terminalSeqs: new Set([3]),
     replayBelowSeq: 10,
-    counts: { read: 12, loaded: 5, failed: 3, skipped: 4, batches: 4 },
+    counts: { read: 12, loaded: 5, alreadyPresent: 0, failed: 3, skipped: 4, batches: 4 },
   });
   t.cleanup();
 });
@@ -89,7 +89,14 @@ Deno.test("resumePoint() restarts below a gap and skips settled batches above it
   assert.equal(point.startSeq, 2);
   assert.deepEqual(point.cursor, { position: 6, offsets: [600] });
   assert.deepEqual(point.terminalSeqs, new Set([2, 4, 5]));
-  assert.deepEqual(point.counts, { read: 15, loaded: 9, failed: 1, skipped: 5, batches: 5 });
+  assert.deepEqual(point.counts, {
+    read: 15,
+    loaded: 9,
+    alreadyPresent: 0,
+    failed: 1,
+    skipped: 5,
+    batches: 5,
+  });
   t.cleanup();
 });
 
@@ -143,6 +150,9 @@ Deno.test("runSummary() reports per-vault counts, batch states and times", async
       failed: 1,
       skipped: 2,
       unresolvedFailures: 0,
+      alreadyPresent: 0,
+      unsettled: 0,
+      unverified: 0,
       pendingBatches: 0,
       inFlightBatches: 1,
       doneBatches: 1,
@@ -160,6 +170,9 @@ Deno.test("runSummary() reports per-vault counts, batch states and times", async
       failed: 0,
       skipped: 0,
       unresolvedFailures: 0,
+      alreadyPresent: 0,
+      unsettled: 0,
+      unverified: 0,
       pendingBatches: 0,
       inFlightBatches: 0,
       doneBatches: 0,

@@ -4,6 +4,9 @@ import { FakeClock } from "../_fixtures/clock.ts";
 import { CheckpointError } from "../../src/common/errors.ts";
 import type { Batch, BatchResult, FailedRecord } from "../../src/common/types.ts";
 import { Ledger } from "../../src/ledger/mod.ts";
+import { openStore } from "../../src/ledger/schema.ts";
+import { createRun } from "../../src/ledger/runs.ts";
+import { LedgerSink } from "../../src/ledger/sink.ts";
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 const VAULT = { name: "NAME", id: "vault-name", column: "name", table: "name" };
@@ -287,9 +290,91 @@ Deno.kill(Deno.pid, "SIGKILL");
   const point = ledger.resumePoint(runId, "NAME");
   assert.equal(point.startSeq, 9);
   assert.deepEqual(point.cursor, { position: 18 });
-  assert.deepEqual(point.counts, { read: 20, loaded: 19, failed: 1, skipped: 0, batches: 10 });
+  assert.deepEqual(point.counts, {
+    read: 20,
+    loaded: 19,
+    alreadyPresent: 0,
+    failed: 1,
+    skipped: 0,
+    batches: 10,
+  });
   assert.equal(point.replayBelowSeq, 128, "the unrecorded batches 10-12 may have been sent");
   assert.equal(ledger.listFailures({ runId }).length, 1);
   ledger.close();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("LedgerSink fsyncs the send reservation (synchronous=FULL for that commit only)", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "byot-sink-" });
+  try {
+    const store = openStore(`${dir}/s.db`, { clock: new FakeClock(T0), random: () => 0.5 });
+    const run = createRun(store, { sourceKind: "csv", fingerprint: {}, settings: {}, vaults: [VAULT] });
+    const executed: string[] = [];
+    const exec = store.db.exec.bind(store.db);
+    store.db.exec = (sql: string) => {
+      executed.push(sql.trim());
+      return exec(sql);
+    };
+    const sink = new LedgerSink(store, run.id, { reserveAhead: 4 });
+    sink.batchStarted(batch(0));
+    assert.deepEqual(executed, [
+      "PRAGMA synchronous = FULL",
+      "BEGIN IMMEDIATE",
+      "COMMIT",
+      "PRAGMA synchronous = 1",
+    ]);
+    executed.length = 0;
+    sink.batchStarted(batch(1));
+    sink.flush();
+    assert.deepEqual(executed, ["BEGIN IMMEDIATE", "COMMIT"], "group commits keep synchronous=NORMAL");
+    assert.equal(store.get("PRAGMA synchronous")?.synchronous, 1);
+    assert.equal(store.get("SELECT reserved_seq FROM run_vaults")?.reserved_seq, 4);
+    sink.close();
+    store.db.close();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("LedgerSink keeps a batch with unsettled records open (in_flight) and stores no failure for them", () => {
+  const t = setup();
+  const sink = t.ledger.sink(t.run.id);
+  const b = batch(0);
+  const unsettled = b.records.slice(1).map((record): FailedRecord => ({
+    record,
+    status: 503,
+    message: "gave up after 8 attempts",
+    retryable: true,
+    attempts: 8,
+  }));
+  sink.batchStarted(b);
+  sink.batchFinished(b, { ...result(b), loaded: 1, alreadyPresent: 1, unsettled });
+  sink.close();
+  assert.deepEqual(t.peek("SELECT status, loaded, already_present, unsettled FROM batches"), [
+    { status: "in_flight", loaded: 1, already_present: 1, unsettled: 3 },
+  ]);
+  assert.equal(t.peek("SELECT count(*) AS n FROM failed_records")[0].n, 0);
+  const [summary] = t.ledger.runSummary(t.run.id);
+  assert.equal(summary.unsettled, 3);
+  assert.equal(summary.inFlightBatches, 1);
+  assert.equal(t.ledger.resumePoint(t.run.id, "NAME").startSeq, 0, "the resume starts at the open batch");
+  t.cleanup();
+});
+
+Deno.test("LedgerSink stores already-present records per batch and the resume point adds them up", () => {
+  const t = setup();
+  const sink = t.ledger.sink(t.run.id);
+  for (const seq of [0, 1]) {
+    const b = batch(seq);
+    sink.batchStarted(b);
+    sink.batchFinished(b, { ...result(b), alreadyPresent: seq + 2, unverified: 1 });
+  }
+  sink.close();
+  assert.deepEqual(t.peek("SELECT seq, already_present, unverified FROM batches ORDER BY seq"), [
+    { seq: 0, already_present: 2, unverified: 1 },
+    { seq: 1, already_present: 3, unverified: 1 },
+  ]);
+  assert.equal(t.ledger.resumePoint(t.run.id, "NAME").counts.alreadyPresent, 5);
+  assert.equal(t.ledger.runSummary(t.run.id)[0].alreadyPresent, 5);
+  t.cleanup();
 });

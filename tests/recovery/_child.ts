@@ -38,14 +38,16 @@ export interface ByotChild {
 export interface SpawnByotOptions {
   /** Extra environment. `BYOT_CRASH_AT` is cleared unless set here. @default {} */
   env?: Record<string, string>;
+  /** Working directory (where the default ledger `./byot-state.db` goes). @default the repo root */
+  cwd?: string;
 }
 
 /** Starts `deno run -A main.ts <args>` in the repo root with `SKYFLOW_BEARER_TOKEN` set. */
 export function spawnByot(args: string[], options: SpawnByotOptions = {}): ByotChild {
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", "main.ts", ...args],
-    cwd: REPO_ROOT,
+    args: ["run", "-A", "--quiet", "--config", `${REPO_ROOT}deno.json`, `${REPO_ROOT}main.ts`, ...args],
+    cwd: options.cwd ?? REPO_ROOT,
     env: { SKYFLOW_BEARER_TOKEN: "test-token", NO_COLOR: "1", BYOT_CRASH_AT: "", ...options.env },
     stdin: "null",
     stdout: "piped",

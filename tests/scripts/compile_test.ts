@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   compileArgs,
+  devOnlyPackages,
   isRuntimeFailure,
   parseCompileArgs,
   PERMISSIONS,
@@ -70,4 +71,16 @@ Deno.test("runtimeAdvice() explains an unreachable dl.deno.land and how to use D
   assert.match(advice, /DENORT_BIN=\/path\/to\/denort deno task compile --target x86_64-unknown-linux-gnu/);
   assert.ok(isRuntimeFailure("0: Writing binary bytes\n    1: Invalid object: Not an ELF file"));
   assert.match(runtimeAdvice(HOST, "/opt/denort", "2.9.6"), /DENORT_BIN=\/opt\/denort did not work/);
+});
+
+Deno.test("devOnlyPackages() lists the lock file's dev-only packages (the Skyflow SDK the tests run), not byot's own", async () => {
+  const lock = await Deno.readTextFile(new URL("../../package-lock.json", import.meta.url));
+  const devOnly = devOnlyPackages(lock);
+  assert.ok(devOnly.includes("node_modules/skyflow-node"));
+  for (const runtime of ["node_modules/snowflake-sdk", "node_modules/undici", "node_modules/commander"]) {
+    assert.ok(!devOnly.includes(runtime), runtime);
+  }
+  assert.ok(!devOnly.some((path) => path.startsWith("node_modules/@deno")), "already in EXCLUDES");
+  const args = compileArgs(HOST, "dist", devOnly);
+  assert.equal(args[args.indexOf("node_modules/skyflow-node") - 1], "--exclude");
 });

@@ -10,6 +10,7 @@ import type { Batch, SourceRecord, VaultObserver, VaultSpec } from "../../src/co
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/vault/simulator/mod.ts";
 import { VaultClient, type VaultClientOptions } from "../../src/vault/client.ts";
 import { BatchSender, type BatchSenderOptions } from "../../src/vault/batch_sender.ts";
+import { vaultFetch } from "../../src/vault/vault_fetch.ts";
 import { StaticTokenProvider } from "../../src/vault/auth/token_provider.ts";
 
 /** The vault every test loads into. */
@@ -121,15 +122,18 @@ export class RecordingObserver implements VaultObserver {
 }
 
 /**
- * The real `fetch`, calling `change()` once the `n`-th request's headers have arrived (the
- * simulator has decided its fault by then), e.g. to turn a fault off after the first request.
+ * The real vault client ({@linkcode vaultFetch}), calling `change()` once the `n`-th request's
+ * answer (or failure) has arrived (the simulator has decided its fault by then), e.g. to turn a fault off after
+ * the first request.
  */
 export function changeAfter(n: number, change: () => void): typeof fetch {
   let calls = 0;
   return async (input, init) => {
-    const response = await fetch(input, init);
-    if (++calls === n) change();
-    return response;
+    try {
+      return await vaultFetch(input, init);
+    } finally {
+      if (++calls === n) change();
+    }
   };
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { SourceRecord } from "../../src/common/types.ts";
 import { ConfigError } from "../../src/common/errors.ts";
+import { ReadBackRefusedError } from "../../src/vault/readback.ts";
 import type { BatchSender } from "../../src/vault/batch_sender.ts";
 import { errorEnvelope } from "../../src/vault/simulator/http.ts";
 import { StaticTokenProvider } from "../../src/vault/auth/token_provider.ts";
@@ -72,12 +73,13 @@ Deno.test("BatchSender.send() loads a clean batch of 300 in one request", () =>
     assertStoredExactly(sim, records);
   }));
 
-Deno.test("BatchSender.send() bisects to isolate exactly the rejected records", () =>
+Deno.test("BatchSender.send() without Batch isolation bisects to isolate exactly the rejected records", () =>
   withSim({}, async (sim) => {
     const observer = new RecordingObserver();
     const records = withRejects(makeRecords(300), [10, 150, 299]);
     const bad = [records[10], records[150], records[299]];
-    const result = await send(makeSender(makeClient(sim), { observer }), records);
+    const sender = makeSender(makeClient(sim), { observer, batchIsolation: false });
+    const result = await send(sender, records);
     assert.equal(result.loaded, 297);
     assert.deepEqual(result.failures.map((f) => f.record), bad);
     for (const failure of result.failures) {
@@ -87,14 +89,38 @@ Deno.test("BatchSender.send() bisects to isolate exactly the rejected records", 
       assert.equal(failure.retryable, false);
     }
     const bound = 2 * 3 * Math.ceil(Math.log2(300)) + 1;
-    assert.ok(result.requests <= bound, `${result.requests} requests > ${bound}`);
-    assert.equal(result.requests, sim.stats.requests.insert);
+    assert.ok(sim.stats.requests.insert <= bound, `${sim.stats.requests.insert} inserts > ${bound}`);
+    // one read-back of the rejected batch (12 chunks of 25), then one per record rejected on its own
+    assert.equal(sim.stats.requests.detokenize, 12 + 3);
+    assert.equal(result.requests, sim.stats.requests.insert + sim.stats.requests.detokenize);
+    assert.equal(sim.stats.requests.batch, 0);
     assert.ok(observer.splits.length > 0 && observer.splits.every((s) => s.reason === "bisect"));
     assertStoredExactly(sim, records.filter((r) => !bad.includes(r)));
   }));
 
-Deno.test("BatchSender.send() fails only the record whose value is already stored, with 409", () =>
+Deno.test("BatchSender.send() isolates rejected records in one Batch request, reads back only those, then sends to the Batch endpoint", () =>
   withSim({}, async (sim) => {
+    const observer = new RecordingObserver();
+    const sender = makeSender(makeClient(sim), { observer });
+    const first = withRejects(makeRecords(25, "a"), [4]);
+    const one = await send(sender, first);
+    assert.equal(one.loaded, 24);
+    assert.deepEqual(one.failures.map((f) => [f.record, f.status, f.message]), [
+      [first[4], 400, "Insert failed. Invalid value for column name."],
+    ]);
+    // a first rejection is read back first (it might be a re-run): insert, read-back, Batch, read-back
+    assert.deepEqual(sim.stats.requests, { ...sim.stats.requests, insert: 1, detokenize: 2, batch: 1 });
+    const second = withRejects(makeRecords(25, "b"), [0, 9]);
+    const two = await send(sender, second);
+    assert.equal(two.loaded, 23);
+    assert.equal(two.requests, 2, "bad records learned: the Batch endpoint, one read-back of the 2 rejected");
+    assert.equal(sim.stats.requests.insert, 1);
+    assert.deepEqual(observer.splits, [], "no bisection");
+    assertStoredExactly(sim, [...first, ...second].filter((r) => !r.value.includes("__REJECT__")));
+  }));
+
+Deno.test("BatchSender.send() fails only the record whose value is already stored, with 409", () =>
+  withSim({ duplicateStatus: 409 }, async (sim) => {
     const records = makeRecords(40);
     const existing = { position: 999, value: records[7].value, token: "someone-elses-token" };
     preInsert(sim, [existing]);
@@ -158,7 +184,7 @@ Deno.test("BatchSender.send() on replay fails a token already stored with anothe
       409,
       false,
     ]]);
-    assert.match(result.failures[0].message, /different pairing/);
+    assert.match(result.failures[0].message, /token tok-r-3 already holds a different value/);
     assert.deepEqual(result.replayed, { upsert: 0, readback: 0, resent: 29 });
     assertStoredExactly(sim, [other, ...records.filter((_, i) => i !== 3)]);
   }));
@@ -175,13 +201,13 @@ Deno.test("BatchSender.send() with upsert on a replayed half-stored batch loads 
   }));
 
 Deno.test("BatchSender.send() with continueOnError fails bad records one by one from a 207", () =>
-  withSim({}, async (sim) => {
+  withSim({ duplicateStatus: 409 }, async (sim) => {
     const records = withRejects(makeRecords(20), [2, 11]);
     const existing = { position: 999, value: records[5].value, token: "another-token" };
     preInsert(sim, [existing]);
     const result = await send(makeSender(makeClient(sim), { continueOnError: true }), records);
-    assert.equal(result.lastStatus, 207);
-    assert.equal(result.requests, 1);
+    assert.equal(result.requests, 2, "the Batch request and one read-back of the 3 rejected records");
+    assert.equal(sim.stats.requests.batch, 1);
     assert.equal(result.loaded, 17);
     assert.deepEqual(
       result.failures.map((f) => [f.record, f.status, f.message]),
@@ -360,9 +386,11 @@ Deno.test("BatchSender.send() from 4 concurrent senders honours 429s through the
     assertStoredExactly(sim, all);
   }));
 
-for (const continueOnError of [false, true]) {
-  Deno.test(`BatchSender.send() under mixed faults settles every record exactly (continueOnError ${continueOnError})`, () =>
-    withSim({ errorRate: 0.15, dropRate: 0.2, hangRate: 0.03, seed: 11 }, async (sim) => {
+for (
+  const [continueOnError, duplicateStatus] of [[false, 400], [true, 400], [false, 409], [true, 409]] as const
+) {
+  Deno.test(`BatchSender.send() under mixed faults settles every record exactly (continueOnError ${continueOnError}, duplicates ${duplicateStatus})`, () =>
+    withSim({ errorRate: 0.15, dropRate: 0.2, hangRate: 0.03, seed: 11, duplicateStatus }, async (sim) => {
       const records = withRejects(makeRecords(400, "m"), [3, 77, 210]);
       const taken = [records[40], records[300]].map((r) => ({
         ...r,
@@ -377,10 +405,11 @@ for (const continueOnError of [false, true]) {
         const result = await send(sender, records.slice(b, b + 25));
         failures.push(...result.failures);
         assert.equal(result.loaded + result.failures.length, 25);
+        assert.deepEqual(result.unsettled, []);
       }
       assert.deepEqual(
         failures.map((f) => [f.record.position, f.status]).sort((a, b) => a[0] - b[0]),
-        [[3, 400], [40, 409], [77, 400], [210, 400], [300, 409]],
+        [[3, 400], [40, duplicateStatus], [77, 400], [210, 400], [300, duplicateStatus]],
       );
       assert.ok(sim.stats.dropped > 0 && sim.stats.serverErrors > 0 && sim.stats.hung > 0);
       const failed = new Set(failures.map((f) => f.record));
@@ -388,27 +417,25 @@ for (const continueOnError of [false, true]) {
     }));
 }
 
-Deno.test("BatchSender.send() with upsert fails records whose every attempt timed out as retryable", () =>
+Deno.test("BatchSender.send() with upsert settles records whose every attempt timed out by read-back", () =>
   withSim({ hangRate: 1 }, async (sim) => {
     const records = makeRecords(5);
     const client = makeClient(sim, { timeoutMs: 100, maxAttempts: 2 });
     const result = await send(makeSender(client, { upsert: true }), records);
-    assert.equal(result.loaded, 0);
-    assert.deepEqual(
-      result.failures.map((f) => [f.record, f.status, f.retryable]),
-      records.map((r) => [r, 0, true]),
-    );
-    assert.match(result.failures[0].message, /outcome unknown/);
+    assert.equal(result.loaded, 5, "the hung requests had applied them");
+    assert.deepEqual(result.failures, []);
+    assert.deepEqual(result.unsettled, []);
   }));
 
-Deno.test("BatchSender.send() to an unreachable vault fails every record as retryable, status 0", async () => {
+Deno.test("BatchSender.send() to an unreachable vault leaves every record unsettled, not failed", async () => {
   const records = makeRecords(5);
   const client = makeClient({ url: `http://127.0.0.1:${closedPort()}` }, { maxAttempts: 2 });
   const result = await send(makeSender(client), records);
   assert.equal(result.loaded, 0);
   assert.equal(result.requests, 2, "no read-back: nothing was sent");
-  assert.deepEqual(result.failures.map((f) => [f.status, f.retryable]), records.map(() => [0, true]));
-  assert.match(result.failures[0].message, /gave up after 2 attempts: network error/);
+  assert.deepEqual(result.failures, []);
+  assert.deepEqual(result.unsettled?.map((f) => [f.record, f.status]), records.map((r) => [r, 0]));
+  assert.match(result.unsettled?.[0].message ?? "", /gave up after 2 attempts: network error/);
 });
 
 Deno.test("BatchSender.send() rethrows a fatal 401 and the caller's abort", () =>
@@ -419,4 +446,91 @@ Deno.test("BatchSender.send() rethrows a fatal 401 and the caller's abort", () =
     const right = makeClient(sim, { tokens: new StaticTokenProvider("right") });
     setTimeout(() => controller.abort(new Error("interrupted")), 30);
     await assert.rejects(makeSender(right).send(makeBatch(makeRecords(3)), controller.signal), /interrupted/);
+  }));
+
+Deno.test("BatchSender.send() with continueOnError reads a 4xx that carries responses[] record by record", () =>
+  withSim({}, async (sim) => {
+    const records = withRejects(makeRecords(3), [0, 2]);
+    const taken = { position: 999, value: records[1].value, token: "another-token" };
+    preInsert(sim, [taken]);
+    const result = await send(makeSender(makeClient(sim), { continueOnError: true }), records);
+    assert.equal(result.loaded, 0);
+    assert.deepEqual(result.failures.map((f) => [f.record, f.status, f.message]), [
+      [records[0], 400, "Insert failed. Invalid value for column name."],
+      [records[1], 400, "Insert failed. Value for unique column name already exists."],
+      [records[2], 400, "Insert failed. Invalid value for column name."],
+    ]);
+    assert.equal(sim.stats.responses[400], 1, "every record failed: one 4xx with responses[]");
+    assert.equal(result.requests, 2, "the Batch request and one read-back, no bisection");
+    assertStoredExactly(sim, [taken]);
+  }));
+
+Deno.test("BatchSender.send() takes a detokenize 404 (every token unknown) as absent", () =>
+  withSim({}, async (sim) => {
+    const proxy = await startProxy(sim.url, () => undefined, (body) => {
+      const params = (body as { detokenizationParameters?: { token: string }[] } | undefined)
+        ?.detokenizationParameters;
+      if (!params) return undefined;
+      const known = params.some((p) => sim.store.findByToken("v1", p.token));
+      return known ? undefined : Response.json(errorEnvelope(404, "Token not found"), { status: 404 });
+    });
+    try {
+      const records = makeRecords(50);
+      preInsert(sim, records.slice(0, 10));
+      // a replay: records 0-9 are present, the second chunk of 25 holds no known token
+      const result = await send(makeSender(makeClient({ url: proxy.url })), records, true);
+      assert.equal(result.loaded, 50);
+      assert.equal(result.alreadyPresent, 10);
+      assert.deepEqual(result.failures, []);
+      assertStoredExactly(sim, records);
+    } finally {
+      await proxy.shutdown();
+    }
+  }));
+
+Deno.test("BatchSender.send() settles a 200 whose body does not account for the records by read-back", () =>
+  withSim({}, async (sim) => {
+    let answered = 0;
+    const proxy = await startProxy(sim.url, () => undefined, (body) => {
+      if (!(body as { records?: unknown } | undefined)?.records || answered++ > 0) return undefined;
+      return new Response("<html>OK</html>", { status: 200, headers: { "content-type": "text/html" } });
+    });
+    try {
+      const records = makeRecords(30);
+      const result = await send(makeSender(makeClient({ url: proxy.url })), records);
+      assert.equal(result.unverified, 1);
+      assert.equal(result.loaded, 30);
+      assert.deepEqual(result.replayed, { upsert: 0, readback: 0, resent: 30 });
+      assertStoredExactly(sim, records);
+    } finally {
+      await proxy.shutdown();
+    }
+  }));
+
+Deno.test("BatchSender.send() stops with a clear error when detokenize is forbidden and Get by value cannot answer", () =>
+  withSim({}, async (sim) => {
+    const proxy = await startProxy(sim.url, () => undefined, (body) => {
+      if ((body as { detokenizationParameters?: unknown } | undefined)?.detokenizationParameters) {
+        return Response.json(errorEnvelope(403, "Forbidden"), { status: 403 });
+      }
+      if (body === undefined) {
+        return Response.json(errorEnvelope(400, "Get failed. name is not a unique column."), { status: 400 });
+      }
+      return undefined;
+    });
+    try {
+      const records = makeRecords(10);
+      preInsert(sim, records);
+      await assert.rejects(
+        send(makeSender(makeClient({ url: proxy.url })), records),
+        (e: unknown) =>
+          e instanceof ReadBackRefusedError && /Detokenize answered 403/.test(e.message) &&
+          /Get Records by column_values answered 400/.test(e.message) && /--upsert/.test(e.message),
+      );
+      const upsert = await send(makeSender(makeClient({ url: proxy.url }), { upsert: true }), records);
+      assert.equal(upsert.loaded, 10, "with --upsert the re-send is idempotent, nothing to read");
+      assertStoredExactly(sim, records);
+    } finally {
+      await proxy.shutdown();
+    }
   }));

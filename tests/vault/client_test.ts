@@ -280,7 +280,7 @@ Deno.test("VaultClient.send() on a request timeout retries and reports it as amb
   }));
 
 Deno.test("VaultClient.send() on a dropped answer then a 409 keeps the ambiguity for the caller", () =>
-  withSim({ dropRate: 1 }, async (sim) => {
+  withSim({ dropRate: 1, duplicateStatus: 409 }, async (sim) => {
     const fetch = changeAfter(1, () => sim.options.dropRate = 0);
     const result = await makeClient(sim, { fetch }).send(insert("x"));
     assert.ok(result.kind === "answer");

@@ -6,6 +6,8 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import type { Io } from "../../common/io.ts";
+import { ConfigError } from "../../common/errors.ts";
+import type { FailureVerdict } from "../../ledger/mod.ts";
 import type { CommandResult } from "../shared/command.ts";
 import { addLoadOptions, toLoadFlags } from "../load/options.ts";
 import { addLedgerOptions, addStateOption, intArg } from "../shared/options.ts";
@@ -40,6 +42,7 @@ export function failuresCommand(io: Io, result: CommandResult, deps: FailuresDep
     .option("--run <id>", "only this run (default: every run)")
     .option("--vault <names>", VAULT_HELP)
     .option("--status <code>", "only this HTTP status (0 = network failure)", intArg("--status"))
+    .option("--verdict <verdict>", "only what byot verify found: missing or mismatched", parseVerdict)
     .option("--limit <n>", `rows to show, 0 = all (default: ${DEFAULT_LIST_LIMIT})`, intArg("--limit"))
     .option("--show-values", "show values and tokens in full (PII)")
     .action((opts) => {
@@ -99,4 +102,10 @@ export function failuresCommand(io: Io, result: CommandResult, deps: FailuresDep
     failures.addCommand(sub.exitOverride().configureOutput(output));
   }
   return failures;
+}
+
+/** Parses `--verdict`: `missing` or `mismatched`. */
+function parseVerdict(text: string): FailureVerdict {
+  if (text === "missing" || text === "mismatched") return text;
+  throw new ConfigError(`--verdict must be missing or mismatched (got "${text}")`);
 }

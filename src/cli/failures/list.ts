@@ -8,7 +8,7 @@
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { ConfigError, ExitCode } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
-import type { FailureFilter, StoredFailure } from "../../ledger/mod.ts";
+import type { FailureFilter, FailureVerdict, StoredFailure } from "../../ledger/mod.ts";
 import { formatInt } from "../../report/format.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
 import { maskValue, redactMessage } from "../shared/redact.ts";
@@ -24,6 +24,8 @@ export interface ListFlags {
   vault?: string;
   /** `--status CODE` (0 = network). @default every status */
   status?: number;
+  /** `--verdict missing|mismatched`: only what `byot verify` found. @default every failure */
+  verdict?: FailureVerdict;
   /** `--limit N`: rows shown, 0 = all. @default 50 */
   limit?: number;
   /** `--show-values`: print values and tokens in full (PII). @default false */
@@ -42,7 +44,12 @@ export function runFailuresList(flags: ListFlags, io: Io, deps: { clock?: Clock 
   const ledger = openStateFile(resolveStatePath(flags.state, io), { clock: deps.clock ?? systemClock });
   try {
     if (flags.run !== undefined) requireRun(ledger, flags.run);
-    const base: FailureFilter = { runId: flags.run, statusCode: flags.status, includePurged: true };
+    const base: FailureFilter = {
+      runId: flags.run,
+      statusCode: flags.status,
+      verdict: flags.verdict,
+      includePurged: true,
+    };
     const groups = ledger.countFailures(base).byRunVault;
     const vaults = new Set(pickVaults([...new Set(groups.map((g) => g.vault))], flags.vault));
     const chosen = groups.filter((g) => vaults.has(g.vault));
@@ -110,5 +117,6 @@ function describeFilter(flags: ListFlags): string {
   if (flags.run !== undefined) parts.push(`run ${flags.run}`);
   if (flags.vault !== undefined) parts.push(`vault ${flags.vault}`);
   if (flags.status !== undefined) parts.push(`status ${flags.status}`);
+  if (flags.verdict !== undefined) parts.push(`verdict ${flags.verdict}`);
   return parts.length ? ` for ${parts.join(", ")}` : "";
 }

@@ -27,8 +27,11 @@ import { renderRetryAnalysis, type RetryTarget, retryTarget } from "./analysis.t
 import { confirmProceed, type PromptLine } from "../shared/confirm.ts";
 import type { LoadDeps } from "../load/run.ts";
 import { SOURCE_OPTION_NAMES } from "../load/options.ts";
+import { failureCommands, ledgerArgs } from "../load/hints.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
+import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
+import { VERSION } from "../shared/version.ts";
 
 /** Flags of `byot failures retry`: the load options plus the ledger flags. */
 export interface RetryFlags extends LoadFlags {
@@ -162,8 +165,18 @@ async function sendAgain(
   const ledgerSink = ledger.sink(run.id, { recordBatches: false, resolveSucceeded: true });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
   const progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
+  let telemetry: Telemetry | undefined;
   try {
+    telemetry = startTelemetry({
+      metrics,
+      info: { version: VERSION, runId: run.id, source: "ledger", command: "failures retry" },
+      metricsAddr: settings.metricsAddr,
+      samples: (rows) => ledgerSink.recordSamples(rows),
+      sampleIntervalMs: settings.sampleIntervalMs,
+      note: (line) => io.stderr.write(`${line}\n`),
+    });
     metrics.start();
+    telemetry.start();
     progress.start();
     const end = await runLoad({
       settings,
@@ -172,7 +185,8 @@ async function sendAgain(
         source: ledger.failuresRetrySource({ runId: run.id, vault: t.spec.name }),
       })),
       sink: new TeeSink(ledgerSink, metrics),
-      observer: metrics.observer,
+      observer: telemetry.observer,
+      onPacing: (vault, pacing) => void (metrics.vault(vault).limiter = pacing),
       tokens: createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random }),
       replay: true,
       clock,
@@ -183,10 +197,19 @@ async function sendAgain(
     });
     progress.stop();
     metrics.finish();
+    await telemetry.stop();
     ledgerSink.close();
     const failed = metrics.totals().failed;
-    const code = runExitCode(end, stop.received, failed);
-    const extra = closingLines(code, end.fatal, run, statePath, failed, metrics.totals().loaded);
+    const code = runExitCode(end, stop.received, failed, metrics.totals().unsettled);
+    const extra = closingLines(
+      code,
+      end.fatal,
+      run,
+      statePath,
+      failed,
+      metrics.totals().loaded,
+      settings.configPath,
+    );
     io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
     if (settings.json) {
       io.stdout.write(JSON.stringify(summaryJson(metrics, { exitCode: code, runId: run.id })) + "\n");
@@ -194,6 +217,7 @@ async function sendAgain(
     return code;
   } finally {
     progress.stop();
+    await telemetry?.stop();
     stop.dispose();
   }
 }
@@ -205,6 +229,7 @@ function closingLines(
   statePath: string,
   failed: number,
   loaded: number,
+  configPath = "config.json",
 ): string[] {
   const lines: string[] = [];
   if (fatal !== undefined && !(fatal instanceof InterruptedError)) {
@@ -217,10 +242,14 @@ function closingLines(
     lines.push(
       `${formatInt(failed)} records still fail; kept in ${statePath} (run ${run.id}) with the new attempt:`,
     );
-    lines.push("  byot failures list   |   byot failures export --format json   |   byot failures retry");
+    lines.push(...failureCommands(statePath, configPath));
   }
   if (code !== ExitCode.ok && code !== ExitCode.someFailed) {
-    lines.push("Records not sent yet stay failed: run byot failures retry again to send them.");
+    lines.push(
+      `Records not sent yet stay failed: run byot failures retry ${
+        ledgerArgs(statePath, configPath)
+      } again to send them.`,
+    );
   }
   return lines;
 }

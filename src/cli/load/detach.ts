@@ -171,7 +171,9 @@ export async function detachLoad(options: DetachOptions): Promise<number> {
       (options.statePath
         ? `  check:   byot status --state ${q(resolve(options.statePath))}\n`
         : "  check:   ps -p $(cat " + q(files.pid) + ")   (--no-checkpoint: no ledger)\n") +
-      `  stop:    kill $(cat ${q(files.pid)})   (clean stop; run the same command again to resume)\n`,
+      `  stop:    kill $(cat ${q(files.pid)})   (clean stop; ${
+        options.statePath ? "run the same command again to resume" : "--no-checkpoint: a new run starts over"
+      })\n`,
   );
   return 0;
 }

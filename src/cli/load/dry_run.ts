@@ -289,6 +289,9 @@ export async function runDryRun(
   }
   const report = await dryRun(settings, plan, options);
   io.stderr.write(renderDryRun(report));
+  for (const line of plan.vaults.flatMap((v) => v.notes?.lines(v.spec.name) ?? [])) {
+    io.stderr.write(`${line}\n`);
+  }
   if (settings.json) io.stdout.write(JSON.stringify(dryRunJson(report)) + "\n");
   return ExitCode.ok;
 }

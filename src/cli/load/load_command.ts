@@ -23,13 +23,18 @@ export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}):
       new Command("load")
         .description("load (value, token) pairs into the configured vaults, resuming an unfinished run"),
     )
-      .option("--resume", "continue the latest unfinished run (re-running the same command does too)")
-      .option("--restart", "abandon the unfinished run and start over")
+      .option("--resume", "continue this job's unfinished run (re-running the same command does too)")
+      .option("--restart", "abandon this job's unfinished run and start over")
+      .option("--wait", "when another process is loading this job's run, wait for it instead of exiting 2")
       .option(
         "--no-checkpoint",
         "run without the ledger: no resume, no stored failures (rehearsals, benchmarks)",
       )
-      .option("--dry-run", "read, validate and batch everything, send nothing: print what would be sent"),
+      .option("--dry-run", "read, validate and batch everything, send nothing: print what would be sent")
+      .option(
+        "--no-preflight",
+        "skip the checks of `byot check` at the start (only their ✗ lines are shown)",
+      ),
   ).action(async (opts) => {
     using _detached = detachedChild(io);
     result.code = await runLoadCommand(
@@ -38,8 +43,10 @@ export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}):
         state: opts.state,
         resume: opts.resume,
         restart: opts.restart,
+        wait: opts.wait,
         checkpoint: opts.checkpoint,
         dryRun: opts.dryRun,
+        preflight: opts.preflight,
       },
       io,
       deps,

@@ -8,7 +8,7 @@
  */
 import { Command, type OptionValues } from "@commander-js/extra-typings";
 import type { LoadFlags } from "../../config/load_flags.ts";
-import { addVaultTargetOptions, intArg, longNamesOf } from "../shared/options.ts";
+import { addVaultTargetOptions, intArg, longNamesOf, secondsArg } from "../shared/options.ts";
 
 export type { LoadFlags } from "../../config/load_flags.ts";
 
@@ -96,7 +96,12 @@ function buildLoadOptions(cmd: Command) {
       intArg("--end-record"),
     )
     .optionsGroup(GROUPS.send)
-    .option("--batch-size <n>", "records per request (default: 25)", intArg("--batch-size"))
+    .option(
+      "--batch-size <n>",
+      "records per request (default: 25, the vault's guidance of up to 25 records per insert; the Go " +
+        "loader's README said 300)",
+      intArg("--batch-size"),
+    )
     .option(
       "--concurrency <n|auto>",
       "requests in flight per vault, or auto to adapt to the vault (default: 32)",
@@ -139,7 +144,16 @@ function buildLoadOptions(cmd: Command) {
     .option("--detach", "run in the background: output to byot-<run>-<time>.log, pid file, survives logout")
     .option("--offline", "legacy name of --detach")
     .option("--clear", "legacy flag: clearing is now its own command, byot clear")
-    .option("--json", "print a machine-readable summary on stdout");
+    .option("--json", "print a machine-readable summary on stdout")
+    .option(
+      "--metrics-addr <host:port>",
+      "serve Prometheus metrics at http://HOST:PORT/metrics during the run ($BYOT_METRICS_ADDR, metrics.addr)",
+    )
+    .option(
+      "--sample-interval <s>",
+      "seconds between the per-vault samples kept for byot report (default: 10)",
+      secondsArg("--sample-interval"),
+    );
 }
 
 // Compile-time proof that commander's parsed options fit LoadFlags and that every flag has an option.

@@ -8,13 +8,13 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { crashPoint } from "../../common/crash_points.ts";
-import { ExitCode, InterruptedError } from "../../common/errors.ts";
+import { InterruptedError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
 import type { PromptSecret } from "../../config/secrets.ts";
 import type { LoadSettings } from "../../config/settings.ts";
-import { importLegacyErrorLog, Ledger } from "../../ledger/mod.ts";
+import { importLegacyErrorLog, LEASE_RENEW_MS, Ledger, type LedgerSink } from "../../ledger/mod.ts";
 import type { AdaptiveState } from "../../pipeline/pacing/adaptive.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
@@ -26,13 +26,19 @@ import { countInShard } from "../../config/shard.ts";
 import { estimateDataRows } from "../../sources/csv/row_count.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { detachLoad, shouldDetach } from "./detach.ts";
+import { closingLines } from "./hints.ts";
+import { capLines, capNote, rowsLeftByCap } from "./cap.ts";
 import { runDryRun } from "./dry_run.ts";
+import { preflight } from "../check/check_command.ts";
 import { runExitCode } from "../shared/exit_code.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { selectRun } from "./run_selection.ts";
 import { redactArgv } from "../shared/redact.ts";
 import { resolveStatePath } from "../shared/state_file.ts";
+import { verifyResume } from "./verify_resume.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
+import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
+import { VERSION } from "../shared/version.ts";
 
 /** Flags of `byot load` that are not settings: where the ledger is and which run to use. */
 export interface RunFlags {
@@ -40,12 +46,16 @@ export interface RunFlags {
   state?: string;
   /** `--resume`: continue the latest unfinished run; fail if there is none. */
   resume?: boolean;
-  /** `--restart`: abandon the unfinished run and start a new one. */
+  /** `--restart`: abandon the job's unfinished run and start a new one. */
   restart?: boolean;
+  /** `--wait`: wait while another process holds the job's run, instead of exiting 2. */
+  wait?: boolean;
   /** `--no-checkpoint` (false): run without the ledger: no resume, failures only in the summary. */
   checkpoint?: boolean;
   /** `--dry-run`: read, validate and batch, print what would be sent; no request, no ledger. */
   dryRun?: boolean;
+  /** `--no-preflight` (false): skip the checks of `byot check` before the load. @default true */
+  preflight?: boolean;
 }
 
 /** Collaborators of {@linkcode runLoadCommand}; production defaults at the edge. */
@@ -82,15 +92,65 @@ export async function runLoadCommand(
       await plan.close?.();
     }
   }
+  if (flags.preflight !== false) {
+    try {
+      const ledgerPath = flags.checkpoint === false ? undefined : statePath;
+      await preflight(settings, plan, ledgerPath, io, {
+        clock,
+        fetch: deps.fetch,
+        random: deps.random,
+        tokens,
+      });
+    } catch (error) {
+      await plan.close?.();
+      for (const v of plan.vaults) await v.source.close?.();
+      throw error;
+    }
+  }
   const ledger = flags.checkpoint === false ? undefined : Ledger.open(statePath, { clock });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
   let progress: ProgressReporter | undefined;
+  let lease: ReturnType<typeof setInterval> | undefined;
+  let telemetry: Telemetry | undefined;
   try {
+    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
+    let runId = "none";
+    const sinkRef: { sink?: LedgerSink } = {};
+    if (!shouldDetach(settings, io)) {
+      // bound before the run is chosen, so a bad --metrics-addr leaves the ledger untouched
+      telemetry = startTelemetry({
+        metrics,
+        info: () => ({ version: VERSION, runId, source: settings.source, command: "load" }),
+        metricsAddr: settings.metricsAddr,
+        samples: ledger ? (rows) => sinkRef.sink?.recordSamples(rows) : undefined,
+        sampleIntervalMs: settings.sampleIntervalMs,
+        note: (line) => io.stderr.write(`${line}\n`),
+      });
+    }
     const command = redactArgv(deps.argv ?? []);
-    const { run, resumed } = ledger
-      ? selectRun(ledger, settings, plan, { ...flags, statePath, command }, io)
-      : { run: { id: "none", settings: { suffixSeed: settings.suffixSeed } }, resumed: false };
+    const selected = ledger
+      ? await selectRun(
+        ledger,
+        settings,
+        plan,
+        { ...flags, statePath, command, clock, signal: stop.intake },
+        io,
+      )
+      : undefined;
+    const { run, resumed } = selected ??
+      { run: { id: "none", settings: { suffixSeed: settings.suffixSeed } }, resumed: false };
+    if (ledger && selected) {
+      lease = setInterval(() => {
+        try {
+          ledger.renewLease(run.id, selected.holder);
+        } catch {
+          // a failed renewal is retried at the next tick; the load's own writes report real trouble
+        }
+      }, LEASE_RENEW_MS);
+      Deno.unrefTimer(lease as unknown as number);
+    }
     if (!ledger) io.stderr.write("--no-checkpoint: no ledger; this run cannot be resumed\n");
+    runId = run.id;
     settings.suffixSeed = (run.settings as { suffixSeed?: string }).suffixSeed ?? settings.suffixSeed;
     if (ledger && !resumed && plan.errorLog) {
       importLegacyErrorLog(ledger, run.id, plan.errorLog, plan.vaults[0].spec.name);
@@ -107,10 +167,10 @@ export async function runLoadCommand(
           "loaded (the legacy default); pass --max-records 0 to load everything\n",
       );
     }
-    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
     const resumes = new Map(
       ledger ? plan.vaults.map((v) => [v.spec.name, ledger.resumePoint(run.id, v.spec.name)]) : [],
     );
+    if (ledger && resumed) await verifyResume(ledger, run.id, settings, plan, resumes);
     for (const v of plan.vaults) {
       v.attach?.({
         state: ledger?.sourceState(run.id, v.spec.name),
@@ -125,20 +185,25 @@ export async function runLoadCommand(
       m.resumed = c.loaded + c.failed + c.skipped;
       m.resumedLoaded = c.loaded;
       m.resumedFailed = c.failed;
+      m.resumedAlreadyPresent = c.alreadyPresent;
     }
     const totals = new AbortController();
     void fillTotals(plan, settings, metrics, totals.signal);
     const ledgerSink = ledger?.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
+    sinkRef.sink = ledgerSink;
     progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
     metrics.start();
+    telemetry?.start();
     progress.start();
     const end = await runLoad({
       settings,
       vaults: plan.vaults.map((v) => ({ ...v, resume: resumes.get(v.spec.name) })),
       sink: ledgerSink ? new TeeSink(ledgerSink, metrics) : metrics,
-      observer: metrics.observer,
+      observer: telemetry?.observer ?? metrics.observer,
+      onPacing: (vault, pacing) => void (metrics.vault(vault).limiter = pacing),
       tokens,
       replay: settings.source === "error-log",
+      failFast: settings.source !== "error-log",
       timings: {
         read: (v, ms) => void (metrics.vault(v).timing.readMs += ms),
         suffix: (v, ms) => void (metrics.vault(v).timing.suffixMs += ms),
@@ -153,28 +218,47 @@ export async function runLoadCommand(
     totals.abort();
     progress.stop();
     metrics.finish();
+    await telemetry?.stop();
     ledgerSink?.close();
-    for (const vault of end.completed) ledger?.markVaultFinished(run.id, vault);
+    // a vault with unsettled records is not finished: the same command settles them
+    for (const vault of end.completed) {
+      if (metrics.vault(vault).unsettled === 0) ledger?.markVaultFinished(run.id, vault);
+    }
+    const totalsNow = metrics.totals();
+    const unsettled = totalsNow.unsettled;
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
-    if (end.fatal === undefined && !interrupted) crashPoint("before-finish");
+    if (end.fatal === undefined && !interrupted && unsettled === 0) crashPoint("before-finish");
     ledger?.finishRun(
       run.id,
       end.fatal !== undefined && !(end.fatal instanceof InterruptedError)
         ? "failed"
-        : interrupted
+        : interrupted || unsettled > 0
         ? "interrupted"
         : "finished",
     );
-    const totalsNow = metrics.totals();
     const failed = totalsNow.failed + totalsNow.resumedFailed;
-    const code = runExitCode(end, stop.received, failed);
+    const code = runExitCode(end, stop.received, failed, unsettled);
     const usage = processUsage();
+    const left = await rowsLeftByCap(settings, plan, (v) => metrics.vault(v).recordsRead);
     const extra = [
       ...pacingLines(end.pacing, settings.concurrencyAuto),
       `Process: CPU ${usage.cpuUserMs} ms user + ${usage.cpuSystemMs} ms system | peak RSS ${usage.maxRssMb} MB`,
-      ...closingLines(code, end.fatal, run.id, statePath, command, failed),
+      ...plan.vaults.flatMap((v) => v.notes?.lines(v.spec.name) ?? []),
+      ...capLines(settings, left, command, statePath),
+      ...closingLines({
+        code,
+        fatal: end.fatal,
+        runId: ledger ? run.id : undefined,
+        statePath,
+        configPath: settings.configPath ?? "config.json",
+        command,
+        failed,
+        unsettled,
+      }),
     ];
-    io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
+    io.stderr.write(
+      renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color, note: capNote(left) }),
+    );
     if (settings.json) {
       const json = {
         ...summaryJson(metrics, { exitCode: code, runId: run.id }),
@@ -185,7 +269,9 @@ export async function runLoadCommand(
     }
     return code;
   } finally {
+    if (lease !== undefined) clearInterval(lease);
     progress?.stop();
+    await telemetry?.stop();
     stop.dispose();
     ledger?.close();
     await plan.close?.();
@@ -225,31 +311,6 @@ function peakRssKb(fallbackKb: number): number {
   } catch {
     return fallbackKb;
   }
-}
-
-function closingLines(
-  code: number,
-  fatal: unknown,
-  runId: string,
-  statePath: string,
-  command: string,
-  failed: number,
-): string[] {
-  const lines: string[] = [];
-  const again = command ? `byot ${command}` : "the same byot load command";
-  if (fatal !== undefined && !(fatal instanceof InterruptedError)) {
-    const message = fatal instanceof Error ? fatal.message : String(fatal);
-    lines.push(`error: ${message}`);
-  }
-  if (code === ExitCode.ok) return lines;
-  if (failed > 0) {
-    lines.push(`${failed} failed records are kept in ${statePath} (run ${runId}):`);
-    lines.push("  byot failures list   |   byot failures export --format json   |   byot failures retry");
-  }
-  if (code !== ExitCode.someFailed) {
-    lines.push(`Run ${runId} is not finished. To resume, run again: ${again}`);
-  }
-  return lines;
 }
 
 async function fillTotals(plan: LoadPlan, s: LoadSettings, metrics: RunMetrics, signal: AbortSignal) {

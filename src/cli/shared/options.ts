@@ -26,6 +26,17 @@ export function intArg(flag: string): (value: string) => number {
   };
 }
 
+/** A commander argument parser for a number of seconds (ranges are checked by resolve). */
+export function secondsArg(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value.trim());
+    if (value.trim() === "" || !Number.isFinite(n)) {
+      throw new ConfigError(`${flag} must be a number of seconds (got ${quote(value)})`);
+    }
+    return n;
+  };
+}
+
 /** Help of `--state`, the same for every command that opens the state file. */
 const STATE_HELP = "checkpoint ledger (SQLite; default: $BYOT_STATE, else ./byot-state.db)";
 

@@ -28,12 +28,12 @@ export function resolveStatePath(flag: string | undefined, io: Pick<Io, "env">):
 }
 
 /**
- * Opens an existing state file.
+ * Opens an existing state file (`readOnly`: without writing to it, for reports while a load runs).
  *
  * @throws {ConfigError} (exit 2) when there is no file at `path` (it is never created here).
  * @throws {CheckpointError} (exit 1) when it is not a readable byot state file.
  */
-export function openStateFile(path: string, options: { clock?: Clock } = {}): Ledger {
+export function openStateFile(path: string, options: { clock?: Clock; readOnly?: boolean } = {}): Ledger {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
@@ -45,7 +45,7 @@ export function openStateFile(path: string, options: { clock?: Clock } = {}): Le
     throw new ConfigError(`cannot read state file ${path}: ${detail}`, { cause: error });
   }
   if (!info.isFile) throw new ConfigError(`state file ${path} is not a file`);
-  return Ledger.open(path, { clock: options.clock });
+  return Ledger.open(path, { clock: options.clock, readOnly: options.readOnly });
 }
 
 /**

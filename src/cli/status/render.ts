@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { shellArg } from "../load/hints.ts";
 import { formatDuration, formatEta, formatInt, formatRate, roundTo } from "../../report/format.ts";
 import type { StatusReport, VaultStatus } from "./report.ts";
 import { utcTime } from "../shared/state_file.ts";
@@ -49,6 +50,22 @@ export function renderStatus(report: StatusReport, now: number): string {
   const rows = report.vaults.map(row);
   if (report.vaults.length > 1) rows.push(row({ ...report.totals, name: "all vaults" }));
   lines.push("", renderTable(COLUMNS, rows).trimEnd());
+  const { alreadyPresent, unsettled } = report.totals;
+  if (alreadyPresent > 0) {
+    lines.push(
+      "",
+      `Already present: ${
+        formatInt(alreadyPresent)
+      } of the loaded records were in the vault before (read back)`,
+    );
+  }
+  if (unsettled > 0) {
+    lines.push(
+      "",
+      `Unsettled: ${formatInt(unsettled)} records whose retries ran out on transient errors; ` +
+        "the same command settles them",
+    );
+  }
   const f = report.totals.failures;
   if (f.unresolved + f.resolved + f.purged > 0) {
     lines.push(
@@ -59,7 +76,11 @@ export function renderStatus(report: StatusReport, now: number): string {
         `${formatInt(f.purged)} purged`,
     );
     if (f.unresolved > 0) {
-      lines.push("  byot failures list   |   byot failures export --format json   |   byot failures retry");
+      const state = `--state ${shellArg(report.stateFile)}`;
+      lines.push(
+        `  byot failures list ${state}   |   byot failures export --format json ${state}   |   ` +
+          `byot failures retry ${state}`,
+      );
     }
   }
   const inFlight = report.totals.batches.inFlight;
@@ -79,11 +100,21 @@ export function renderStatus(report: StatusReport, now: number): string {
           : `${formatInt(inFlight)} batches were in flight; a resume replays them safely (no duplicates).`,
       );
     }
-    lines.push(
-      report.resumeCommand
-        ? `Run ${run.id} is not finished. To resume: ${report.resumeCommand}`
-        : `Run ${run.id} was ${run.status} and cannot be resumed.`,
-    );
+    if (active) {
+      lines.push(
+        `Run ${run.id} is being loaded now${
+          run.pid !== undefined ? ` by process ${run.pid}` : ""
+        }: follow it with ` +
+          `byot status --watch --state ${shellArg(report.stateFile)}` +
+          (run.pid !== undefined ? `; stop it cleanly with kill ${run.pid}` : ""),
+      );
+    } else {
+      lines.push(
+        report.resumeCommand
+          ? `Run ${run.id} is not finished. To resume: ${report.resumeCommand}`
+          : `Run ${run.id} was ${run.status} and cannot be resumed.`,
+      );
+    }
   }
   return lines.join("\n") + "\n";
 }
@@ -114,6 +145,10 @@ export interface VaultStatusJson {
   settled: number;
   /** Records loaded by the run's batches. */
   loaded: number;
+  /** Of `loaded`: records found already stored as ours (a re-run, a resume, another process). */
+  alreadyPresent: number;
+  /** Records of unsettled batches whose outcome is unknown (transient retries ran out). */
+  unsettled: number;
   /** Records that failed when the run sent them. */
   failed: number;
   /** Rows skipped (empty or null value or token). */
@@ -203,6 +238,8 @@ function vaultJson(v: VaultStatus): VaultStatusJson {
     total: v.total ?? null,
     settled: v.settled,
     loaded: v.loaded,
+    alreadyPresent: v.alreadyPresent,
+    unsettled: v.unsettled,
     failed: v.failed,
     skipped: v.skipped,
     pending: v.pending ?? null,

@@ -29,6 +29,10 @@ export interface VaultStatus {
   settled: number;
   /** Records loaded by the run's batches. */
   loaded: number;
+  /** Of `loaded`: records found already stored as ours (a re-run, a resume, another process). */
+  alreadyPresent: number;
+  /** Records of unsettled batches whose outcome is unknown (transient retries ran out). */
+  unsettled: number;
   /** Records that failed when the run sent them. */
   failed: number;
   /** Rows skipped (empty or null value or token). */
@@ -117,6 +121,8 @@ function vaultStatus(
     name: s.vault,
     settled: s.read,
     loaded: s.loaded,
+    alreadyPresent: s.alreadyPresent,
+    unsettled: s.unsettled,
     failed: s.failed,
     skipped: s.skipped,
     failures: failures ?? { unresolved: 0, resolved: 0, purged: 0 },
@@ -153,6 +159,8 @@ function sumStatus(vaults: VaultStatus[], finished: boolean): VaultStatus {
     name: "total",
     settled,
     loaded: sum((v) => v.loaded),
+    alreadyPresent: sum((v) => v.alreadyPresent),
+    unsettled: sum((v) => v.unsettled),
     failed: sum((v) => v.failed),
     skipped: sum((v) => v.skipped),
     failures: {

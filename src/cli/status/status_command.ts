@@ -2,7 +2,8 @@
  * `byot status [--run ID] [--json] [--state FILE]`: the progress of a load from the state file:
  * per vault loaded / failed / skipped / pending, throughput, elapsed, ETA, whether the run
  * finished, and the command that resumes it. Defaults to the latest unfinished run, else the
- * newest. Read-only; exit 0. With `--watch [--interval S]` it redraws every S seconds (default 2)
+ * newest; without `--run` it first lists every job of the ledger when there are several (the JSON
+ * form always carries a `jobs` array then). Read-only; exit 0. With `--watch [--interval S]` it redraws every S seconds (default 2)
  * until Ctrl-C or the run stops running, adding the loader process's CPU, RSS and connections.
  *
  * @module
@@ -15,6 +16,7 @@ import type { Io } from "../../common/io.ts";
 import type { Ledger } from "../../ledger/mod.ts";
 import type { CommandResult } from "../shared/command.ts";
 import { buildStatus, type BuildStatusOptions } from "./report.ts";
+import { jobJson, listJobs, renderJobs } from "./jobs.ts";
 import { renderStatus, statusJson } from "./render.ts";
 import { openStateFile, requireRun, resolveStatePath } from "../shared/state_file.ts";
 import { DEFAULT_WATCH_INTERVAL_S, type WatchOptions, watchStatus } from "./watch.ts";
@@ -88,8 +90,15 @@ export async function runStatus(flags: StatusFlags, io: Io, deps: StatusDeps = {
     }
     if (flags.watch) return await watch(ledger, run.id, flags, io, deps);
     const report = await buildStatus(ledger, run, deps);
-    if (flags.json) io.stdout.write(JSON.stringify(statusJson(report, ledger.path), null, 2) + "\n");
-    else io.stdout.write(renderStatus(report, clock.now()));
+    // Without --run, every job of the ledger is listed first (one load per job may share the file).
+    const jobs = flags.run === undefined ? listJobs(ledger) : undefined;
+    if (flags.json) {
+      const json = { ...statusJson(report, ledger.path), ...(jobs ? { jobs: jobs.map(jobJson) } : {}) };
+      io.stdout.write(JSON.stringify(json, null, 2) + "\n");
+    } else {
+      if (jobs && jobs.length > 1) io.stdout.write(renderJobs(jobs, ledger.path));
+      io.stdout.write(renderStatus(report, clock.now()));
+    }
     return ExitCode.ok;
   } finally {
     ledger.close();

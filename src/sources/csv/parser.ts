@@ -6,9 +6,10 @@
  *
  * Dialect: comma separator, `"` quoting with `""` as an escaped quote, LF or CRLF line ends (a CR
  * right before the LF is dropped; quoted fields keep their bytes as is). A UTF-8 BOM at byte 0 is
- * skipped. Empty lines are skipped (their bytes and lines still count). Fields are never trimmed.
+ * skipped. An empty line is a row of one empty field: rows are lines, as `paste` and `wc -l` see them, so
+ * two files paired by row stay aligned. Fields are never trimmed.
  * A `"` inside an unquoted field, anything but `,` or a line end after a closing quote, a quote never
- * closed, and invalid UTF-8 are errors ({@linkcode SourceError}).
+ * closed, and invalid UTF-8 (named by line and byte offset) are errors ({@linkcode SourceError}).
  *
  * @module
  */
@@ -93,6 +94,11 @@ export class CsvReader implements AsyncIterable<CsvRow[]> {
     this.#chunks.close();
   }
 
+  /** True when {@linkcode CsvRow.line} is the file's real line number (false when read from an offset without `startLine`). */
+  get linesKnown(): boolean {
+    return this.#lineKnown;
+  }
+
   /** Yields the rows in arrays of at most `chunkRows`; iterate once. Closes the file when done. */
   async *[Symbol.asyncIterator](): AsyncIterator<CsvRow[]> {
     try {
@@ -147,9 +153,11 @@ export class CsvReader implements AsyncIterable<CsvRow[]> {
       if (this.#q >= nl) {
         let end = nl;
         if (end > pos && s.charCodeAt(end - 1) === CR) end--;
-        if (end > pos) {
-          out.push({ fields: s.slice(pos, end).split(","), offset: this.#byteAt(pos), line: this.#line });
-        }
+        out.push({
+          fields: end > pos ? s.slice(pos, end).split(",") : [""],
+          offset: this.#byteAt(pos),
+          line: this.#line,
+        });
         this.#line++;
         pos = nl + 1;
       } else {

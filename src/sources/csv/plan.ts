@@ -8,7 +8,7 @@
 import { ConfigError } from "../../common/errors.ts";
 import type { LoadPlan, PlannedSource, PlanSettings } from "../planner.ts";
 import { shardSource } from "../shard.ts";
-import { pairedCsvSource } from "./paired.ts";
+import { checkPairedRowCounts, pairedCsvSource } from "./paired.ts";
 import { singleCsvSource } from "./single.ts";
 import { type CsvVaultSource, fingerprintFile } from "./source.ts";
 
@@ -28,7 +28,7 @@ export async function planCsv(
       valueColumn: settings.csv.valueColumn,
       tokenColumn: settings.csv.tokenColumn,
     });
-    vaults.push({ spec: settings.vaults[0], source, files: [...source.files] });
+    vaults.push({ spec: settings.vaults[0], source, files: [...source.files], notes: source.notes });
     batchSettings.csv = {
       file: settings.csv.file,
       valueColumn: settings.csv.valueColumn,
@@ -37,15 +37,22 @@ export async function planCsv(
   } else {
     for (const spec of settings.vaults) {
       const source = pairedCsvSource({ dataDir: settings.csv.dataDir!, column: spec.column });
-      vaults.push({ spec, source, files: [...source.files] });
+      vaults.push({ spec, source, files: [...source.files], notes: source.notes });
     }
     batchSettings.csv = { dataDir: settings.csv.dataDir };
   }
   for (const v of vaults) await (v.source as CsvVaultSource).open();
+  // README: nothing is sent until every source was opened and checked, row counts of pairs included
+  if (!settings.csv.file) {
+    for (const v of vaults) await checkPairedRowCounts(settings.csv.dataDir!, v.spec.column);
+  }
   // CSV shards by global row position (Snowflake shards in its query: its positions are the shard's own).
   const shard = settings.shard;
   if (shard) {
-    for (const v of vaults) v.source = shardSource(v.source, shard);
+    for (const v of vaults) {
+      v.source = shardSource(v.source, shard);
+      delete v.notes; // the file's notes would count other shards' rows too
+    }
   }
   const fingerprint: Record<string, unknown> = {};
   for (const v of vaults) {

@@ -6,7 +6,16 @@
  */
 import type { SourceCursor, SourceItem } from "../../common/types.ts";
 import { type CsvReader, openCsv } from "./parser.ts";
-import { checkCursor, type CsvVaultSource, headerIndexes, makeItem, requireFile, RowPump } from "./source.ts";
+import { CsvNotes } from "./notes.ts";
+import {
+  checkCursor,
+  type CsvVaultSource,
+  headerLayout,
+  makeItem,
+  requireFile,
+  RowPump,
+  tooManyFields,
+} from "./source.ts";
 
 /** Options of {@linkcode singleCsvSource}. */
 export interface SingleCsvOptions {
@@ -37,10 +46,11 @@ export function singleCsvSource(options: SingleCsvOptions): CsvVaultSource {
   const tokenColumn = options.tokenColumn ?? "token";
   const chunkRows = Math.max(1, options.chunkRows ?? 1000);
   const readers = new Set<CsvReader>();
-  let opened: Promise<number[]> | undefined;
+  const notes = new CsvNotes(file);
+  let opened: Promise<{ indexes: number[]; width: number }> | undefined;
 
-  function open(): Promise<number[]> {
-    opened ??= requireFile(file).then(() => headerIndexes(file, [valueColumn, tokenColumn]));
+  function open(): Promise<{ indexes: number[]; width: number }> {
+    opened ??= requireFile(file).then(() => headerLayout(file, [valueColumn, tokenColumn]));
     opened.catch(() => opened = undefined);
     return opened;
   }
@@ -48,7 +58,7 @@ export function singleCsvSource(options: SingleCsvOptions): CsvVaultSource {
   async function* read(
     readOptions: { from?: SourceCursor; signal?: AbortSignal } = {},
   ): AsyncGenerator<SourceItem[]> {
-    const [valueIndex, tokenIndex] = await open();
+    const { indexes: [valueIndex, tokenIndex], width } = await open();
     const from = checkCursor(readOptions.from, 1, file);
     const reader = await openCsv(file, { startOffset: from?.offsets[0] ?? 0, chunkRows });
     readers.add(reader);
@@ -59,12 +69,18 @@ export function singleCsvSource(options: SingleCsvOptions): CsvVaultSource {
         readOptions.signal?.throwIfAborted();
         if (!await rows.fill()) return;
         const n = rows.available;
-        const out: SourceItem[] = new Array(n);
+        const out: SourceItem[] = [];
         for (let k = 0; k < n; k++) {
           const row = rows.take();
-          out[k] = makeItem(position++, row.fields[valueIndex] ?? "", row.fields[tokenIndex] ?? "", [
+          if (row.fields.length > width) {
+            if (out.length > 0) yield out;
+            throw tooManyFields(file, row, width, rows.linesKnown, position + 1);
+          }
+          const item = makeItem(position++, row.fields[valueIndex] ?? "", row.fields[tokenIndex] ?? "", [
             row.offset,
           ]);
+          if (item.skip !== undefined) notes.skipped(rows.linesKnown ? row.line : undefined, position);
+          out.push(item);
         }
         yield out;
       }
@@ -76,6 +92,7 @@ export function singleCsvSource(options: SingleCsvOptions): CsvVaultSource {
 
   return {
     label: file,
+    notes,
     files: [file],
     async open() {
       await open();

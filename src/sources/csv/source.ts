@@ -6,8 +6,12 @@
  * Rules common to both layouts:
  * - Values and tokens are taken as they are: nothing is trimmed; only an empty string is empty
  *   (skip reason `empty_value`, or `empty_token` when only the token is empty).
+ * - Every line is a row (a blank line is a row with one empty field), so rows match `wc -l` and
+ *   paired files stay aligned as `paste` shows them.
  * - A row with too few fields to reach a needed column counts as having an empty field there, so
  *   it is skipped with that reason (counted, never silently dropped).
+ * - A row with more fields than the header (an unquoted comma, as in `SMITH, JOHN`) is an error
+ *   naming the file and line, raised before anything of that row is sent: nothing is truncated.
  * - Header names match exactly (case-sensitive, after removing a UTF-8 BOM); the first match wins;
  *   other columns are ignored.
  *
@@ -17,6 +21,7 @@ import { SourceError } from "../../common/errors.ts";
 import type { SourceCursor, SourceItem, VaultSource } from "../../common/types.ts";
 import type { CsvReader, CsvRow } from "./parser.ts";
 import { readCsvHeader } from "./parser.ts";
+import type { CsvNotes } from "./notes.ts";
 
 /** A CSV-backed {@linkcode VaultSource}. */
 export interface CsvVaultSource extends VaultSource {
@@ -29,6 +34,8 @@ export interface CsvVaultSource extends VaultSource {
   open(): Promise<void>;
   /** Releases open files. Safe to call twice. */
   close(): Promise<void>;
+  /** Where rows were skipped and blank rows that may mean misaligned files, for the summary. */
+  readonly notes: CsvNotes;
 }
 
 /** Identity of a file, to refuse resuming a run on a file that changed. */
@@ -86,8 +93,43 @@ export async function fingerprintFile(path: string): Promise<FileFingerprint> {
  * `"<file>: header has no column \"x\" (found: a, b)"`.
  */
 export async function headerIndexes(path: string, columns: readonly string[]): Promise<number[]> {
+  return (await headerLayout(path, columns)).indexes;
+}
+
+/** Like {@linkcode headerIndexes}, plus the header's field count (`width`): no row may have more. */
+export async function headerLayout(
+  path: string,
+  columns: readonly string[],
+): Promise<{ indexes: number[]; width: number }> {
   const header = await readCsvHeader(path);
   if (header === undefined) throw new SourceError(`${path}: file is empty (no header row)`);
+  return { indexes: findColumns(path, header, columns), width: header.length };
+}
+
+/**
+ * The error for a row with more fields than its header: names the file and line (or the data row
+ * when read from a resume offset) and the likely cause.
+ */
+export function tooManyFields(
+  path: string,
+  row: CsvRow,
+  width: number,
+  linesKnown: boolean,
+  dataRow: number,
+): SourceError {
+  const where = linesKnown ? `line ${row.line}` : `data row ${dataRow}`;
+  return new SourceError(
+    `${path}: ${where} has ${row.fields.length} fields but the header has ${width}; ` +
+      `a value containing a comma must be quoted ("SMITH, JOHN"). Nothing of this row was sent`,
+  );
+}
+
+/** True for a row read from an empty line. */
+export function isBlankRow(row: CsvRow): boolean {
+  return row.fields.length === 1 && row.fields[0] === "";
+}
+
+function findColumns(path: string, header: string[], columns: readonly string[]): number[] {
   return columns.map((column) => {
     const index = header.indexOf(column);
     if (index >= 0) return index;
@@ -139,6 +181,11 @@ export class RowPump {
   #done = false;
   #skipFirst: boolean;
 
+  /** True when rows carry their real line numbers (read from the start of the file). */
+  get linesKnown(): boolean {
+    return this.#reader.linesKnown;
+  }
+
   /**
    * Wraps a reader that has not been iterated yet.
    * @param skipFirst drop the first row read (the header, when reading from the start).
@@ -177,14 +224,15 @@ export class RowPump {
     return this.#rows[this.#i++];
   }
 
-  /** Counts and discards every remaining row. */
-  async countRest(): Promise<number> {
-    let count = 0;
+  /** Counts and discards every remaining row; `content` counts those that are not blank lines. */
+  async countRest(): Promise<{ rows: number; content: number }> {
+    let rows = 0, content = 0;
     while (await this.fill()) {
-      count += this.available;
+      rows += this.available;
+      for (let k = this.#i; k < this.#rows.length; k++) if (!isBlankRow(this.#rows[k])) content++;
       this.#i = this.#rows.length;
     }
-    return count;
+    return { rows, content };
   }
 
   /** Stops reading and closes the file. */

@@ -92,7 +92,7 @@ export class Utf8ChunkReader {
       throw new SourceError(`cannot read ${this.path}`, { cause: error });
     }
     if (n === null) {
-      if (this.#carry > 0) throw this.#utf8Error(this.#readByte - this.#carry);
+      if (this.#carry > 0) throw await this.#utf8Error(this.#readByte - this.#carry);
       return null;
     }
     const total = this.#carry + n;
@@ -101,7 +101,7 @@ export class Utf8ChunkReader {
     try {
       text = this.#decoder.decode(buf.subarray(0, cut));
     } catch (error) {
-      throw this.#utf8Error(this.#readByte - this.#carry, error);
+      throw await this.#utf8Error(this.#readByte - this.#carry + firstInvalidUtf8(buf, cut), error);
     }
     let bytes = cut;
     let skipped = 0;
@@ -128,8 +128,59 @@ export class Utf8ChunkReader {
     } catch { /* already closed */ }
   }
 
-  #utf8Error(nearByte: number, cause?: unknown): SourceError {
-    return new SourceError(`${this.path}: not valid UTF-8 (near byte ${nearByte})`, { cause });
+  /** The error for the invalid byte at file offset `at`, naming its line (LFs before it are counted). */
+  async #utf8Error(at: number, cause?: unknown): Promise<SourceError> {
+    const line = await lineOfOffset(this.path, at);
+    const where = line === undefined ? "" : `line ${line}: `;
+    return new SourceError(
+      `${this.path}: ${where}not valid UTF-8 at byte offset ${at} (0-based; save the file as UTF-8)`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Index of the first byte of `buf[0..end)` that does not start a valid UTF-8 sequence (the rules of
+ * a fatal `TextDecoder`: no overlong forms, no surrogates, nothing above U+10FFFF), or `end`.
+ */
+export function firstInvalidUtf8(buf: Uint8Array, end: number): number {
+  let i = 0;
+  while (i < end) {
+    const c = buf[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const need = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+    if (need === 0 || i + need >= end) return i;
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    if (buf[i + 1] < lo || buf[i + 1] > hi) return i;
+    for (let k = 2; k <= need; k++) if ((buf[i + k] & 0xc0) !== 0x80) return i;
+    i += need + 1;
+  }
+  return end;
+}
+
+/** 1-based line of byte offset `at` of `path` (LF bytes before it, plus one); undefined when unreadable. */
+async function lineOfOffset(path: string, at: number): Promise<number | undefined> {
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(path, { read: true });
+    const buffer = new Uint8Array(1 << 16);
+    let line = 1;
+    let read = 0;
+    while (read < at) {
+      const n = await file.read(buffer.subarray(0, Math.min(buffer.length, at - read)));
+      if (n === null) break;
+      for (let i = 0; i < n; i++) if (buffer[i] === 10) line++;
+      read += n;
+    }
+    return line;
+  } catch {
+    return undefined;
+  } finally {
+    file?.close();
   }
 }
 

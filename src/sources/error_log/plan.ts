@@ -22,6 +22,7 @@ export async function planErrorLog(
     );
   }
   batchSettings.vaults = [{ name: spec.name, id: spec.id, table: spec.table, column: spec.column }];
+  batchSettings.errorLog = settings.errorLog; // part of the job's identity: another log is another job
   return {
     vaults: [{ spec, source: errorLogSource(log), files: [] }],
     fingerprint: errorLogFingerprint(log),

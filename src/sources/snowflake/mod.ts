@@ -33,12 +33,14 @@ import {
 } from "./connect.ts";
 import { queryModeOf, type QueryRange, snowflakeQueryText } from "./queries.ts";
 import {
+  executeStreamed,
   type SnowflakeQueryInfo,
   type SnowflakeResumeState,
   type SnowflakeSourceOptions,
   type SnowflakeVaultSource,
   snowflakeVaultSource,
 } from "./source.ts";
+import { sqlError } from "./connect.ts";
 
 export { type AuthMethod, authMethodOf, connectionOptions, type ConnectOptions } from "./connect.ts";
 export {
@@ -85,6 +87,12 @@ export interface SnowflakeSession {
    * @throws {ConfigError} when the query mode cannot serve the vault's column.
    */
   source(vault: VaultSpec, options?: SessionSourceOptions): SnowflakeVaultSource;
+  /**
+   * Compiles the vault's query without running it (`EXPLAIN USING TEXT`): no scan, no row read.
+   *
+   * @throws {SourceError} with Snowflake's message when the query does not compile.
+   */
+  explain(vault: VaultSpec, range?: QueryRange): Promise<void>;
   /** Stops the sources' reads, logs out and releases the connection. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -121,6 +129,14 @@ export async function openSnowflake(
       const source = snowflakeVaultSource(connection, sqlText, sourceOpts);
       sources.add(source);
       return source;
+    },
+    async explain(vault, range = {}) {
+      const sqlText = snowflakeQueryText(settings, vault, range);
+      try {
+        await executeStreamed(connection, `EXPLAIN USING TEXT ${sqlText}`);
+      } catch (error) {
+        throw sqlError(error, `the Snowflake query of vault ${vault.name}`);
+      }
     },
     close() {
       closed ??= (async () => {

@@ -56,5 +56,17 @@ export async function planSnowflake(
     fingerprint: { kind: "snowflake", account: sf.account, database: sf.database, queries },
     batchSettings,
     close: () => session.close(),
+    async explain() {
+      const out = new Map<string, string | undefined>();
+      for (const spec of settings.vaults) {
+        try {
+          await session.explain(spec, range);
+          out.set(spec.name, undefined);
+        } catch (error) {
+          out.set(spec.name, error instanceof Error ? error.message : String(error));
+        }
+      }
+      return out;
+    },
   };
 }

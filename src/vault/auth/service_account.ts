@@ -12,6 +12,7 @@
  */
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { ConfigError, VaultUnavailableError } from "../../common/errors.ts";
+import { errorChainText, isProtocolMismatch, protocolHint } from "../config_rejection.ts";
 import { backoffDelay } from "../backoff.ts";
 import { errorMessage, tryJson } from "../envelope.ts";
 import { decodeJwtClaims, importRsaPrivateKey, PrivateKeyError, signRs256 } from "./jwt.ts";
@@ -310,6 +311,14 @@ export class ServiceAccountTokenProvider implements TokenProvider {
     } catch (error) {
       if (error instanceof DOMException && error.name === "TimeoutError") {
         return { problem: `no answer within ${o.timeoutMs} ms` };
+      }
+      if (isProtocolMismatch(errorChainText(error))) {
+        const where = `"tokenURI" in ${o.credentials.origin}`;
+        throw new ConfigError(
+          `service-account token request to ${o.credentials.tokenURI}: ${
+            protocolHint(o.credentials.tokenURI, where)
+          }`,
+        );
       }
       const message = error instanceof Error ? error.message : String(error);
       return { problem: `network error: ${message.replace(/\s+/g, " ").slice(0, 200)}` };

@@ -131,6 +131,13 @@ export class AuthGate {
         return fail(401, `Invalid assertion: claim ${claim} is missing.`);
       }
     }
+    const { serviceAccountClientId: clientId, serviceAccountKeyId: keyId } = this.#options;
+    if (clientId !== undefined && (claims.iss !== clientId || claims.sub !== clientId)) {
+      return fail(401, "Invalid assertion: iss and sub must be the service account's clientID.");
+    }
+    if (keyId !== undefined && claims.key !== keyId) {
+      return fail(401, "Invalid assertion: key must be the service account's keyID.");
+    }
     const nowSeconds = Math.floor(this.#options.now() / 1000);
     if (typeof claims.exp !== "number" || claims.exp <= nowSeconds) {
       return fail(401, "Invalid assertion: expired or without exp.");

@@ -30,5 +30,15 @@ export {
   type VaultData,
   VaultStore,
 } from "./store.ts";
+export {
+  type ColumnSchema,
+  invalidColumnMessage,
+  invalidTableMessage,
+  parseSchema,
+  schemaOf,
+  type SimulatorSchema,
+  type TableSchema,
+  type VaultSchema,
+} from "./schema.ts";
 export { EXPIRED_TOKEN_MESSAGE, JWT_BEARER_GRANT } from "./auth.ts";
 export { mulberry32 } from "./faults.ts";

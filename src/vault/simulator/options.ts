@@ -7,6 +7,7 @@
  */
 import { systemClock } from "../../common/clock.ts";
 import { mulberry32 } from "./faults.ts";
+import type { SimulatorSchema } from "./schema.ts";
 
 /** How a 429's `Retry-After` header is written. */
 export type RetryAfterFormat = "seconds" | "date";
@@ -17,11 +18,16 @@ export interface SimulatorOptions {
   hostname?: string;
   /** Port to listen on; 0 picks a free one. @default 0 */
   port?: number;
+  /**
+   * PEM certificate chain and private key: serve HTTPS instead of plain HTTP (the official SDKs
+   * refuse a vault URL that is not https). @default undefined
+   */
+  tls?: { cert: string; key: string };
   /** Delay added to every vault request, in ms. @default 0 */
   latencyMs?: number;
   /** Extra random delay in `[0, jitterMs)` added to every vault request. @default 0 */
   jitterMs?: number;
-  /** Data requests (insert, batch) per second per vault id before 429s; 0 turns it off. @default 0 */
+  /** Vault requests (insert, batch, get, detokenize, delete) per second per vault id before 429s; 0 turns it off. @default 0 */
   rateLimit?: number;
   /** Write `Retry-After` as whole seconds or as an HTTP-date. @default "seconds" */
   retryAfterFormat?: RetryAfterFormat;
@@ -35,6 +41,13 @@ export interface SimulatorOptions {
   rejectMarker?: string;
   /** Records per insert or batch request above which the request answers 413; 0 = no limit. @default 0 */
   maxRecordsPerRequest?: number;
+  /**
+   * Status of a duplicate value or token ("already exists"), 400 or 409. Skyflow documents none;
+   * the default is 400 because that is what the official SDKs point to: skyflow-python v2 counts
+   * only a per-record `Status` of 400 as an error and skyflow-go's test doubles answer record errors
+   * with 400, while nothing found supports 409 (see the README's simulator section). @default 400
+   */
+  duplicateStatus?: 400 | 409;
   /** Seed of the fault generator, so fault sequences repeat. @default 1 */
   seed?: number;
   /** Source of randomness in `[0, 1)`; overrides `seed`. @default mulberry32(seed) */
@@ -51,8 +64,26 @@ export interface SimulatorOptions {
    * only the claims and their expiry are checked. @default undefined
    */
   serviceAccountPublicKey?: string;
+  /**
+   * The service account's `clientID`: assertions must carry it as `iss` and `sub`. When unset, any
+   * is accepted. @default undefined
+   */
+  serviceAccountClientId?: string;
+  /** The service account's `keyID`: assertions must carry it as `key`. When unset, any is accepted. @default undefined */
+  serviceAccountKeyId?: string;
   /** Vault ids that exist; others answer 404. When unset, any id is accepted. @default undefined */
   vaultIds?: string[];
+  /**
+   * Vaults, tables, columns and unique columns that exist; anything else answers like the real API
+   * (400 naming the table or column, 404 for the vault). When unset, any vault, table and column is
+   * accepted and every column is unique. @default undefined
+   */
+  schema?: SimulatorSchema;
+  /**
+   * Refuse reads (Get and Detokenize) with 403, like a service account whose role may only insert.
+   * @default false
+   */
+  forbidRead?: boolean;
   /** Milliseconds since the epoch. @default Date.now */
   now?: () => number;
   /** Waits `ms`, rejecting when `signal` aborts. @default setTimeout-based */
@@ -62,14 +93,31 @@ export interface SimulatorOptions {
 /** {@linkcode SimulatorOptions} with every default filled in. Mutable while the simulator runs. */
 export interface ResolvedSimulatorOptions extends
   Required<
-    Omit<SimulatorOptions, "bearerToken" | "serviceAccountPublicKey" | "vaultIds">
+    Omit<
+      SimulatorOptions,
+      | "bearerToken"
+      | "serviceAccountPublicKey"
+      | "serviceAccountClientId"
+      | "serviceAccountKeyId"
+      | "vaultIds"
+      | "schema"
+      | "tls"
+    >
   > {
   /** See {@linkcode SimulatorOptions.bearerToken}. */
   bearerToken?: string;
   /** See {@linkcode SimulatorOptions.serviceAccountPublicKey}. */
   serviceAccountPublicKey?: string;
+  /** See {@linkcode SimulatorOptions.serviceAccountClientId}. */
+  serviceAccountClientId?: string;
+  /** See {@linkcode SimulatorOptions.serviceAccountKeyId}. */
+  serviceAccountKeyId?: string;
   /** See {@linkcode SimulatorOptions.vaultIds}. */
   vaultIds?: string[];
+  /** See {@linkcode SimulatorOptions.schema}. */
+  schema?: SimulatorSchema;
+  /** See {@linkcode SimulatorOptions.tls}. */
+  tls?: { cert: string; key: string };
 }
 
 /**
@@ -86,6 +134,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
   return {
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 0,
+    tls: options.tls,
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
     rateLimit: options.rateLimit ?? 0,
@@ -95,12 +144,17 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     hangRate: options.hangRate ?? 0,
     rejectMarker: options.rejectMarker ?? "__REJECT__",
     maxRecordsPerRequest: options.maxRecordsPerRequest ?? 0,
+    duplicateStatus: options.duplicateStatus ?? 400,
     seed,
     random: options.random ?? mulberry32(seed),
     bearerToken: options.bearerToken,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
     serviceAccountPublicKey: options.serviceAccountPublicKey,
+    serviceAccountClientId: options.serviceAccountClientId,
+    serviceAccountKeyId: options.serviceAccountKeyId,
     vaultIds: options.vaultIds,
+    schema: options.schema,
+    forbidRead: options.forbidRead ?? false,
     now: options.now ?? (() => Date.now()),
     sleep: options.sleep ?? systemClock.sleep,
   };

@@ -6,7 +6,17 @@
  */
 
 /** The routes the simulator counts requests for. */
-export type SimulatorEndpoint = "insert" | "batch" | "get" | "delete" | "detokenize" | "token" | "unknown";
+export type SimulatorEndpoint =
+  | "insert"
+  | "batch"
+  | "get"
+  | "update"
+  | "delete"
+  | "detokenize"
+  | "query"
+  | "tokenize"
+  | "token"
+  | "unknown";
 
 /** Counts successful inserts of a token in a column (the store keeps that history). */
 export type InsertCounter = (vaultId: string, column: string, token: string) => number;
@@ -27,8 +37,11 @@ export class SimulatorStats {
     insert: 0,
     batch: 0,
     get: 0,
+    update: 0,
     delete: 0,
     detokenize: 0,
+    query: 0,
+    tokenize: 0,
     token: 0,
     unknown: 0,
   };
@@ -98,7 +111,8 @@ export class SimulatorStats {
     const r = this.requests;
     const statuses = Object.entries(this.responses).map(([s, n]) => `${s}:${n}`).join(" ");
     return `${this.totalRequests} requests (insert ${r.insert}, batch ${r.batch}, get ${r.get}, ` +
-      `delete ${r.delete}, detokenize ${r.detokenize}, token ${r.token}); responses ${statuses || "none"}; ` +
+      `update ${r.update}, delete ${r.delete}, detokenize ${r.detokenize}, query ${r.query}, ` +
+      `tokenize ${r.tokenize}, token ${r.token}); responses ${statuses || "none"}; ` +
       `429 ${this.rateLimited}, 5xx injected ${this.serverErrors}, dropped ${this.dropped}, ` +
       `hung ${this.hung}, max in flight ${this.maxInFlight}, duplicate inserts ${this.duplicateInserts}`;
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { fail, isObject, type Reply } from "./http.ts";
+import type { SimulatorSchema } from "./schema.ts";
 import type { VaultStore } from "./store.ts";
 import { type ByotMode, type WriteInput, writeRecords, type WriteResult } from "./writes.ts";
 
@@ -14,6 +15,10 @@ export interface WriteRules {
   rejectMarker: string;
   /** Records per request above which it answers 413; 0 = no limit. */
   maxRecordsPerRequest: number;
+  /** Status of a duplicate value or token ("already exists"). @default 400 */
+  duplicateStatus?: number;
+  /** Tables and columns that exist; absent = any. @default undefined */
+  schema?: SimulatorSchema;
 }
 
 const byotModes: readonly ByotMode[] = ["DISABLE", "ENABLE", "ENABLE_STRICT"];
@@ -76,6 +81,8 @@ export function handleInsert(
     byot: envelope.byot,
     rejectMarker: rules.rejectMarker,
     atomic: true,
+    duplicateStatus: rules.duplicateStatus,
+    schema: rules.schema,
   });
   const first = results[0];
   if (!first.ok) return fail(first.status, first.message);
@@ -102,7 +109,8 @@ function batchInput(record: unknown): WriteInput | string {
 
 /**
  * Batch: with `continueOnError` each record stands alone and gets its own `Status`/`Body` (HTTP 207
- * when any failed); without it the records form one all-or-nothing transaction.
+ * when some failed; when every record failed, their 4xx with the same `responses[]`); without it the
+ * records form one all-or-nothing transaction.
  *
  * @example
  * ```ts ignore
@@ -115,7 +123,12 @@ export function handleBatch(store: VaultStore, rules: WriteRules, vaultId: strin
   if ("status" in envelope) return envelope;
   const continueOnError = (body as Record<string, unknown>).continueOnError === true;
   const inputs = envelope.records.map(batchInput);
-  const context = { byot: envelope.byot, rejectMarker: rules.rejectMarker };
+  const context = {
+    byot: envelope.byot,
+    rejectMarker: rules.rejectMarker,
+    duplicateStatus: rules.duplicateStatus,
+    schema: rules.schema,
+  };
 
   if (!continueOnError) {
     const bad = inputs.find((input): input is string => typeof input === "string");
@@ -127,14 +140,25 @@ export function handleBatch(store: VaultStore, rules: WriteRules, vaultId: strin
     return { status: 200, body: { vaultID: vaultId, responses } };
   }
 
-  let failed = false;
+  const failedStatuses = new Set<number>();
+  let failed = 0;
   const responses = inputs.map((input) => {
     const result: WriteResult = typeof input === "string"
       ? { ok: false, status: 400, message: input }
       : writeRecords(store, vaultId, [input], { ...context, atomic: false })[0];
     if (result.ok) return { Status: 200, Body: { records: [stored(result)] } };
-    failed = true;
+    failed++;
+    failedStatuses.add(result.status);
     return { Status: result.status, Body: { error: result.message } };
   });
-  return { status: failed ? 207 : 200, body: { vaultID: vaultId, responses } };
+  // every record failed: a 4xx that still carries the per-record answers (the official Python SDK
+  // reads `responses[]` from such an answer); its status is the records' own when they agree
+  const status = failed === 0
+    ? 200
+    : failed < responses.length
+    ? 207
+    : failedStatuses.size === 1
+    ? [...failedStatuses][0]
+    : 400;
+  return { status, body: { vaultID: vaultId, responses } };
 }

@@ -7,6 +7,14 @@
  */
 import type { StoredRecord, VaultStore } from "./store.ts";
 import { isObject } from "./http.ts";
+import {
+  hasColumn,
+  invalidColumnMessage,
+  invalidTableMessage,
+  isUnique,
+  type SimulatorSchema,
+  tableSchema,
+} from "./schema.ts";
 
 /** Skyflow's BYOT modes. */
 export type ByotMode = "DISABLE" | "ENABLE" | "ENABLE_STRICT";
@@ -38,6 +46,10 @@ export interface WriteContext {
   rejectMarker: string;
   /** True: the first rejection fails every record and nothing is stored. */
   atomic: boolean;
+  /** Status of a duplicate value or token ("already exists"). @default 400 */
+  duplicateStatus?: number;
+  /** Tables and columns that exist; absent = any, every column unique. @default undefined */
+  schema?: SimulatorSchema;
 }
 
 interface Plan {
@@ -129,7 +141,13 @@ function planRecord(
   claims: Claims,
 ): Plan | Rejection {
   const { table } = input;
+  const dup = context.duplicateStatus ?? 400;
+  const shape = tableSchema(context.schema, vaultId, table) ?? undefined;
+  if (shape === undefined && context.schema) return reject(400, invalidTableMessage("Insert", table));
   if (!isObject(input.fields)) return reject(400, "Insert failed. Each record needs a fields object.");
+  for (const column in input.fields) {
+    if (!hasColumn(shape, column)) return reject(400, invalidColumnMessage(column));
+  }
   if (input.tokens !== undefined && input.tokens !== null && !isObject(input.tokens)) {
     return reject(400, "Insert failed. Record tokens must be an object.");
   }
@@ -143,7 +161,15 @@ function planRecord(
   if (complete instanceof Rejection) return complete;
 
   const data = store.table(vaultId, table);
-  const upsert = input.upsert || undefined;
+  const upsert = (input.upsert || undefined) as string | undefined;
+  if (upsert !== undefined && !isUnique(shape, upsert)) {
+    return reject(
+      400,
+      hasColumn(shape, upsert)
+        ? `Insert failed. Upsert column ${upsert} is not a unique column.`
+        : invalidColumnMessage(upsert),
+    );
+  }
   const target = upsert !== undefined && fields[upsert] !== undefined
     ? data?.unique.get(upsert)?.get(fields[upsert])
     : undefined;
@@ -151,27 +177,28 @@ function planRecord(
   // Claims are taken while checking: a rejection ends the transaction (atomic) or the record's own
   // claims (not atomic), so partial claims never matter. Generated tokens are random: not claimed.
   for (const column in fields) {
+    if (!isUnique(shape, column)) continue;
     const value = fields[column];
     const claimed = claims.values(table, column);
     if (claimed.has(value)) {
-      return reject(409, `Insert failed. Duplicate value for unique column ${column} in the request.`);
+      return reject(dup, `Insert failed. Duplicate value for unique column ${column} in the request.`);
     }
     claimed.add(value);
     const holder = data?.unique.get(column)?.get(value);
     if (holder && holder !== target) {
-      return reject(409, `Insert failed. Value for unique column ${column} already exists.`);
+      return reject(dup, `Insert failed. Value for unique column ${column} already exists.`);
     }
   }
   const vaultTokens = store.vault(vaultId)?.tokens;
   for (const column in given) {
     const token = given[column] as string;
     if (claims.tokens.has(token)) {
-      return reject(409, `Insert failed. Duplicate token for column ${column} in the request.`);
+      return reject(dup, `Insert failed. Duplicate token for column ${column} in the request.`);
     }
     claims.tokens.add(token);
     const holder = vaultTokens?.get(token);
     if (holder && !(holder === target && target.tokens[column] === token)) {
-      return reject(409, `Insert failed. Token for column ${column} already exists in the vault.`);
+      return reject(dup, `Insert failed. Token for column ${column} already exists in the vault.`);
     }
   }
 

@@ -77,7 +77,8 @@ Deno.test("byot load stops with exit 2 and never prints the token when the vault
     simulator: { bearerToken: "the-right-one" },
   });
   const secret = "sekrit-TOKEN-4711";
-  const run = await ws.load([], {
+  // --no-preflight: the load itself meets the 401 (the preflight would stop before the ledger exists)
+  const run = await ws.load(["--no-preflight"], {
     env: { SKYFLOW_BEARER_TOKEN: secret },
   });
   assert.equal(run.code, 2, run.err);

@@ -56,7 +56,9 @@ function randomCsv(seed: number, count: number, bom: boolean) {
   const expected: CsvRow[] = [];
   for (let r = 0; r < count; r++) {
     if (rnd() < 0.1) {
+      // an empty line is a row of one empty field (rows are lines, as paste and wc -l see them)
       const empty = rnd() < 0.5 ? "\n" : "\r\n";
+      expected.push({ fields: [""], offset: bytes, line });
       text += empty;
       bytes += empty.length;
       line++;
@@ -80,18 +82,20 @@ function randomCsv(seed: number, count: number, bom: boolean) {
   return { text, expected };
 }
 
-Deno.test("openCsv() parses quoted commas, escaped quotes, embedded newlines and mixed line ends", async () => {
+Deno.test("openCsv() parses quoted commas, escaped quotes, embedded newlines, empty lines and mixed line ends", async () => {
   const text = 'a,b,c\r\n"x, y","say ""hi""","line1\nline2"\n\nplain,,""\r\n\r\nlast,"q\r\nr",end';
   await withFile(text, async (path) => {
     const rows = await readAll(path);
     assert.deepEqual(rows.map((r) => r.fields), [
       ["a", "b", "c"],
       ["x, y", 'say "hi"', "line1\nline2"],
+      [""],
       ["plain", "", ""],
+      [""],
       ["last", "q\r\nr", "end"],
     ]);
-    assert.deepEqual(rows.map((r) => r.line), [1, 2, 5, 7]);
-    assert.deepEqual(rows.map((r) => r.offset), [0, 7, 42, 55]);
+    assert.deepEqual(rows.map((r) => r.line), [1, 2, 4, 5, 6, 7]);
+    assert.deepEqual(rows.map((r) => r.offset), [0, 7, 41, 42, 53, 55]);
   });
 });
 
@@ -201,4 +205,35 @@ Deno.test("readCsvHeader() returns undefined for an empty file and stops after t
     assert.deepEqual(await readAll(path), []);
   });
   await withFile("a,b\n1,2\n3,4", async (path) => assert.deepEqual(await readCsvHeader(path), ["a", "b"]));
+});
+
+Deno.test("openCsv() names the line and exact byte offset of an invalid UTF-8 byte deep in a file", async () => {
+  const rows: string[] = ["value,token"];
+  let bytes = encoder.encode("value,token\n").length;
+  let line = 1;
+  while (bytes < 114_000) {
+    const row = `välue-${line},tök-${line}\n`;
+    rows.push(row.trimEnd());
+    bytes += encoder.encode(row).length;
+    line++;
+  }
+  const head = encoder.encode(rows.join("\n") + "\nabc,");
+  const bad = new Uint8Array([...head, 0xff, ...encoder.encode("def\nlast,row\n")]);
+  const badLine = rows.length + 1;
+  await withFile(bad, async (path) => {
+    for (const readSize of [65536, 4096, 7]) {
+      await rejectsWith(
+        () => readAll(path, { readSize }),
+        new RegExp(`t\\.csv: line ${badLine}: not valid UTF-8 at byte offset ${head.length} \\(`),
+      );
+    }
+  });
+});
+
+Deno.test("openCsv() reads a blank line as a row of one empty field so paired files stay aligned", async () => {
+  await withFile("h\na\n\nb\n\r\nc\n", async (path) => {
+    const rows = await readAll(path);
+    assert.deepEqual(rows.map((r) => r.fields), [["h"], ["a"], [""], ["b"], [""], ["c"]]);
+    assert.deepEqual(rows.map((r) => r.line), [1, 2, 3, 4, 5, 6]);
+  });
 });

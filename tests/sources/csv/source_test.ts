@@ -221,3 +221,19 @@ Deno.test("fingerprintFile() changes when the head of the file changes", async (
     await rejectsWith(() => fingerprintFile(join(dir, "c.csv")), /file not found: .*c\.csv/);
   });
 });
+
+Deno.test("singleCsvSource() refuses a row with more fields than the header, naming file and line", async () => {
+  const text = lines("value,token", ["a,t1", "SMITH, JOHN,t2", "c,t3"]);
+  await withDir({ "pairs.csv": text }, async (dir) => {
+    const file = join(dir, "pairs.csv");
+    const seen: SourceItem[] = [];
+    await rejectsWith(
+      async () => {
+        for await (const chunk of singleCsvSource({ file }).read()) seen.push(...chunk);
+      },
+      `${file}: line 3 has 3 fields but the header has 2; a value containing a comma must be quoted ` +
+        `("SMITH, JOHN"). Nothing of this row was sent`,
+    );
+    assert.deepEqual(seen.map((i) => i.value), ["a"]);
+  });
+});

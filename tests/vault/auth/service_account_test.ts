@@ -323,3 +323,27 @@ Deno.test("createTokenProvider() picks the service account when credentials are 
     (e) => e instanceof ConfigError && /c\.json: field "clientID"/.test(e.message),
   );
 });
+
+Deno.test("a tokenURI with https:// pointing at a plain-HTTP port is a ConfigError at once, not retries and exit 75", async () => {
+  const sim = await startSimulator({ serviceAccountPublicKey: SPKI });
+  try {
+    const tokenURI = `${sim.url.replace("http:", "https:")}/v1/auth/sa/oauth/token`;
+    const provider = new ServiceAccountTokenProvider({
+      credentials: credentials(tokenURI),
+      clock: systemClock,
+    });
+    const started = performance.now();
+    await assert.rejects(() => provider.get(), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(
+        error.message,
+        /"tokenURI" in creds\.json uses https:\/\/ but the server at that port does not speak TLS/,
+      );
+      return true;
+    });
+    assert.ok(performance.now() - started < 2000, "no backoff");
+    assert.equal(sim.stats.tokensIssued, 0);
+  } finally {
+    await sim.shutdown();
+  }
+});

@@ -21,7 +21,7 @@ const entry = (value: string, token: string, extra: Record<string, unknown> = {}
 });
 
 Deno.test("batch with continueOnError answers 207 with per-record statuses in request order", () =>
-  withSim({}, async (sim) => {
+  withSim({ duplicateStatus: 409 }, async (sim) => {
     await batch(sim, { records: [entry("TAKEN", "t0")], continueOnError: true, byot: "ENABLE_STRICT" });
     const res = await batch(sim, {
       records: [
@@ -59,7 +59,7 @@ Deno.test("batch with continueOnError answers 200 when every record succeeds", (
   }));
 
 Deno.test("batch with continueOnError lets a record see the records before it", () =>
-  withSim({}, async (sim) => {
+  withSim({ duplicateStatus: 409 }, async (sim) => {
     const res = await batch(sim, {
       records: [entry("A", "t1"), entry("A", "t2")],
       continueOnError: true,
@@ -93,4 +93,37 @@ Deno.test("batch honours per-record upsert and rejects methods other than POST",
     });
     assert.deepEqual(res.body.responses.map((r: { Status: number }) => r.Status), [200, 400]);
     assert.equal(sim.stats.inserts("v1", "name", "t1"), 1);
+  }));
+
+Deno.test("batch with continueOnError whose every record failed answers their 4xx, still with responses[]", () =>
+  withSim({}, async (sim) => {
+    await batch(sim, { records: [entry("TAKEN", "t0")], continueOnError: true, byot: "ENABLE_STRICT" });
+    const same = await batch(sim, {
+      records: [entry("TAKEN", "t9"), entry("X__REJECT__", "t2")],
+      continueOnError: true,
+      byot: "ENABLE_STRICT",
+    });
+    assert.equal(same.status, 400, "duplicates default to 400, like the bad value");
+    assert.deepEqual(same.body.responses.map((r: { Status: number }) => r.Status), [400, 400]);
+    assert.match(same.body.responses[0].Body.error, /already exists/);
+    assert.match(same.body.responses[1].Body.error, /Invalid value/);
+    assert.equal(sim.store.count("v1", "name"), 1);
+  }));
+
+Deno.test("batch with duplicates answered 409 and a bad record answers 400 with per-record statuses", () =>
+  withSim({ duplicateStatus: 409 }, async (sim) => {
+    await batch(sim, { records: [entry("TAKEN", "t0")], continueOnError: true, byot: "ENABLE_STRICT" });
+    const mixed = await batch(sim, {
+      records: [entry("TAKEN", "t9"), entry("X__REJECT__", "t2")],
+      continueOnError: true,
+      byot: "ENABLE_STRICT",
+    });
+    assert.equal(mixed.status, 400);
+    assert.deepEqual(mixed.body.responses.map((r: { Status: number }) => r.Status), [409, 400]);
+    const dup = await batch(sim, {
+      records: [entry("TAKEN", "t8")],
+      continueOnError: true,
+      byot: "ENABLE_STRICT",
+    });
+    assert.equal(dup.status, 409);
   }));

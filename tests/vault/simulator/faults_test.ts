@@ -126,7 +126,7 @@ Deno.test("startSimulator() adds latency and jitter through the injected sleep",
 });
 
 Deno.test("startSimulator() puts a unique X-Request-Id on every answer", async () => {
-  const sim = await startSimulator();
+  const sim = await startSimulator({ duplicateStatus: 409 });
   try {
     const ids = new Set<string>();
     for (const value of ["A", "A", "B"]) {

@@ -46,7 +46,7 @@ Deno.test("insert leaves tokens out of the answer when tokenization is not true"
   }));
 
 Deno.test("insert answers 409 for an existing value and applies nothing of the request", () =>
-  withSim({}, async (sim) => {
+  withSim({ duplicateStatus: 409 }, async (sim) => {
     await insert(sim, { records: [rec("MARY", "t1")], byot: "ENABLE" });
     const res = await insert(sim, { records: [rec("NEW", "t9"), rec("MARY", "t2")], byot: "ENABLE" });
     assert.equal(res.status, 409);
@@ -63,7 +63,7 @@ Deno.test("insert answers 409 for an existing value and applies nothing of the r
   }));
 
 Deno.test("insert answers 409 when a token is already used in the vault, even by another table", () =>
-  withSim({}, async (sim) => {
+  withSim({ duplicateStatus: 409 }, async (sim) => {
     await insert(
       sim,
       { records: [{ fields: { dob: "1990-01-01" }, tokens: { dob: "t1" } }], byot: "ENABLE" },
@@ -76,7 +76,7 @@ Deno.test("insert answers 409 when a token is already used in the vault, even by
   }));
 
 Deno.test("insert treats duplicates inside one request as conflicts", () =>
-  withSim({}, async (sim) => {
+  withSim({ duplicateStatus: 409 }, async (sim) => {
     const sameValue = await insert(sim, { records: [rec("MARY", "t1"), rec("MARY", "t2")], byot: "ENABLE" });
     assert.equal(sameValue.status, 409);
     assert.equal(
@@ -100,7 +100,7 @@ Deno.test("insert with upsert and the same value and token is a no-op success", 
   }));
 
 Deno.test("insert with upsert replaces a token only when the new one is free", () =>
-  withSim({}, async (sim) => {
+  withSim({ duplicateStatus: 409 }, async (sim) => {
     await insert(sim, { records: [rec("MARY", "t1"), rec("JOHN", "t2")], byot: "ENABLE" });
     const taken = await insert(sim, { records: [rec("MARY", "t2")], upsert: "name", byot: "ENABLE" });
     assert.equal(taken.status, 409);
@@ -168,4 +168,15 @@ Deno.test("insert answers 413 above maxRecordsPerRequest", () =>
     const res = await insert(sim, { records: [rec("A"), rec("B"), rec("C")] });
     assert.equal(res.status, 413);
     assert.equal(sim.store.size, 0);
+  }));
+
+Deno.test("insert answers 400 for a duplicate value or token by default, as Skyflow's SDKs suggest", () =>
+  withSim({}, async (sim) => {
+    await insert(sim, { records: [rec("MARY", "t1")], byot: "ENABLE" });
+    const value = await insert(sim, { records: [rec("MARY", "t2")], byot: "ENABLE" });
+    assert.equal(value.status, 400);
+    assert.match(value.body.error.message, /already exists/);
+    const token = await insert(sim, { records: [rec("JOHN", "t1")], byot: "ENABLE" });
+    assert.equal(token.status, 400);
+    assert.equal(sim.store.count("v1", "name"), 1);
   }));

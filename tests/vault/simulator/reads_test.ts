@@ -39,14 +39,35 @@ Deno.test("get by column_values answers the found records and skips missing ones
     assert.equal(res.body.records[0].tokens, undefined);
   }));
 
-Deno.test("get by skyflow_ids with tokenization answers tokens", () =>
+Deno.test("get by skyflow_ids with tokenization answers tokens in place of values in fields", () =>
   withRecords(async (sim, ids) => {
     const res = await call(sim, "GET", `/v1/vaults/v1/name?skyflow_ids=${ids[1]}&tokenization=true`);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.records, [{
-      fields: { skyflow_id: ids[1], name: "BOB" },
-      tokens: { name: "t1" },
-    }]);
+    assert.deepEqual(res.body.records, [{ fields: { skyflow_id: ids[1], name: "t1" } }]);
+  }));
+
+Deno.test("get by skyflow_ids ignores the empty column_name= the v2 SDK sends with them", () =>
+  withRecords(async (sim, ids) => {
+    const res = await call(
+      sim,
+      "GET",
+      `/v1/vaults/v1/name?skyflow_ids=${ids[0]}&skyflow_ids=${ids[2]}&column_name=&redaction=PLAIN_TEXT`,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.records.map((r: { fields: { name: string } }) => r.fields.name), [
+      "ANN",
+      "CAT",
+    ]);
+  }));
+
+Deno.test("DEFAULT redaction answers a redaction, not the plain text", () =>
+  withRecords(async (sim, ids) => {
+    const get = await call(sim, "GET", `/v1/vaults/v1/name?skyflow_ids=${ids[1]}&redaction=DEFAULT`);
+    assert.deepEqual(get.body.records, [{ fields: { skyflow_id: ids[1], name: "*REDACTED*" } }]);
+    const detokenized = await call(sim, "POST", "/v1/vaults/v1/detokenize", {
+      detokenizationParameters: [{ token: "t1", redaction: "DEFAULT" }],
+    });
+    assert.deepEqual(detokenized.body.records, [{ token: "t1", valueType: "STRING", value: "*REDACTED*" }]);
   }));
 
 Deno.test("get answers 400 for limit above 25, tokenization without ids, and ids with column_name", () =>
@@ -128,6 +149,19 @@ Deno.test("detokenize with continueOnError answers 207 with a per-token error", 
       { token: "t1", valueType: "STRING", value: "BOB" },
       { token: "nope", error: "Token not found for nope" },
     ]);
+  }));
+
+Deno.test("detokenize with continueOnError answers 404 when every token is unknown", () =>
+  withRecords(async (sim) => {
+    const res = await call(sim, "POST", "/v1/vaults/v1/detokenize", {
+      detokenizationParameters: [{ token: "nope", redaction: "PLAIN_TEXT" }, {
+        token: "nada",
+        redaction: "PLAIN_TEXT",
+      }],
+      continueOnError: true,
+    });
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.message, "Token not found for nope and 1 more");
   }));
 
 Deno.test("an unknown route answers a 404 envelope", () =>

@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { systemClock } from "../../src/common/clock.ts";
+import { httpExchange, TransportError } from "../../src/vault/http.ts";
+import { createVaultFetch } from "../../src/vault/vault_fetch.ts";
+
+const encoder = new TextEncoder();
+
+/** A server that answers 411 to a body without Content-Length, and 400 when the length is wrong. */
+function lengthCheckingServer(): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const declared = req.headers.get("content-length");
+    const body = new Uint8Array(await req.arrayBuffer());
+    if (declared === null) return new Response("Length Required", { status: 411 });
+    if (req.headers.has("transfer-encoding")) return new Response("both", { status: 400 });
+    if (Number(declared) !== body.byteLength) return new Response("wrong length", { status: 400 });
+    return new Response(JSON.stringify({ length: body.byteLength }));
+  });
+}
+
+Deno.test("httpExchange() sends Content-Length with text and byte bodies, so a server demanding it answers 200", async () => {
+  const server = lengthCheckingServer();
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/v1/vaults/v1/name`;
+    const text = JSON.stringify({ records: [{ fields: { name: "MÄRY ✓" } }] }); // multi-byte: bytes ≠ chars
+    for (const body of [text, encoder.encode(text)]) {
+      const answer = await httpExchange({
+        method: "POST",
+        url,
+        bearerToken: "t",
+        body,
+        timeoutMs: 5_000,
+        clock: systemClock,
+      });
+      assert.equal(answer.status, 200, answer.body);
+      assert.deepEqual(JSON.parse(answer.body), { length: encoder.encode(text).byteLength });
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
+
+/**
+ * A raw HTTP/1.1 server that answers the first request it gets (keep-alive) and reads every later
+ * one whole, then closes its connection without answering. Counts request arrivals.
+ */
+function closingSecondRequestServer(): { port: number; arrivals: () => number; close(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let arrivals = 0;
+  const connections: Deno.Conn[] = [];
+  (async () => {
+    for await (const conn of listener) {
+      connections.push(conn);
+      (async () => {
+        const decoder = new TextDecoder();
+        const chunk = new Uint8Array(65_536);
+        let buffered = "";
+        while (true) {
+          const n = await conn.read(chunk).catch(() => null);
+          if (n === null) return;
+          buffered += decoder.decode(chunk.subarray(0, n));
+          const end = buffered.indexOf("\r\n\r\n");
+          if (end < 0) continue;
+          const length = Number(/content-length: *(\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
+          if (buffered.length < end + 4 + length) continue;
+          buffered = buffered.slice(end + 4 + length);
+          if (++arrivals > 1) {
+            conn.close();
+            return;
+          }
+          await conn.write(
+            encoder.encode("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\n{}"),
+          );
+        }
+      })();
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    arrivals: () => arrivals,
+    close() {
+      listener.close();
+      for (const conn of connections) {
+        try {
+          conn.close();
+        } catch {
+          // already closed
+        }
+      }
+    },
+  };
+}
+
+Deno.test("httpExchange() does not re-send a POST whose reused connection closed after it was sent", async () => {
+  const server = closingSecondRequestServer();
+  const fetch = createVaultFetch();
+  try {
+    const post = () =>
+      httpExchange({
+        method: "POST",
+        url: `http://127.0.0.1:${server.port}/v1/vaults/v1/name`,
+        bearerToken: "t",
+        body: '{"records":[]}',
+        timeoutMs: 5_000,
+        clock: systemClock,
+        fetch,
+      });
+    assert.equal((await post()).status, 200);
+    await new Promise((r) => setTimeout(r, 20)); // the connection is back in the pool: reused
+    const error = await post().catch((e) => e);
+    assert.ok(error instanceof TransportError, String(error));
+    assert.equal(error.maybeApplied, true, "it reached the server: its outcome is unknown");
+    await new Promise((r) => setTimeout(r, 100)); // a silent re-send would arrive meanwhile
+    assert.equal(server.arrivals(), 2, "each POST arrived once");
+  } finally {
+    server.close();
+  }
+});
+
+Deno.test("the vault fetch says a refused connection was a connect error, and rejects stream bodies", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const fetch = createVaultFetch();
+  const error = await fetch(`http://127.0.0.1:${port}/x`, { method: "POST", body: "{}" }).catch((e) => e);
+  assert.ok(error instanceof TypeError);
+  assert.match(String((error.cause as Error).message), /^client error \(Connect\): .*Connection refused/);
+  await assert.rejects(
+    fetch(`http://127.0.0.1:${port}/x`, { method: "POST", body: new Blob(["{}"]).stream() }),
+    /must be a string or a Uint8Array/,
+  );
+});
+
+Deno.test("httpExchange() to an https URL on a plain-http port fails as not sent, naming the TLS error", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("{}"));
+  try {
+    const error = await httpExchange({
+      method: "POST",
+      url: `https://127.0.0.1:${server.addr.port}/v1/vaults/v1/name`,
+      bearerToken: "t",
+      body: "{}",
+      timeoutMs: 5_000,
+      clock: systemClock,
+    }).catch((e) => e);
+    assert.ok(error instanceof TransportError, String(error));
+    assert.equal(error.maybeApplied, false, "the handshake failed before any request byte");
+    assert.match(error.message, /\(Connect\): tls error: .*(InvalidContentType|wrong version number)/);
+  } finally {
+    await server.shutdown();
+  }
+});
