@@ -7,14 +7,13 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import { systemClock } from "../../common/clock.ts";
 import { ConfigError, ExitCode, InterruptedError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import { runExitCode, settleLedger } from "../shared/exit_code.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
-import { resolveLoadSettings } from "../../config/resolve.ts";
-import type { LoadSettings } from "../../config/settings.ts";
+import { resolveSendSettings } from "../../config/resolve.ts";
+import type { SendSettings } from "../../config/settings.ts";
 import type { Ledger, RunInfo } from "../../ledger/mod.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
@@ -27,6 +26,7 @@ import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { renderRetryAnalysis, type RetryTarget, retryTarget } from "./analysis.ts";
 import { confirmProceed, type PromptLine } from "../shared/confirm.ts";
 import type { LoadDeps } from "../load/run.ts";
+import { SOURCE_OPTION_NAMES } from "../load/options.ts";
 import { failureCommands, ledgerArgs } from "../load/hints.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
@@ -49,29 +49,6 @@ export interface RetryDeps extends LoadDeps {
   prompt?: PromptLine;
 }
 
-/** Load options that choose or shape a source: a retry reads the ledger, so they are refused. */
-const SOURCE_FLAGS: readonly (keyof LoadFlags)[] = [
-  "source",
-  "dataDir",
-  "file",
-  "valueColumn",
-  "tokenColumn",
-  "errorLog",
-  "startRecord",
-  "maxRecords",
-  "sfUser",
-  "sfPassword",
-  "sfAuthenticator",
-  "sfAccount",
-  "sfWarehouse",
-  "sfDatabase",
-  "sfSchema",
-  "sfRole",
-  "sfFetchSize",
-  "sfQueryMode",
-  "sfAccessUrl",
-];
-
 /** Runs `byot failures retry`; returns the exit code (0 all resolved, 3 some still fail). */
 export async function runFailuresRetry(flags: RetryFlags, io: Io, deps: RetryDeps = {}): Promise<number> {
   refuseSourceFlags(flags);
@@ -86,7 +63,7 @@ export async function runFailuresRetry(flags: RetryFlags, io: Io, deps: RetryDep
       io.stderr.write(`no failed records to retry${where}${which} (${statePath})\n`);
       return ExitCode.ok;
     }
-    const settings = await retrySettings(flags, statePath, io, deps);
+    const settings = await retrySettings(flags, io, deps);
     const targets: RetryTarget[] = [];
     for (const name of found.vaults) {
       const spec = settings.vaults.find((v) => v.name.toLowerCase() === name.toLowerCase());
@@ -123,20 +100,17 @@ export async function runFailuresRetry(flags: RetryFlags, io: Io, deps: RetryDep
   }
 }
 
-/** `dataDir` → `--data-dir`. */
-const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
 /** Long names of the load options `failures retry` refuses (hidden from its help). */
 export const RETRY_REFUSED_FLAGS: readonly string[] = [
-  ...SOURCE_FLAGS.map(flagName),
+  ...SOURCE_OPTION_NAMES.map((o) => o.flag),
   "--append-suffix",
   "--no-append-suffix",
 ];
 
+/** A retry reads the ledger: an option that chooses or shapes a source has no effect, so it is refused. */
 function refuseSourceFlags(flags: RetryFlags): void {
-  for (const key of SOURCE_FLAGS) {
+  for (const { flag, key } of SOURCE_OPTION_NAMES) {
     if (flags[key] !== undefined) {
-      const flag = flagName(key);
       throw new ConfigError(
         `${flag} has no effect on failures retry: it sends the records stored in the ledger`,
       );
@@ -167,22 +141,12 @@ function findFailures(
 }
 
 /**
- * Resolves the settings as `byot load` does. A retry reads no source, but CSV is the default
- * source and resolving it checks that its input exists: the state file's directory (which exists)
- * stands in, so a moved or deleted data directory does not block a retry.
+ * Resolves the settings as `byot load` does, without the source layer: a retry reads no source,
+ * so a moved or deleted data directory does not block it.
  */
-async function retrySettings(
-  flags: RetryFlags,
-  statePath: string,
-  io: Io,
-  deps: RetryDeps,
-): Promise<LoadSettings> {
+async function retrySettings(flags: RetryFlags, io: Io, deps: RetryDeps): Promise<SendSettings> {
   const { state: _state, run: _run, yes: _yes, ...load } = flags;
-  const settings = await resolveLoadSettings({
-    flags: { ...load, source: "csv", dataDir: dirname(statePath) },
-    io,
-    promptSecret: deps.promptSecret,
-  });
+  const settings = await resolveSendSettings({ flags: load, io, promptSecret: deps.promptSecret });
   return { ...settings, startRecord: 0, maxRecords: 0, appendSuffix: false };
 }
 
@@ -190,7 +154,7 @@ async function sendAgain(
   ledger: Ledger,
   run: RunInfo,
   targets: RetryTarget[],
-  settings: LoadSettings,
+  settings: SendSettings,
   statePath: string,
   io: Io,
   deps: RetryDeps,

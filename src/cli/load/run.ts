@@ -33,6 +33,8 @@ import { preflight } from "../check/check_command.ts";
 import { runExitCode, settleLedger } from "../shared/exit_code.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { selectRun } from "./run_selection.ts";
+import { redactArgv } from "../shared/redact.ts";
+import { resolveStatePath } from "../shared/state_file.ts";
 import { verifyResume } from "./verify_resume.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
 import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
@@ -80,7 +82,7 @@ export async function runLoadCommand(
 ): Promise<number> {
   const clock = deps.clock ?? systemClock;
   const settings = await resolveLoadSettings({ flags, io, promptSecret: deps.promptSecret });
-  const statePath = flags.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
+  const statePath = resolveStatePath(flags.state, io);
   const plan = await planLoad(settings, { logDir: dirname(statePath) });
   const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random });
   if (flags.dryRun) {
@@ -346,23 +348,4 @@ async function fillTotals(plan: LoadPlan, s: LoadSettings, metrics: RunMetrics, 
       ? countInShard(s.startRecord, s.startRecord + inRange, s.shard)
       : inRange;
   }
-}
-
-const SECRET_FLAGS = new Set(["--token", "-token", "--sf-password", "-sf-password"]);
-
-/** The command line with secret flag values replaced by `***`. */
-export function redactArgv(argv: readonly string[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf("=");
-    if (eq > 0 && SECRET_FLAGS.has(arg.slice(0, eq))) out.push(`${arg.slice(0, eq)}=***`);
-    else if (SECRET_FLAGS.has(arg)) {
-      out.push(arg, "***");
-      i++;
-    } else if (arg !== "--restart" && arg !== "--resume") {
-      out.push(/[\s"'$]/.test(arg) ? JSON.stringify(arg) : arg);
-    }
-  }
-  return out.join(" ");
 }

@@ -32,7 +32,7 @@ import { requireRun, resolveStatePath } from "../shared/state_file.ts";
 import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
 import { VERSION } from "../shared/version.ts";
 import type { LoadDeps } from "../load/run.ts";
-import { redactArgv } from "../load/run.ts";
+import { redactArgv } from "../shared/redact.ts";
 
 /** Flags of `byot verify` beyond the load's. */
 export interface VerifyFlags {
