@@ -18,10 +18,6 @@ import type { Ledger, RunInfo } from "../../ledger/mod.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
 import { formatInt } from "../../report/format.ts";
-import { summaryJson } from "../../report/json.ts";
-import { ProgressReporter } from "../../report/progress.ts";
-import { RunMetrics } from "../../report/run_metrics.ts";
-import { renderSummary } from "../../report/summary.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { renderRetryAnalysis, type RetryTarget, retryTarget } from "./analysis.ts";
 import { confirmProceed, type PromptLine } from "../shared/confirm.ts";
@@ -30,7 +26,7 @@ import { SOURCE_OPTION_NAMES } from "../load/options.ts";
 import { failureCommands, ledgerArgs } from "../load/hints.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
-import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
+import { RunReporting } from "../shared/reporting.ts";
 import { VERSION } from "../shared/version.ts";
 
 /** Flags of `byot failures retry`: the load options plus the ledger flags. */
@@ -160,24 +156,24 @@ async function sendAgain(
   deps: RetryDeps,
 ): Promise<number> {
   const clock = deps.clock ?? systemClock;
-  const metrics = new RunMetrics({ clock, vaults: targets.map((t) => t.spec.name) });
-  for (const t of targets) metrics.vault(t.spec.name).total = t.records;
   const ledgerSink = ledger.sink(run.id, { recordBatches: false, resolveSucceeded: true });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
-  const progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
-  let telemetry: Telemetry | undefined;
+  let reporting: RunReporting | undefined;
   try {
-    telemetry = startTelemetry({
-      metrics,
-      info: { version: VERSION, runId: run.id, source: "ledger", command: "failures retry" },
-      metricsAddr: settings.metricsAddr,
-      samples: (rows) => ledgerSink.recordSamples(rows),
-      sampleIntervalMs: settings.sampleIntervalMs,
-      note: (line) => io.stderr.write(`${line}\n`),
+    reporting = new RunReporting({
+      io,
+      clock,
+      vaults: targets.map((t) => t.spec.name),
+      telemetry: {
+        info: { version: VERSION, runId: run.id, source: "ledger", command: "failures retry" },
+        metricsAddr: settings.metricsAddr,
+        samples: (rows) => ledgerSink.recordSamples(rows),
+        sampleIntervalMs: settings.sampleIntervalMs,
+      },
     });
-    metrics.start();
-    telemetry.start();
-    progress.start();
+    const metrics = reporting.metrics;
+    for (const t of targets) metrics.vault(t.spec.name).total = t.records;
+    reporting.start();
     const end = await runLoad({
       settings,
       vaults: targets.map((t) => ({
@@ -185,7 +181,7 @@ async function sendAgain(
         source: ledger.failuresRetrySource({ runId: run.id, vault: t.spec.name }),
       })),
       sink: new TeeSink(ledgerSink, metrics),
-      observer: telemetry.observer,
+      observer: reporting.observer,
       onPacing: (vault, pacing) => void (metrics.vault(vault).limiter = pacing),
       tokens: createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random }),
       replay: true,
@@ -195,9 +191,7 @@ async function sendAgain(
       intake: stop.intake,
       signal: stop.hard,
     });
-    progress.stop();
-    metrics.finish();
-    await telemetry.stop();
+    await reporting.finish();
     settleLedger(
       () => {
         ledgerSink.flush();
@@ -217,14 +211,10 @@ async function sendAgain(
       metrics.totals().loaded,
       settings.configPath,
     );
-    io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
-    if (settings.json) {
-      io.stdout.write(JSON.stringify(summaryJson(metrics, { exitCode: code, runId: run.id })) + "\n");
-    }
+    reporting.printSummary({ exitCode: code, extraLines: extra, runId: run.id, json: settings.json });
     return code;
   } finally {
-    progress.stop();
-    await telemetry?.stop();
+    await reporting?.dispose();
     stop.dispose();
   }
 }
