@@ -8,10 +8,10 @@ import { Command } from "@commander-js/extra-typings";
 import { ByotError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
 import { generateFiles } from "../sources/generator.ts";
-import type { CommandResult } from "./load/load_command.ts";
-import { intArg } from "./load/options.ts";
+import type { CommandResult } from "./shared/command.ts";
+import { intArg } from "./shared/options.ts";
 import { runLoadCommand } from "./load/run.ts";
-import { denoRunArgs } from "./shared/runtime.ts";
+import { selfCommand } from "./shared/runtime.ts";
 import { formatInt } from "../report/format.ts";
 import { schemaOf } from "../vault/simulator/mod.ts";
 
@@ -122,20 +122,14 @@ async function startSimulatorProcess(
   port: number,
   schemaPath: string,
 ): Promise<{ url: string; stop: () => Promise<void> }> {
-  const exec = Deno.execPath();
-  const isDeno = /(^|[\\/])deno(\.exe)?$/.test(exec);
   const main = new URL("../../main.ts", import.meta.url);
-  const args = [
-    ...(isDeno ? denoRunArgs(main.protocol === "file:" ? decodeURIComponent(main.pathname) : main.href) : []),
-    "simulate",
-    "--port",
-    String(port),
-    "--latency-ms",
-    String(latencyMs),
-    "--schema",
-    schemaPath,
-  ];
-  const child = new Deno.Command(exec, { args, stdout: "piped", stderr: "inherit", stdin: "null" }).spawn();
+  const { command, args } = selfCommand(
+    Deno.execPath(),
+    main.protocol === "file:" ? decodeURIComponent(main.pathname) : main.href,
+    ["simulate", "--port", String(port), "--latency-ms", String(latencyMs), "--schema", schemaPath],
+  );
+  const child = new Deno.Command(command, { args, stdout: "piped", stderr: "inherit", stdin: "null" })
+    .spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = "";
   while (!buffered.includes("\n")) {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { splitNames } from "../config/vault_selection.ts";
 import { Command } from "@commander-js/extra-typings";
 import { type Clock, systemClock } from "../common/clock.ts";
 import { ConfigError } from "../common/errors.ts";
@@ -55,7 +56,7 @@ export function parseCount(raw: string, what = "count"): number {
  * ```
  */
 export function parseVaultList(raw: string): string[] {
-  const names = raw.split(",").map((s) => s.trim().toLowerCase()).filter((s) => s !== "");
+  const names = splitNames(raw).map((s) => s.toLowerCase());
   if (names.length === 0) {
     throw new ConfigError(`--vault needs at least one of ${GENERATED_COLUMNS.join(", ")}`);
   }
@@ -77,7 +78,7 @@ function formatBytes(bytes: number): string {
  * The `generate` command.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * program.addCommand(generateCommand(denoIo()));
  * // byot generate 1000000 --out data --seed 7
  * ```

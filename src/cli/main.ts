@@ -13,8 +13,9 @@ import { clearCommand } from "./clear/clear_command.ts";
 import { demoCommand } from "./demo.ts";
 import { failuresCommand } from "./failures/failures_command.ts";
 import { generateCommand } from "./generate.ts";
-import { type CommandResult, loadCommand, RUN_LONG_NAMES } from "./load/load_command.ts";
-import { LOAD_LONG_NAMES } from "./load/options.ts";
+import { loadCommand } from "./load/load_command.ts";
+import type { CommandResult } from "./shared/command.ts";
+import { longNamesOf } from "./shared/options.ts";
 import type { LoadDeps } from "./load/run.ts";
 import { simulateCommand } from "./simulate.ts";
 import { reportCommand } from "./report/report_command.ts";
@@ -33,7 +34,7 @@ export interface MainDeps extends LoadDeps {
 export async function main(argv: readonly string[], io: Io, deps: MainDeps = {}): Promise<number> {
   const generate = legacyGenerate(argv);
   if (generate) io.stderr.write(generate.note);
-  const args = generate?.args ?? legacyArgs(argv);
+  const args = generate?.args ?? legacyArgs(argv, io);
   const result: CommandResult = { code: ExitCode.ok };
   const output = {
     writeOut: (text: string) => io.stdout.write(text),
@@ -67,13 +68,13 @@ export async function main(argv: readonly string[], io: Io, deps: MainDeps = {})
   }
 }
 
-function legacyArgs(argv: readonly string[]): string[] {
+function legacyArgs(argv: readonly string[], io: Io): string[] {
   const first = argv[0];
   const implicitLoad = first !== undefined && first.startsWith("-") &&
     !["-h", "--help", "-V", "--version"].includes(first);
   const args = implicitLoad ? ["load", ...argv] : [...argv];
   if (args[0] === "load") {
-    return ["load", ...normalizeLegacyArgv(args.slice(1), [...LOAD_LONG_NAMES, ...RUN_LONG_NAMES])];
+    return ["load", ...normalizeLegacyArgv(args.slice(1), longNamesOf(loadCommand(io, { code: 0 })))];
   }
   return args;
 }

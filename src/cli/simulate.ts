@@ -9,6 +9,7 @@ import { createPublicKey } from "node:crypto";
 import { Command } from "@commander-js/extra-typings";
 import { ConfigError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
+import { interruptSignal } from "./shared/signals.ts";
 import { readConfigFile } from "../config/config_file.ts";
 import {
   parseSchema,
@@ -155,21 +156,16 @@ async function readSchema(
   }
 }
 
-function waitForStop(signal?: AbortSignal): Promise<void> {
-  if (signal) {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-  }
+function waitForStop(given?: AbortSignal): Promise<void> {
+  const interrupt = given ? undefined : interruptSignal();
+  const signal = given ?? interrupt!.signal;
   return new Promise((resolve) => {
-    const stop = () => {
-      Deno.removeSignalListener("SIGINT", stop);
-      Deno.removeSignalListener("SIGTERM", stop);
+    const done = () => {
+      interrupt?.dispose();
       resolve();
     };
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
+    if (signal.aborted) return done();
+    signal.addEventListener("abort", done, { once: true });
   });
 }
 
@@ -177,7 +173,7 @@ function waitForStop(signal?: AbortSignal): Promise<void> {
  * The `simulate` command.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * program.addCommand(simulateCommand(denoIo()));
  * // byot simulate --port 8080 --rate-limit 200 --drop-rate 0.01
  * ```

@@ -7,8 +7,9 @@
 import process from "node:process";
 import { ConfigError, InterruptedError } from "../common/errors.ts";
 import type { Io } from "../common/io.ts";
-import type { TokenOrigin } from "./settings.ts";
+import type { TokenOrigin, VaultAuth } from "./settings.ts";
 import type { ReadTextFile } from "./config_file.ts";
+import { splitNames } from "./vault_selection.ts";
 
 /** Asks the user for a secret without echoing it; resolves to what was typed. */
 export type PromptSecret = (label: string) => Promise<string>;
@@ -55,7 +56,7 @@ export interface BearerToken {
  * @throws {ConfigError} when no origin yields a token, or the token file is missing or empty.
  * @throws {InterruptedError} when the user cancels the prompt with Ctrl-C.
  * @example
- * ```ts
+ * ```ts ignore
  * const { token, origin } = await resolveBearerToken({ file: "token.txt", io: denoIo() });
  * ```
  */
@@ -166,20 +167,6 @@ export async function resolveCredentials(
   return undefined;
 }
 
-/** How byot authenticates to the vault: a static bearer token, or service-account credentials. */
-export interface VaultAuth {
-  /** The bearer token (secret); empty when credentials are used. */
-  bearerToken: string;
-  /** Where the bearer token came from; `credentials` when service-account credentials are used. */
-  tokenOrigin: TokenOrigin;
-  /** Service-account credentials.json text (secret). */
-  credentials?: string;
-  /** Where the credentials came from, for messages. */
-  credentialsOrigin?: string;
-  /** Role ids to scope service-account tokens to. */
-  roles: string[];
-}
-
 /** Inputs of {@linkcode resolveVaultAuth}. */
 export interface VaultAuthInput {
   /** `--token`, `--token-file`, `--credentials` and `--role` (comma-separated role ids), when given. */
@@ -201,7 +188,7 @@ export interface VaultAuthInput {
 export async function resolveVaultAuth(input: VaultAuthInput): Promise<VaultAuth> {
   const { flags, io, config } = input;
   const readFile = input.readFile ?? Deno.readTextFile;
-  const roles = (flags.role ?? config.roles ?? "").split(",").map((r) => r.trim()).filter((r) => r);
+  const roles = splitNames(flags.role ?? config.roles ?? "");
   // a token flag wins over credentials: they are not even read then
   const tokenFlag = flags.token !== undefined || flags.tokenFile !== undefined;
   const credentials = tokenFlag

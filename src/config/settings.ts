@@ -96,20 +96,43 @@ export interface CsvSettings {
   tokenColumn: string;
 }
 
-/** Resolved settings for one `byot load`. */
-export interface LoadSettings {
-  /** Where the records come from (`--source`). */
-  source: SourceKind;
+/**
+ * Where requests go and how they are retried: what every command that talks to a vault resolves,
+ * the same way (`resolveVaultTarget`).
+ */
+export interface VaultTarget {
   /** Base URL of the vault API, e.g. `https://abc.vault.skyflowapis.com`. No trailing slash. */
   vaultUrl: string;
-  /** The vaults to load, already narrowed by `--vault`. Never empty. */
+  /** The vaults selected by `--vault` (all configured ones without it), in config order. Never empty. */
   vaults: VaultSpec[];
-  /** CSV source settings (used when `source` is `csv`). */
-  csv: CsvSettings;
-  /** Legacy error-log JSON to import and reprocess (`--source error-log`). */
-  errorLog?: string;
-  /** Snowflake source settings (used when `source` is `snowflake`). */
-  snowflake: SnowflakeSettings;
+  /** Attempts per request for transient errors (network, 408, 429, 5xx). @default 8 */
+  maxAttempts: number;
+  /** Per-request timeout in ms. @default 60000 */
+  requestTimeoutMs: number;
+  /** First backoff step in ms (full jitter, doubled per attempt). @default 250 */
+  backoffBaseMs: number;
+  /** Backoff cap in ms. @default 30000 */
+  backoffCapMs: number;
+  /** Path of the config file that was read, if any. */
+  configPath?: string;
+}
+
+/** How byot authenticates to the vault: a static bearer token, or service-account credentials. */
+export interface VaultAuth {
+  /** The bearer token (secret: never printed, logged or stored); empty when credentials are used. */
+  bearerToken: string;
+  /** Where the bearer token came from; `credentials` when service-account credentials are used. */
+  tokenOrigin: TokenOrigin;
+  /** Service-account `credentials.json` text (secret), used instead of a bearer token. */
+  credentials?: string;
+  /** Where the credentials came from (a path, or `SKYFLOW_CREDENTIALS`), for messages. */
+  credentialsOrigin?: string;
+  /** Role ids to scope service-account tokens to (`--role`). @default [] */
+  roles: string[];
+}
+
+/** How records are batched, paced and sent: what the pipeline reads besides the target. */
+export interface PipelineSettings {
   /** Records per request. @default 25 */
   batchSize: number;
   /** Requests in flight per vault (with `concurrencyAuto`: the ceiling). @default 32 (64 with `concurrencyAuto`) */
@@ -122,15 +145,8 @@ export interface LoadSettings {
   maxRecords: number;
   /** Where a non-zero `maxRecords` came from when it was the config file (`config.json: performance.max_records`). */
   maxRecordsFrom?: string;
-  /** True when `maxRecords` is the legacy Snowflake default of 100 because no limit was given. */
-  maxRecordsDefaulted?: boolean;
   /** Rows to skip at the start of each source. @default 0 */
   startRecord: number;
-  /**
-   * `--shard i/n` (0-based): load only shard `index` of `count` of every source; absent = everything.
-   * The record range (`startRecord`, `maxRecords`) is applied first, in global positions.
-   */
-  shard?: { index: number; count: number };
   /** Send `upsert: <column>` so existing values are updated instead of rejected. @default false */
   upsert: boolean;
   /** Append a deterministic per-record suffix to values and tokens (test loads). @default false */
@@ -143,34 +159,41 @@ export interface LoadSettings {
   continueOnError: boolean;
   /** Skyflow BYOT mode sent with every insert (`--byot-mode`). @default "ENABLE" */
   byotMode: ByotMode;
-  /** Attempts per request for transient errors (network, 408, 429, 5xx). @default 8 */
-  maxAttempts: number;
-  /** Per-request timeout in ms. @default 60000 */
-  requestTimeoutMs: number;
-  /** First backoff step in ms (full jitter, doubled per attempt). @default 250 */
-  backoffBaseMs: number;
-  /** Backoff cap in ms. @default 30000 */
-  backoffCapMs: number;
-  /** The bearer token (secret: never printed, logged or stored). */
-  bearerToken: string;
-  /** Where the bearer token came from. */
-  tokenOrigin: TokenOrigin;
-  /** Service-account `credentials.json` text (secret), used instead of a bearer token. */
-  credentials?: string;
-  /** Where the credentials came from (a path, or `SKYFLOW_CREDENTIALS`), for messages. */
-  credentialsOrigin?: string;
-  /** Role ids to scope service-account tokens to (`--role`). @default [] */
-  roles: string[];
-  /** Run in the background with output to a log file (`--detach`, legacy `--offline`). @default false */
-  detach: boolean;
+}
+
+/** Where the records of a load come from: read only by the source planner (`sources/plan.ts`). */
+export interface SourceSettings {
+  /** Where the records come from (`--source`). */
+  source: SourceKind;
+  /** CSV source settings (used when `source` is `csv`). */
+  csv: CsvSettings;
+  /** Legacy error-log JSON to import and reprocess (`--source error-log`). */
+  errorLog?: string;
+  /** Snowflake source settings (used when `source` is `snowflake`). */
+  snowflake: SnowflakeSettings;
+  /** True when `maxRecords` is the legacy Snowflake default of 100 because no limit was given. */
+  maxRecordsDefaulted?: boolean;
+  /**
+   * `--shard i/n` (0-based): load only shard `index` of `count` of every source; absent = everything.
+   * The record range (`startRecord`, `maxRecords`) is applied first, in global positions.
+   */
+  shard?: { index: number; count: number };
+}
+
+/** What a command that sends records but reads no source resolves (`failures retry`, `tune`). */
+export interface SendSettings extends VaultTarget, VaultAuth, PipelineSettings {
   /** Print a machine-readable summary on stdout. @default false */
   json: boolean;
   /** Serve Prometheus `/metrics` here during the run (`--metrics-addr`). @default undefined (off) */
   metricsAddr?: ListenAddress;
   /** Time between the per-vault samples the ledger keeps for `byot report`, in ms. @default 10000 */
   sampleIntervalMs?: number;
-  /** Path of the config file that was read, if any. */
-  configPath?: string;
+}
+
+/** Resolved settings for one `byot load`: the send settings plus the source. */
+export interface LoadSettings extends SendSettings, SourceSettings {
+  /** Run in the background with output to a log file (`--detach`, legacy `--offline`). @default false */
+  detach: boolean;
 }
 
 /** Defaults for every optional numeric and boolean setting. */

@@ -41,7 +41,7 @@ const STRING_FIELDS = [
  *
  * @throws {ConfigError} when the fetch size is not a non-negative integer.
  * @example
- * ```ts
+ * ```ts ignore
  * resolveSnowflake({ sfAccount: "acme" }, io, config).account; // "acme"
  * ```
  */

@@ -8,6 +8,21 @@ import { ConfigError } from "../common/errors.ts";
 import type { ConfigVault } from "./config_file.ts";
 
 /**
+ * Splits a comma-separated list of names (`--vault a,b`, `--role r1,r2`): each trimmed, empty ones
+ * dropped. The one rule for every such flag; names are compared case-insensitively by the callers.
+ *
+ * @example
+ * ```ts
+ * import { splitNames } from "./vault_selection.ts";
+ *
+ * splitNames(" ssn, Name,,"); // ["ssn", "Name"]
+ * ```
+ */
+export function splitNames(list: string): string[] {
+  return list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/**
  * Selects configured vaults by name, case-insensitively, keeping the config order. Every entry must
  * have a unique, non-empty name; the selected ones must also have an id and a column. The table
  * defaults to the column (Go loader layout).
@@ -17,7 +32,7 @@ import type { ConfigVault } from "./config_file.ts";
  * @param file the config file, for messages.
  * @throws {ConfigError} on an empty vault list, a bad entry, or an unknown or empty selection.
  * @example
- * ```ts
+ * ```ts ignore
  * selectVaults(config.skyflow.vaults, "ssn,Name", "config.json").map((v) => v.name); // ["NAME", "SSN"]
  * ```
  */
@@ -46,7 +61,7 @@ export function selectVaults(
   const known = vaults.map((v) => v.name).join(", ");
   let chosen = vaults.map((_, i) => i);
   if (selection !== undefined) {
-    const wanted = selection.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const wanted = splitNames(selection);
     if (wanted.length === 0) throw new ConfigError(`--vault is empty (configured: ${known})`);
     const unknown = wanted.filter((name) => !seen.has(name.toLowerCase()));
     if (unknown.length > 0) {

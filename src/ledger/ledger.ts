@@ -5,7 +5,7 @@
  * It never stores the bearer token or a source password.
  *
  * @example Record a run and resume it
- * ```ts
+ * ```ts ignore
  * const ledger = Ledger.open("byot-state.db");
  * const run = ledger.createRun({ sourceKind: "csv", fingerprint, settings, vaults });
  * const sink = ledger.sink(run.id);        // pass to the pipeline as its OutcomeSink
@@ -38,7 +38,7 @@ import { type RunCoverage, runCoverage } from "./run_coverage.ts";
 const SQLITE_FULL = 13;
 
 /** Default state file, relative to the working directory. */
-export const DEFAULT_STATE_FILE = "./byot-state.db";
+export const DEFAULT_STATE_FILE = "byot-state.db";
 
 /** Options of {@linkcode Ledger.open}. */
 export interface LedgerOptions {

@@ -13,7 +13,7 @@ import {
   type UtcOffset,
   writeLegacyErrorLog,
   type WrittenErrorLog,
-} from "../sources/error_log/reader.ts";
+} from "../sources/error_log/mod.ts";
 import { writeFailuresCsv } from "./export_csv.ts";
 import type { Ledger } from "./ledger.ts";
 

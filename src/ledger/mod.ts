@@ -3,8 +3,8 @@
  * embedded SQLite file.
  *
  * @example
- * ```ts
- * import { checkResumable, Ledger } from "./src/ledger/mod.ts";
+ * ```ts ignore
+ * import { checkResumable, Ledger } from "./mod.ts";
  * const ledger = Ledger.open("byot-state.db");
  * const run = ledger.latestUnfinishedRun("csv");
  * if (run) checkResumable(run, fingerprint, settings); // throws SourceError (exit 2) on a change

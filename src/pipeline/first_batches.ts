@@ -51,7 +51,7 @@ function commonRejection(batch: Batch, result: BatchResult): string | undefined 
  * releases the held ones to the sink and the guard steps aside for the rest of the load.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const guard = new FirstBatchGuard({ vault: "SSN", finish: (b, r) => sink.batchFinished(b, r) });
  * guard.offer(batch, await sender.send(batch)); // instead of sink.batchFinished(batch, result)
  * guard.flush(); // when the vault's source is done

@@ -8,7 +8,7 @@
  */
 import { type Clock, systemClock } from "../common/clock.ts";
 import type { OutcomeSink, VaultObserver, VaultSource, VaultSpec } from "../common/types.ts";
-import type { LoadSettings } from "../config/settings.ts";
+import type { PipelineSettings, VaultTarget } from "../config/settings.ts";
 import { BatchSender } from "../vault/batch_sender.ts";
 import { VaultClient } from "../vault/client.ts";
 import type { TokenProvider } from "../vault/auth/token_provider.ts";
@@ -37,10 +37,16 @@ export interface LoadTimings {
   baseDelay(vault: string, ms: number): void;
 }
 
+/**
+ * The settings {@linkcode runLoad} reads: the pipeline settings, and the vault target's URL and
+ * retry settings (the vaults themselves come planned, with their sources).
+ */
+export type RunLoadSettings = Omit<VaultTarget, "vaults" | "configPath"> & PipelineSettings;
+
 /** Options of {@linkcode runLoad}. */
 export interface RunLoadOptions {
   /** The resolved settings (batch size, concurrency, pacing, retries, BYOT mode, ...). */
-  settings: LoadSettings;
+  settings: RunLoadSettings;
   /** The vaults to load, all run side by side. */
   vaults: PlannedVault[];
   /** Where every batch outcome goes (ledger and metrics); flushed once at the end. */
@@ -107,7 +113,7 @@ interface Pacing {
  * limit and the rate; with a fixed concurrency only the rate, which stays uncapped until a 429 (or
  * at `--max-rps`), so a quota found by 429s is kept instead of rushing the gate with every worker.
  */
-function pacingFor(s: LoadSettings, observer: VaultObserver, clock: Clock): Pacing {
+function pacingFor(s: RunLoadSettings, observer: VaultObserver, clock: Clock): Pacing {
   const limiter = new Limiter(s.concurrency);
   // a quota the user gave is paced smoothly (no burst above one request); one the controller found
   // may burst for a second after the 429 gate, when the vault's own bucket has refilled

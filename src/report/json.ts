@@ -116,10 +116,10 @@ export interface SummaryJsonOptions {
  *
  * @example Print the JSON summary on stdout
  * ```ts
- * import { captureIo } from "../common/io.ts";
+ * import { denoIo } from "../common/io.ts";
  * import { RunMetrics } from "./run_metrics.ts";
  *
- * const io = captureIo();
+ * const io = denoIo();
  * const metrics = new RunMetrics({ vaults: ["NAME"] });
  * metrics.finish();
  * io.stdout.write(JSON.stringify(summaryJson(metrics, { exitCode: 0, runId: "r-1" })) + "\n");

@@ -65,10 +65,10 @@ export interface VaultMetricsOptions {
  *
  * @example Count a batch the vault stored on the first request
  * ```ts
- * import { FakeClock } from "../common/clock.ts";
+ * import { systemClock } from "../common/clock.ts";
  * import type { Batch } from "../common/types.ts";
  *
- * const m = new VaultMetrics("NAME", { clock: new FakeClock() });
+ * const m = new VaultMetrics("NAME", { clock: systemClock });
  * const batch: Batch = {
  *   vault: "NAME",
  *   seq: 0,

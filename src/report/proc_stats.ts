@@ -118,7 +118,7 @@ export function cpuPercentBetween(previous: ProcSample | undefined, next: ProcSa
  * since the last call.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const monitor = new ProcMonitor();
  * await monitor.sample(pid); // CPU % since the process started
  * await monitor.sample(pid); // CPU % since the previous call

@@ -60,10 +60,10 @@ interface Segment {
  *
  * @example Show progress around a run
  * ```ts
- * import { captureIo } from "../common/io.ts";
+ * import { denoIo } from "../common/io.ts";
  * import { RunMetrics } from "./run_metrics.ts";
  *
- * const io = captureIo({ terminal: true });
+ * const io = denoIo();
  * const metrics = new RunMetrics({ vaults: ["NAME"] });
  * const progress = new ProgressReporter({ sink: io.stderr, metrics });
  * progress.start();

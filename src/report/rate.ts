@@ -25,11 +25,10 @@ export interface SlidingRateOptions {
  *
  * @example Rate after a steady second
  * ```ts
- * import { FakeClock } from "../common/clock.ts";
- *
- * const clock = new FakeClock(0);
+ * let now = 0;
+ * const clock = { now: () => now, monotonic: () => now, sleep: () => Promise.resolve() };
  * const rate = new SlidingRate({ clock });
- * await clock.tick(1000);
+ * now = 1000;
  * rate.add(500);
  * rate.perSecond(); // 500
  * ```

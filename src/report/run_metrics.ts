@@ -25,9 +25,9 @@ export interface RunMetricsOptions {
  *
  * @example Feed vault client events and read them back
  * ```ts
- * import { FakeClock } from "../common/clock.ts";
+ * import { systemClock } from "../common/clock.ts";
  *
- * const metrics = new RunMetrics({ clock: new FakeClock(), vaults: ["NAME", "SSN"] });
+ * const metrics = new RunMetrics({ clock: systemClock, vaults: ["NAME", "SSN"] });
  * // give metrics.observer to the vault client; pass metrics as an OutcomeSink to the pipeline
  * metrics.observer.request({ vault: "SSN", kind: "insert", status: 429, latencyMs: 12, records: 25 });
  * metrics.finish();

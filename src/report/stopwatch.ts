@@ -12,12 +12,12 @@ import type { Clock } from "../common/clock.ts";
  *
  * @example
  * ```ts
- * import { FakeClock } from "../common/clock.ts";
- *
- * const clock = new FakeClock(1_700_000_000_000);
+ * let wall = 1_700_000_000_000;
+ * let mono = 0;
+ * const clock = { now: () => wall, monotonic: () => mono, sleep: () => Promise.resolve() };
  * const watch = new Stopwatch(clock);
- * await clock.tick(2000);
- * clock.stepWall(86_400_000); // the wall clock jumps a day
+ * mono += 2000;
+ * wall += 86_400_000; // the wall clock jumps a day
  * watch.elapsedMs(); // 2000
  * ```
  */

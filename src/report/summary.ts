@@ -51,10 +51,10 @@ const LABEL_WIDTH = 11;
  *
  * @example Print the summary at the end of a run
  * ```ts
- * import { captureIo } from "../common/io.ts";
+ * import { denoIo } from "../common/io.ts";
  * import { RunMetrics } from "./run_metrics.ts";
  *
- * const io = captureIo();
+ * const io = denoIo();
  * const metrics = new RunMetrics({ vaults: ["NAME"] });
  * metrics.finish();
  * io.stderr.write(renderSummary(metrics, { exitCode: 0 }));

@@ -223,7 +223,7 @@ let shared: typeof fetch | undefined;
  * default client of vault requests.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const response = await vaultFetch(url, { method: "GET", headers: { Authorization: "Bearer …" } });
  * ```
  */

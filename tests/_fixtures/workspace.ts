@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { main, type MainDeps } from "../../src/cli/main.ts";
-import { captureIo } from "../../src/common/io.ts";
+import { captureIo } from "./io.ts";
 import { generatedPair, generateFiles } from "../../src/sources/generator.ts";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/vault/simulator/mod.ts";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { generateCommand, parseCount, parseVaultList } from "../../src/cli/generate.ts";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import { ConfigError } from "../../src/common/errors.ts";
-import { captureIo } from "../../src/common/io.ts";
+import { captureIo } from "../_fixtures/io.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "byot_gencmd_" });

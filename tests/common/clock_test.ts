@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { FakeClock, systemClock } from "../../src/common/clock.ts";
+import { systemClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 
 Deno.test("FakeClock.stepWall() moves now() only: monotonic() and pending sleeps keep their pace", async () => {
   const clock = new FakeClock(1_000);

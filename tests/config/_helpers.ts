@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/common/errors.ts";
-import { type CapturedIo, captureIo } from "../../src/common/io.ts";
+import { type CapturedIo, captureIo } from "../_fixtures/io.ts";
 import type { LoadFlags } from "../../src/config/load_flags.ts";
 import { type ResolveInput, resolveLoadSettings } from "../../src/config/resolve.ts";
 import type { LoadSettings } from "../../src/config/settings.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { captureIo } from "../../src/common/io.ts";
+import { captureIo } from "../_fixtures/io.ts";
 import { resolveLoadSettings } from "../../src/config/resolve.ts";
 import type { LoadFlags } from "../../src/config/load_flags.ts";
 import {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/common/errors.ts";
-import { captureIo } from "../../src/common/io.ts";
+import { captureIo } from "../_fixtures/io.ts";
 import {
   NO_TOKEN_MESSAGE,
   readSecretFile,

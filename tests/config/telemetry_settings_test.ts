@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { captureIo } from "../../src/common/io.ts";
+import { captureIo } from "../_fixtures/io.ts";
 import { ConfigError } from "../../src/common/errors.ts";
 import type { ConfigFile } from "../../src/config/config_file.ts";
 import { parseListenAddress } from "../../src/config/listen_address.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import type { SourceItem } from "../../src/common/types.ts";
 import { type FailureInput, Ledger } from "../../src/ledger/mod.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import { type ClaimInput, jobKeyOf, LEASE_TTL_MS, Ledger } from "../../src/ledger/mod.ts";
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import type { Batch, BatchResult, FailedRecord, SourceItem } from "../../src/common/types.ts";
 import { exportFailures, importLegacyErrorLog, Ledger } from "../../src/ledger/mod.ts";
-import {
-  errorLogFingerprint,
-  errorLogSource,
-  readLegacyErrorLog,
-} from "../../src/sources/error_log/reader.ts";
+import { errorLogFingerprint, errorLogSource, readLegacyErrorLog } from "../../src/sources/error_log/mod.ts";
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 250);
 const VAULTS = [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import type { Batch, BatchResult } from "../../src/common/types.ts";
 import { KEEP_BELOW, Ledger, SAMPLE_EVERY } from "../../src/ledger/mod.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import { CheckpointError } from "../../src/common/errors.ts";
 import type { Batch, BatchResult, FailedRecord } from "../../src/common/types.ts";
 import { Ledger } from "../../src/ledger/mod.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import { ConfigError } from "../../src/common/errors.ts";
 import { serveMetrics } from "../../src/report/metrics_server.ts";
 import { PrometheusMetrics } from "../../src/report/prometheus.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import { SlidingRate } from "../../src/report/rate.ts";
 
 Deno.test("SlidingRate.perSecond() matches a steady rate once the window is full", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import { RunMetrics } from "../../src/report/run_metrics.ts";
 import { Stopwatch } from "../../src/report/stopwatch.ts";
 

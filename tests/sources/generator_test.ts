@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError } from "../../src/common/errors.ts";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import { pairedCsvSource } from "../../src/sources/csv/paired.ts";
 import {
   GENERATED_COLUMNS,

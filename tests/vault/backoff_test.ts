@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import { backoffDelay, PauseGate } from "../../src/vault/backoff.ts";
 
 Deno.test("backoffDelay() stays within full-jitter bounds that double per retry", () => {

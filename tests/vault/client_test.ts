@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/common/clock.ts";
+import { FakeClock } from "../_fixtures/clock.ts";
 import { ConfigError, ExitCode } from "../../src/common/errors.ts";
 import type { VaultRequest } from "../../src/vault/client.ts";
 import { insertBody } from "../../src/vault/payload.ts";

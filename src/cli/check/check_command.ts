@@ -15,7 +15,8 @@ import type { PromptSecret } from "../../config/secrets.ts";
 import type { LoadSettings } from "../../config/settings.ts";
 import type { LoadPlan } from "../../sources/plan.ts";
 import type { TokenProvider } from "../../vault/auth/token_provider.ts";
-import type { CommandResult } from "../load/load_command.ts";
+import type { CommandResult } from "../shared/command.ts";
+import { resolveStatePath } from "../shared/state_file.ts";
 import { addLoadOptions, toLoadFlags } from "../load/options.ts";
 import { allPassed, type CheckItem, renderChecks } from "./item.ts";
 import { checkLedger, checkSources, explainChecks, projection } from "./local_checks.ts";
@@ -130,9 +131,7 @@ export function checkCommand(io: Io, result: CommandResult, deps: CheckDeps = {}
   ).action(async (opts) => {
     const flags = toLoadFlags(opts);
     const settings = await resolveLoadSettings({ flags, io, promptSecret: deps.promptSecret });
-    const statePath = opts.checkpoint === false
-      ? undefined
-      : opts.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
+    const statePath = opts.checkpoint === false ? undefined : resolveStatePath(opts.state, io);
     const report = await runChecks(settings, { statePath }, deps);
     const code = report.ok ? ExitCode.ok : ExitCode.usage;
     io.stderr.write(renderChecks(report.items));

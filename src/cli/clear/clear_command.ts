@@ -13,22 +13,16 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { type Clock, systemClock } from "../../common/clock.ts";
-import {
-  ConfigError,
-  ExitCode,
-  UnknownOutcomeError,
-  VaultHttpError,
-  VaultUnavailableError,
-} from "../../common/errors.ts";
+import { ExitCode } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
-import type { VaultSpec } from "../../common/types.ts";
 import type { PromptSecret } from "../../config/secrets.ts";
 import { VaultClient } from "../../vault/client.ts";
-import { errorMessage, tryJson } from "../../vault/envelope.ts";
+import { type ClearedVault, deleteAll } from "../../vault/delete_all.ts";
 import { checkSandbox, confirmClear } from "./guard.ts";
 import { type ClearFlags, clearTokenProvider, resolveClearTarget } from "./settings.ts";
 import type { PromptLine } from "../shared/confirm.ts";
-import type { CommandResult } from "../load/load_command.ts";
+import type { CommandResult } from "../shared/command.ts";
+import { addVaultTargetOptions } from "../shared/options.ts";
 
 /** Collaborators of `byot clear`; production defaults at the edge. */
 export interface ClearDeps {
@@ -44,41 +38,20 @@ export interface ClearDeps {
   prompt?: PromptLine;
 }
 
-/** What was deleted in one vault. */
-export interface ClearedVault {
-  /** Vault name from the config. */
-  name: string;
-  /** Skyflow vault id. */
-  id: string;
-  /** The table whose records were deleted. */
-  table: string;
-  /** `"all"` when the vault answered `["*"]`, else the number of record ids it listed. */
-  deleted: "all" | number;
-  /** `X-Request-Id` of the answer. */
-  requestId?: string;
-}
-
-/** The body of a delete of every record. */
-export const DELETE_ALL_BODY = '{"skyflow_ids":["*"]}';
-
 /**
  * Builds the `clear` command.
  *
  * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
  */
 export function clearCommand(io: Io, result: CommandResult, deps: ClearDeps = {}): Command {
-  return new Command("clear")
-    .description(
-      "delete every record of the selected vaults' tables (bulk delete); asks for each vault's name, " +
-        "and refuses a vault URL that is not a sandbox unless --force",
-    )
-    .requiredOption("--vault <names>", "configured vaults to clear, comma-separated, any case")
-    .option("--config <file>", "config file (default: $BYOT_CONFIG, else config.json)")
-    .option("--vault-url <url>", "vault API base URL ($SKYFLOW_VAULT_URL, skyflow.vault_url)")
-    .option("--token-file <file>", "file holding the bearer token (preferred to --token)")
-    .option("--token <token>", "bearer token (visible in the process list; prefer --token-file)")
-    .option("--credentials <file>", "Skyflow service-account credentials.json ($SKYFLOW_CREDENTIALS)")
-    .option("--role <ids>", "scope service-account tokens to these role ids, comma-separated")
+  return addVaultTargetOptions(
+    new Command("clear")
+      .description(
+        "delete every record of the selected vaults' tables (bulk delete); asks for each vault's name, " +
+          "and refuses a vault URL that is not a sandbox unless --force",
+      )
+      .requiredOption("--vault <names>", "configured vaults to clear, comma-separated, any case"),
+  )
     .option("-y, --yes", "do not ask for the vault name (required off a terminal)")
     .option("--force", "clear even when the vault URL does not look like a sandbox")
     .option("--json", "print what was deleted as JSON on stdout")
@@ -135,54 +108,6 @@ export async function runClear(flags: ClearFlags, io: Io, deps: ClearDeps = {}):
   return ExitCode.ok;
 }
 
-/** One bulk delete of every record of `vault`'s table. */
-async function deleteAll(client: VaultClient, vault: VaultSpec): Promise<ClearedVault> {
-  const attempted = await client.send({
-    kind: "delete",
-    method: "DELETE",
-    path: `/v1/vaults/${encodeURIComponent(vault.id)}/${encodeURIComponent(vault.table)}`,
-    body: DELETE_ALL_BODY,
-    records: 0,
-  });
-  const base = { name: vault.name, id: vault.id, table: vault.table };
-  if (attempted.kind === "exhausted") {
-    const status = attempted.status === 0 ? "no answer" : `HTTP ${attempted.status}`;
-    const text = `vault ${vault.name}: the delete failed after ${attempted.requests} attempts (${status}: ` +
-      `${attempted.message})${requestIdText(attempted.requestId)}; it may or may not have been applied, ` +
-      "and running byot clear again is safe";
-    throw attempted.status === 0 ? new UnknownOutcomeError(text) : new VaultUnavailableError(text);
-  }
-  const { answer } = attempted;
-  if (answer.status >= 200 && answer.status < 300) {
-    return { ...base, deleted: deletedCount(answer.body), requestId: answer.requestId };
-  }
-  const message = errorMessage(answer.status, answer.body);
-  if (answer.status === 404 && /no records? found/i.test(message)) {
-    return { ...base, deleted: 0, requestId: answer.requestId };
-  }
-  const text = `vault ${vault.name} answered ${answer.status} to the delete: ${message}` +
-    requestIdText(answer.requestId);
-  if (answer.status === 404) {
-    throw new ConfigError(`${text}; check the vault URL, vault id and table in the config`);
-  }
-  throw new VaultHttpError(text, {
-    status: answer.status,
-    requestId: answer.requestId,
-    vaultMessage: message,
-  });
-}
-
-/** `"all"` for `{"RecordIDResponse":["*"]}`, else the number of ids listed (0 when unreadable). */
-function deletedCount(body: string): "all" | number {
-  const ids = (tryJson(body) as { RecordIDResponse?: unknown } | undefined)?.RecordIDResponse;
-  if (!Array.isArray(ids)) return 0;
-  return ids.length === 1 && ids[0] === "*" ? "all" : ids.length;
-}
-
-function requestIdText(requestId: string | undefined): string {
-  return requestId ? ` (request id ${requestId})` : "";
-}
-
 /** One line for the user: what the vault said it deleted. */
 function describe(v: ClearedVault): string {
   const what = v.deleted === "all"
@@ -190,5 +115,5 @@ function describe(v: ClearedVault): string {
     : v.deleted === 0
     ? `table ${v.table} had no records to delete`
     : `${v.deleted} records of table ${v.table} deleted`;
-  return `vault ${v.name}: ${what}${requestIdText(v.requestId)}`;
+  return `vault ${v.name}: ${what}${v.requestId ? ` (request id ${v.requestId})` : ""}`;
 }

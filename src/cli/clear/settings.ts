@@ -1,8 +1,7 @@
 /**
- * What `byot clear` needs from the configuration: the vault URL, the selected vaults, retry
- * settings and the credentials, with the same precedence and messages as `byot load` (flags >
- * environment > config file > defaults). `resolveLoadSettings` is not used because it also
- * validates the load's input (a CSV directory, an error log), which a clear does not read.
+ * What `byot clear` needs from the configuration: the vault target (URL, selected vaults, retry
+ * settings) and the credentials, resolved by the same layers as `byot load` (flags > environment >
+ * config file > defaults); a clear reads no source, so no source setting is resolved.
  *
  * The non-secret part ({@linkcode resolveClearTarget}) is separate from the credentials
  * ({@linkcode clearTokenProvider}) so the sandbox check can refuse before a token is prompted for.
@@ -11,13 +10,11 @@
  */
 import type { Clock } from "../../common/clock.ts";
 import type { Io } from "../../common/io.ts";
-import type { VaultSpec } from "../../common/types.ts";
 import type { ConfigFile, ReadTextFile } from "../../config/config_file.ts";
-import { loadConfig, resolveVaultUrl } from "../../config/resolve.ts";
+import { loadConfig } from "../../config/resolve.ts";
 import { type PromptSecret, resolveVaultAuth } from "../../config/secrets.ts";
-import { DEFAULTS } from "../../config/settings.ts";
-import { intSetting } from "../../config/rules.ts";
-import { selectVaults } from "../../config/vault_selection.ts";
+import type { VaultTarget } from "../../config/settings.ts";
+import { resolveVaultTarget } from "../../config/vault_target.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import type { TokenProvider } from "../../vault/auth/token_provider.ts";
 
@@ -45,18 +42,10 @@ export interface ClearFlags {
   json?: boolean;
 }
 
-/** The resolved, non-secret settings of a clear. */
-export interface ClearTarget {
+/** The resolved, non-secret settings of a clear: the vault target and the config it came from. */
+export interface ClearTarget extends VaultTarget {
   /** The config file that was read. */
   config: ConfigFile;
-  /** Base URL of the vault API, without trailing slash. */
-  vaultUrl: string;
-  /** The vaults to clear, in config order. */
-  vaults: VaultSpec[];
-  /** Attempts per request (`performance.max_attempts`). @default 8 */
-  maxAttempts: number;
-  /** Per-request timeout in ms (`performance.request_timeout_ms`). @default 60000 */
-  requestTimeoutMs: number;
 }
 
 /**
@@ -65,8 +54,8 @@ export interface ClearTarget {
  *
  * @throws {ConfigError} (exit 2) for a missing or bad config, URL or vault name.
  * @example
- * ```ts
- * const target = await resolveClearTarget({ vault: "ssn", config: "config.json" }, denoIo());
+ * ```ts ignore
+ * const target = await resolveClearTarget({ vault: "ssn", config: "config.json" }, io);
  * ```
  */
 export async function resolveClearTarget(
@@ -75,21 +64,7 @@ export async function resolveClearTarget(
   readFile: ReadTextFile = Deno.readTextFile,
 ): Promise<ClearTarget> {
   const config = await loadConfig(flags, io, readFile);
-  const at = (key: string) => `${config.path}: ${key}`;
-  const perf = config.performance;
-  return {
-    config,
-    vaultUrl: resolveVaultUrl(flags, io, config),
-    vaults: selectVaults(config.skyflow.vaults, flags.vault, config.path),
-    maxAttempts: intSetting("positive", DEFAULTS.maxAttempts, [
-      perf.maxAttempts,
-      at("performance.max_attempts"),
-    ]),
-    requestTimeoutMs: intSetting("positive", DEFAULTS.requestTimeoutMs, [
-      perf.requestTimeoutMs,
-      at("performance.request_timeout_ms"),
-    ]),
-  };
+  return { ...resolveVaultTarget(flags, io, config), config };
 }
 
 /** Collaborators of {@linkcode clearTokenProvider}. */

@@ -8,8 +8,9 @@ import { Command } from "@commander-js/extra-typings";
 import type { Io } from "../../common/io.ts";
 import { ConfigError } from "../../common/errors.ts";
 import type { FailureVerdict } from "../../ledger/mod.ts";
-import type { CommandResult } from "../load/load_command.ts";
-import { addLoadOptions, intArg, toLoadFlags } from "../load/options.ts";
+import type { CommandResult } from "../shared/command.ts";
+import { addLoadOptions, toLoadFlags } from "../load/options.ts";
+import { addLedgerOptions, addStateOption, intArg } from "../shared/options.ts";
 import { runFailuresExport } from "./export.ts";
 import { DEFAULT_LIST_LIMIT, runFailuresList } from "./list.ts";
 import { runFailuresPurge } from "./purge.ts";
@@ -22,7 +23,6 @@ import { RETRY_REFUSED_FLAGS, type RetryDeps, runFailuresRetry } from "./retry.t
  */
 export type FailuresDeps = RetryDeps;
 
-const STATE_HELP = "checkpoint ledger (default: $BYOT_STATE, else ./byot-state.db)";
 const VAULT_HELP = "only these vaults, comma-separated, any case (default: all)";
 
 /**
@@ -36,9 +36,9 @@ export function failuresCommand(io: Io, result: CommandResult, deps: FailuresDep
     writeErr: (text: string) => io.stderr.write(text),
     outputError: () => {},
   };
-  const list = new Command("list")
-    .description("show failed records (values and tokens masked unless --show-values)")
-    .option("--state <file>", STATE_HELP)
+  const list = addLedgerOptions(
+    new Command("list").description("show failed records (values and tokens masked unless --show-values)"),
+  )
     .option("--run <id>", "only this run (default: every run)")
     .option("--vault <names>", VAULT_HELP)
     .option("--status <code>", "only this HTTP status (0 = network failure)", intArg("--status"))
@@ -48,7 +48,7 @@ export function failuresCommand(io: Io, result: CommandResult, deps: FailuresDep
     .action((opts) => {
       result.code = runFailuresList(opts, io, deps);
     });
-  const exportCmd = new Command("export")
+  const exportCmd = addLedgerOptions(new Command("export"))
     .summary("write failed records to files, one per vault: legacy error-log JSON or CSV")
     .description(
       "write failed records, one file per vault, into --out: json = the legacy error log " +
@@ -57,14 +57,13 @@ export function failuresCommand(io: Io, result: CommandResult, deps: FailuresDep
     )
     .option("--format <format>", "json (legacy error-log format) or csv")
     .option("--out <dir>", "directory of the files, created if missing (default: the working directory)")
-    .option("--state <file>", STATE_HELP)
     .option("--run <id>", "only this run (default: every run's unresolved failures)")
     .option("--vault <names>", VAULT_HELP)
     .action((opts) => {
       result.code = runFailuresExport(opts, io, deps);
     });
   const retry = addLoadOptions(
-    new Command("retry")
+    addStateOption(new Command("retry"))
       .summary("send failed records again; those that load are marked resolved")
       .description(
         "send the failed records of a run (default: the newest with failures) again, with the " +
@@ -73,7 +72,6 @@ export function failuresCommand(io: Io, result: CommandResult, deps: FailuresDep
           "analysis and asks first; --yes skips the question. Source options are refused: the " +
           "records come from the state file",
       )
-      .option("--state <file>", STATE_HELP)
       .option("--run <id>", "retry this run's failures (default: the newest run with failures)")
       .option("-y, --yes", "do not ask for confirmation (required off a terminal)"),
   );
@@ -87,9 +85,10 @@ export function failuresCommand(io: Io, result: CommandResult, deps: FailuresDep
       deps,
     );
   });
-  const purge = new Command("purge")
-    .description("delete the stored values and tokens of failed records (counts and messages stay)")
-    .option("--state <file>", STATE_HELP)
+  const purge = addLedgerOptions(
+    new Command("purge")
+      .description("delete the stored values and tokens of failed records (counts and messages stay)"),
+  )
     .option("--run <id>", "only this run (default: every run)")
     .option("--vault <names>", VAULT_HELP)
     .option("-y, --yes", "do not ask for confirmation (required off a terminal)")

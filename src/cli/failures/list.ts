@@ -12,6 +12,7 @@ import type { Io } from "../../common/io.ts";
 import type { FailureFilter, FailureVerdict, StoredFailure } from "../../ledger/mod.ts";
 import { formatInt } from "../../report/format.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
+import { maskValue, redactMessage } from "../shared/redact.ts";
 import { renderTable, type TableColumn } from "../shared/table.ts";
 
 /** Flags of `byot failures list`. */
@@ -36,33 +37,6 @@ export interface ListFlags {
 export const DEFAULT_LIST_LIMIT = 50;
 
 const MESSAGE_WIDTH = 60;
-
-/** What every masked value and token shows: the same five dots whatever the value. */
-export const MASK = "•••••";
-
-/**
- * A masked value: {@linkcode MASK}, which reveals nothing of the value — no character, no length,
- * no hash (a short hash of an SSN or a date of birth is reversed by trying every candidate).
- * `null` (purged) shows as `(purged)`.
- *
- * @example
- * ```ts
- * maskValue("JOHN SMITH"); // "•••••"
- * maskValue(null); // "(purged)"
- * ```
- */
-export function maskValue(value: string | null): string {
-  return value === null ? "(purged)" : MASK;
-}
-
-/** `message` with every occurrence of the failure's value and token masked. */
-export function redactMessage(message: string, f: Pick<StoredFailure, "value" | "token">): string {
-  let out = message;
-  for (const secret of [f.value, f.token]) {
-    if (secret) out = out.split(secret).join(maskValue(secret));
-  }
-  return out;
-}
 
 /** Runs `byot failures list`; returns the exit code (0). User errors are thrown. */
 export function runFailuresList(flags: ListFlags, io: Io, deps: { clock?: Clock } = {}): number {

@@ -7,30 +7,26 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import { systemClock } from "../../common/clock.ts";
 import { ConfigError, ExitCode, InterruptedError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import { runExitCode, settleLedger } from "../shared/exit_code.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
-import { resolveLoadSettings } from "../../config/resolve.ts";
-import type { LoadSettings } from "../../config/settings.ts";
+import { resolveSendSettings } from "../../config/resolve.ts";
+import type { SendSettings } from "../../config/settings.ts";
 import type { Ledger, RunInfo } from "../../ledger/mod.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
 import { formatInt } from "../../report/format.ts";
-import { summaryJson } from "../../report/json.ts";
-import { ProgressReporter } from "../../report/progress.ts";
-import { RunMetrics } from "../../report/run_metrics.ts";
-import { renderSummary } from "../../report/summary.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { renderRetryAnalysis, type RetryTarget, retryTarget } from "./analysis.ts";
 import { confirmProceed, type PromptLine } from "../shared/confirm.ts";
 import type { LoadDeps } from "../load/run.ts";
+import { SOURCE_OPTION_NAMES } from "../load/options.ts";
 import { failureCommands, ledgerArgs } from "../load/hints.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
-import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
+import { RunReporting } from "../shared/reporting.ts";
 import { VERSION } from "../shared/version.ts";
 
 /** Flags of `byot failures retry`: the load options plus the ledger flags. */
@@ -49,29 +45,6 @@ export interface RetryDeps extends LoadDeps {
   prompt?: PromptLine;
 }
 
-/** Load options that choose or shape a source: a retry reads the ledger, so they are refused. */
-const SOURCE_FLAGS: readonly (keyof LoadFlags)[] = [
-  "source",
-  "dataDir",
-  "file",
-  "valueColumn",
-  "tokenColumn",
-  "errorLog",
-  "startRecord",
-  "maxRecords",
-  "sfUser",
-  "sfPassword",
-  "sfAuthenticator",
-  "sfAccount",
-  "sfWarehouse",
-  "sfDatabase",
-  "sfSchema",
-  "sfRole",
-  "sfFetchSize",
-  "sfQueryMode",
-  "sfAccessUrl",
-];
-
 /** Runs `byot failures retry`; returns the exit code (0 all resolved, 3 some still fail). */
 export async function runFailuresRetry(flags: RetryFlags, io: Io, deps: RetryDeps = {}): Promise<number> {
   refuseSourceFlags(flags);
@@ -86,7 +59,7 @@ export async function runFailuresRetry(flags: RetryFlags, io: Io, deps: RetryDep
       io.stderr.write(`no failed records to retry${where}${which} (${statePath})\n`);
       return ExitCode.ok;
     }
-    const settings = await retrySettings(flags, statePath, io, deps);
+    const settings = await retrySettings(flags, io, deps);
     const targets: RetryTarget[] = [];
     for (const name of found.vaults) {
       const spec = settings.vaults.find((v) => v.name.toLowerCase() === name.toLowerCase());
@@ -123,20 +96,17 @@ export async function runFailuresRetry(flags: RetryFlags, io: Io, deps: RetryDep
   }
 }
 
-/** `dataDir` → `--data-dir`. */
-const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
 /** Long names of the load options `failures retry` refuses (hidden from its help). */
 export const RETRY_REFUSED_FLAGS: readonly string[] = [
-  ...SOURCE_FLAGS.map(flagName),
+  ...SOURCE_OPTION_NAMES.map((o) => o.flag),
   "--append-suffix",
   "--no-append-suffix",
 ];
 
+/** A retry reads the ledger: an option that chooses or shapes a source has no effect, so it is refused. */
 function refuseSourceFlags(flags: RetryFlags): void {
-  for (const key of SOURCE_FLAGS) {
+  for (const { flag, key } of SOURCE_OPTION_NAMES) {
     if (flags[key] !== undefined) {
-      const flag = flagName(key);
       throw new ConfigError(
         `${flag} has no effect on failures retry: it sends the records stored in the ledger`,
       );
@@ -167,22 +137,12 @@ function findFailures(
 }
 
 /**
- * Resolves the settings as `byot load` does. A retry reads no source, but CSV is the default
- * source and resolving it checks that its input exists: the state file's directory (which exists)
- * stands in, so a moved or deleted data directory does not block a retry.
+ * Resolves the settings as `byot load` does, without the source layer: a retry reads no source,
+ * so a moved or deleted data directory does not block it.
  */
-async function retrySettings(
-  flags: RetryFlags,
-  statePath: string,
-  io: Io,
-  deps: RetryDeps,
-): Promise<LoadSettings> {
+async function retrySettings(flags: RetryFlags, io: Io, deps: RetryDeps): Promise<SendSettings> {
   const { state: _state, run: _run, yes: _yes, ...load } = flags;
-  const settings = await resolveLoadSettings({
-    flags: { ...load, source: "csv", dataDir: dirname(statePath) },
-    io,
-    promptSecret: deps.promptSecret,
-  });
+  const settings = await resolveSendSettings({ flags: load, io, promptSecret: deps.promptSecret });
   return { ...settings, startRecord: 0, maxRecords: 0, appendSuffix: false };
 }
 
@@ -190,30 +150,30 @@ async function sendAgain(
   ledger: Ledger,
   run: RunInfo,
   targets: RetryTarget[],
-  settings: LoadSettings,
+  settings: SendSettings,
   statePath: string,
   io: Io,
   deps: RetryDeps,
 ): Promise<number> {
   const clock = deps.clock ?? systemClock;
-  const metrics = new RunMetrics({ clock, vaults: targets.map((t) => t.spec.name) });
-  for (const t of targets) metrics.vault(t.spec.name).total = t.records;
   const ledgerSink = ledger.sink(run.id, { recordBatches: false, resolveSucceeded: true });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
-  const progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
-  let telemetry: Telemetry | undefined;
+  let reporting: RunReporting | undefined;
   try {
-    telemetry = startTelemetry({
-      metrics,
-      info: { version: VERSION, runId: run.id, source: "ledger", command: "failures retry" },
-      metricsAddr: settings.metricsAddr,
-      samples: (rows) => ledgerSink.recordSamples(rows),
-      sampleIntervalMs: settings.sampleIntervalMs,
-      note: (line) => io.stderr.write(`${line}\n`),
+    reporting = new RunReporting({
+      io,
+      clock,
+      vaults: targets.map((t) => t.spec.name),
+      telemetry: {
+        info: { version: VERSION, runId: run.id, source: "ledger", command: "failures retry" },
+        metricsAddr: settings.metricsAddr,
+        samples: (rows) => ledgerSink.recordSamples(rows),
+        sampleIntervalMs: settings.sampleIntervalMs,
+      },
     });
-    metrics.start();
-    telemetry.start();
-    progress.start();
+    const metrics = reporting.metrics;
+    for (const t of targets) metrics.vault(t.spec.name).total = t.records;
+    reporting.start();
     const end = await runLoad({
       settings,
       vaults: targets.map((t) => ({
@@ -221,7 +181,7 @@ async function sendAgain(
         source: ledger.failuresRetrySource({ runId: run.id, vault: t.spec.name }),
       })),
       sink: new TeeSink(ledgerSink, metrics),
-      observer: telemetry.observer,
+      observer: reporting.observer,
       onPacing: (vault, pacing) => void (metrics.vault(vault).limiter = pacing),
       tokens: createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random }),
       replay: true,
@@ -231,9 +191,7 @@ async function sendAgain(
       intake: stop.intake,
       signal: stop.hard,
     });
-    progress.stop();
-    metrics.finish();
-    await telemetry.stop();
+    await reporting.finish();
     settleLedger(
       () => {
         ledgerSink.flush();
@@ -253,14 +211,10 @@ async function sendAgain(
       metrics.totals().loaded,
       settings.configPath,
     );
-    io.stderr.write(renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color }));
-    if (settings.json) {
-      io.stdout.write(JSON.stringify(summaryJson(metrics, { exitCode: code, runId: run.id })) + "\n");
-    }
+    reporting.printSummary({ exitCode: code, extraLines: extra, runId: run.id, json: settings.json });
     return code;
   } finally {
-    progress.stop();
-    await telemetry?.stop();
+    await reporting?.dispose();
     stop.dispose();
   }
 }

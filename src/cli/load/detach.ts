@@ -25,10 +25,11 @@
  *
  * @module
  */
-import { denoRunArgs } from "../shared/runtime.ts";
+import { selfCommand } from "../shared/runtime.ts";
+import { SECRET_FLAGS } from "../shared/redact.ts";
 import { spawn } from "node:child_process";
 import { closeSync, fchmodSync, openSync, writeSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ByotError, ConfigError } from "../../common/errors.ts";
@@ -53,7 +54,8 @@ export function detachFiles(runId: string, dir: string, now: number): DetachFile
 }
 
 const DROPPED = new Set(["--detach", "--offline", "--restart"]);
-const SECRET_FLAGS = new Set(["--token", "--sf-password", "--token-file"]);
+/** Dropped from the child's argv: the secret flags, and `--token-file` which `--token` outranks. */
+const CHILD_SECRET_FLAGS = new Set([...SECRET_FLAGS, "--token-file"]);
 
 /**
  * The child's command line: `argv` (as normalised by the CLI, starting with `load`) without the
@@ -70,14 +72,13 @@ export function childCommand(
     const arg = argv[i];
     const name = arg.startsWith("--") && arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg;
     if (DROPPED.has(arg)) continue;
-    if (SECRET_FLAGS.has(name) && (name !== "--token-file" || hasToken)) {
+    if (CHILD_SECRET_FLAGS.has(name) && (name !== "--token-file" || hasToken)) {
       if (name === arg) i++;
       continue;
     }
     kept.push(arg);
   }
-  const cli = /^deno(\.exe)?$/i.test(basename(options.execPath));
-  return { command: options.execPath, args: cli ? [...denoRunArgs(options.mainPath), ...kept] : kept };
+  return selfCommand(options.execPath, options.mainPath, kept);
 }
 
 /**
@@ -256,7 +257,7 @@ export interface DetachedChildOptions {
  * it), and returns a handle whose `dispose()` removes the pid file. Undefined otherwise.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * using _detached = detachedChild(io);
  * ```
  */

@@ -14,7 +14,7 @@ import { batchesOf } from "../../pipeline/batcher.ts";
 import { formatInt } from "../../report/format.ts";
 import { SKIP_REASONS } from "../../report/metrics.ts";
 import { batchBody, insertBody } from "../../vault/payload.ts";
-import { maskValue } from "../failures/list.ts";
+import { maskValue } from "../shared/redact.ts";
 import type { LoadPlan } from "../../sources/plan.ts";
 import { renderTable } from "../shared/table.ts";
 
@@ -79,7 +79,7 @@ export const PREVIEW_RECORDS = 3;
  *
  * @throws {SourceError} (exit 2) as the real run would, e.g. paired files of different lengths.
  * @example
- * ```ts
+ * ```ts ignore
  * const report = await dryRun(settings, await planLoad(settings));
  * report.vaults[0].records; // 1000
  * ```

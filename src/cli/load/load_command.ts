@@ -6,27 +6,11 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import type { Io } from "../../common/io.ts";
+import type { CommandResult } from "../shared/command.ts";
 import { detachedChild } from "./detach.ts";
 import { addLoadOptions, toLoadFlags } from "./options.ts";
+import { addStateOption } from "../shared/options.ts";
 import { type LoadDeps, runLoadCommand } from "./run.ts";
-
-/** Where a command leaves its exit code (commander actions cannot return one). */
-export interface CommandResult {
-  /** The exit code; the caller starts it at 0 and the command's action sets it. */
-  code: number;
-}
-
-/** Long names of the run flags, for legacy single-dash normalisation. */
-export const RUN_LONG_NAMES: readonly string[] = [
-  "state",
-  "resume",
-  "restart",
-  "wait",
-  "checkpoint",
-  "no-checkpoint",
-  "dry-run",
-  "no-preflight",
-];
 
 /**
  * Builds the `load` command.
@@ -35,9 +19,10 @@ export const RUN_LONG_NAMES: readonly string[] = [
  */
 export function loadCommand(io: Io, result: CommandResult, deps: LoadDeps = {}): Command {
   return addLoadOptions(
-    new Command("load")
-      .description("load (value, token) pairs into the configured vaults, resuming an unfinished run")
-      .option("--state <file>", "checkpoint ledger (SQLite; default: $BYOT_STATE, else ./byot-state.db)")
+    addStateOption(
+      new Command("load")
+        .description("load (value, token) pairs into the configured vaults, resuming an unfinished run"),
+    )
       .option("--resume", "continue this job's unfinished run (re-running the same command does too)")
       .option("--restart", "abandon this job's unfinished run and start over")
       .option("--wait", "when another process is loading this job's run, wait for it instead of exiting 2")

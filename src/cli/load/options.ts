@@ -7,39 +7,10 @@
  * @module
  */
 import { Command, type OptionValues } from "@commander-js/extra-typings";
-import { ConfigError } from "../../common/errors.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
-import { parseIntStrict, quote } from "../../config/rules.ts";
+import { addVaultTargetOptions, intArg, longNamesOf, secondsArg } from "../shared/options.ts";
 
 export type { LoadFlags } from "../../config/load_flags.ts";
-
-/**
- * A commander argument parser for an integer flag. Throws a {@linkcode ConfigError} (exit code 2),
- * which commander lets through unchanged: `--batch-size must be an integer (got "12x")`.
- *
- * @example
- * ```ts
- * intArg("--batch-size")("25"); // 25
- * ```
- */
-export function intArg(flag: string): (value: string) => number {
-  return (value) => {
-    const n = parseIntStrict(value.trim());
-    if (n === undefined) throw new ConfigError(`${flag} must be an integer (got ${quote(value)})`);
-    return n;
-  };
-}
-
-/** A commander argument parser for a number of seconds (ranges are checked by resolve). */
-function secondsArg(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value.trim());
-    if (value.trim() === "" || !Number.isFinite(n)) {
-      throw new ConfigError(`${flag} must be a number of seconds (got ${quote(value)})`);
-    }
-    return n;
-  };
-}
 
 /** Parses `--concurrency`: a positive integer or `auto`. */
 function concurrencyArg(value: string): number | "auto" {
@@ -50,7 +21,7 @@ function concurrencyArg(value: string): number | "auto" {
  * Adds every `byot load` option to `cmd` and returns it with the options typed.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const load = addLoadOptions(new Command("load")).action((opts) => run(toLoadFlags(opts)));
  * ```
  *
@@ -73,17 +44,58 @@ export function addLoadOptions<
 /** The options of `byot load` as commander parses them: {@linkcode LoadFlags} without `suffixSeed`. */
 export type LoadOptionValues = Omit<LoadFlags, "suffixSeed">;
 
+/** Help headings of the load options; the source and range groups are what `failures retry` refuses. */
+const GROUPS = {
+  target: "Vault options:",
+  source: "Source options:",
+  range: "Record range options:",
+  send: "Batching, pacing and retry options:",
+} as const;
+
 // Kept non-generic: chaining 30+ typed options on a generic command makes type checking explode.
 function buildLoadOptions(cmd: Command) {
-  return cmd
-    .option("--config <file>", "config file (default: $BYOT_CONFIG, else config.json)")
+  return addVaultTargetOptions(cmd.optionsGroup(GROUPS.target))
+    .option("--vault <names>", "configured vaults to load, comma-separated, any case (default: all)")
+    .optionsGroup(GROUPS.source)
     .option("--source <kind>", "where records come from: csv, snowflake or error-log (default: csv)")
     .option("--data-dir <dir>", "directory of <column>_data.csv + <column>_tokens.csv (csv.data_directory)")
     .option("--file <file>", "one CSV with a value and a token column, for a single vault (csv.file)")
     .option("--value-column <name>", "header of the value column in --file (default: value)")
     .option("--token-column <name>", "header of the token column in --file (default: token)")
-    .option("--vault <names>", "configured vaults to load, comma-separated, any case (default: all)")
-    .option("--vault-url <url>", "vault API base URL ($SKYFLOW_VAULT_URL, skyflow.vault_url)")
+    .option("--error-log <file>", "reprocess the records of a legacy error-log JSON file")
+    .option("--sf-user <user>", "Snowflake user ($SNOWFLAKE_USER)")
+    .option(
+      "--sf-password <password>",
+      "Snowflake password (visible in the process list; prefer $SNOWFLAKE_PASSWORD)",
+    )
+    .option("--sf-authenticator <name>", "Snowflake authenticator")
+    .option("--sf-account <account>", "Snowflake account identifier")
+    .option("--sf-warehouse <name>", "Snowflake warehouse")
+    .option("--sf-database <name>", "Snowflake database")
+    .option("--sf-schema <name>", "Snowflake schema")
+    .option("--sf-role <name>", "Snowflake role")
+    .option("--sf-fetch-size <n>", "Snowflake rows per fetch", intArg("--sf-fetch-size"))
+    .option(
+      "--sf-query-mode <mode>",
+      "Snowflake query mode: simple, union, generic or custom (default: simple)",
+    )
+    .option("--sf-access-url <url>", "Snowflake access URL")
+    .option("--sf-table <table>", "Snowflake simple-mode table (default: ELEVANCE.PUBLIC.PATIENTS)")
+    .option("--sf-clm-table <table>", "Snowflake generic-mode CLM table (default: CLM)")
+    .option("--sf-mbr-table <table>", "Snowflake generic-mode MBR table (default: MBR)")
+    .optionsGroup(GROUPS.range)
+    .option("--max-records <n>", "rows to process per vault, 0 = all (default: 0)", intArg("--max-records"))
+    .option(
+      "--start-record <n>",
+      "rows to skip at the start of each source (default: 0)",
+      intArg("--start-record"),
+    )
+    .option(
+      "--end-record <n>",
+      "exclusive end row (legacy; = --max-records end-start)",
+      intArg("--end-record"),
+    )
+    .optionsGroup(GROUPS.send)
     .option(
       "--batch-size <n>",
       "records per request (default: 25, the vault's guidance of up to 25 records per insert; the Go " +
@@ -105,22 +117,6 @@ function buildLoadOptions(cmd: Command) {
       "requests per second per vault, shared by its workers (default: no cap)",
       intArg("--max-rps"),
     )
-    .option("--credentials <file>", "Skyflow service-account credentials.json ($SKYFLOW_CREDENTIALS)")
-    .option("--role <ids>", "scope service-account tokens to these role ids, comma-separated")
-    .option("--detach", "run in the background: output to byot-<run>-<time>.log, pid file, survives logout")
-    .option("--offline", "legacy name of --detach")
-    .option("--max-records <n>", "rows to process per vault, 0 = all (default: 0)", intArg("--max-records"))
-    .option(
-      "--start-record <n>",
-      "rows to skip at the start of each source (default: 0)",
-      intArg("--start-record"),
-    )
-    .option(
-      "--end-record <n>",
-      "exclusive end row (legacy; = --max-records end-start)",
-      intArg("--end-record"),
-    )
-    .option("--clear", "legacy flag: clearing is now its own command, byot clear")
     .option(
       "--shard <i/n|auto>",
       "load only shard i of n (0-based, e.g. 0/8); auto: index from JOB_COMPLETION_INDEX or " +
@@ -135,9 +131,6 @@ function buildLoadOptions(cmd: Command) {
       "pause before each request of each worker (default: 0)",
       intArg("--base-delay-ms"),
     )
-    .option("--token-file <file>", "file holding the bearer token (preferred to --token)")
-    .option("--token <token>", "bearer token (visible in the process list; prefer --token-file)")
-    .option("--error-log <file>", "reprocess the records of a legacy error-log JSON file")
     .option("--continue-on-error", "use the batch endpoint so one bad record does not fail its batch")
     .option("--no-continue-on-error", "do not continue on error, even if the config says so")
     .option("--byot-mode <mode>", "DISABLE, ENABLE or ENABLE_STRICT (default: ENABLE)")
@@ -147,6 +140,10 @@ function buildLoadOptions(cmd: Command) {
       intArg("--max-attempts"),
     )
     .option("--timeout-ms <ms>", "per-request timeout (default: 60000)", intArg("--timeout-ms"))
+    .optionsGroup("Options:")
+    .option("--detach", "run in the background: output to byot-<run>-<time>.log, pid file, survives logout")
+    .option("--offline", "legacy name of --detach")
+    .option("--clear", "legacy flag: clearing is now its own command, byot clear")
     .option("--json", "print a machine-readable summary on stdout")
     .option(
       "--metrics-addr <host:port>",
@@ -156,27 +153,7 @@ function buildLoadOptions(cmd: Command) {
       "--sample-interval <s>",
       "seconds between the per-vault samples kept for byot report (default: 10)",
       secondsArg("--sample-interval"),
-    )
-    .option("--sf-user <user>", "Snowflake user ($SNOWFLAKE_USER)")
-    .option(
-      "--sf-password <password>",
-      "Snowflake password (visible in the process list; prefer $SNOWFLAKE_PASSWORD)",
-    )
-    .option("--sf-authenticator <name>", "Snowflake authenticator")
-    .option("--sf-account <account>", "Snowflake account identifier")
-    .option("--sf-warehouse <name>", "Snowflake warehouse")
-    .option("--sf-database <name>", "Snowflake database")
-    .option("--sf-schema <name>", "Snowflake schema")
-    .option("--sf-role <name>", "Snowflake role")
-    .option("--sf-fetch-size <n>", "Snowflake rows per fetch", intArg("--sf-fetch-size"))
-    .option(
-      "--sf-query-mode <mode>",
-      "Snowflake query mode: simple, union, generic or custom (default: simple)",
-    )
-    .option("--sf-access-url <url>", "Snowflake access URL")
-    .option("--sf-table <table>", "Snowflake simple-mode table (default: ELEVANCE.PUBLIC.PATIENTS)")
-    .option("--sf-clm-table <table>", "Snowflake generic-mode CLM table (default: CLM)")
-    .option("--sf-mbr-table <table>", "Snowflake generic-mode MBR table (default: MBR)");
+    );
 }
 
 // Compile-time proof that commander's parsed options fit LoadFlags and that every flag has an option.
@@ -188,60 +165,31 @@ const _everyFlagHasOption: [keyof LoadOptionValues] extends [keyof Inferred] ? t
  * Long names (without `--`) of every `byot load` option, plus `help`: pass them to
  * `normalizeLegacyArgv` so the Go loader's `-source csv` style keeps working.
  */
-export const LOAD_LONG_NAMES: readonly string[] = [
-  ...buildLoadOptions(new Command()).options.map((o) => o.long!.replace(/^--/, "")),
-  "help",
-];
+export const LOAD_LONG_NAMES: readonly string[] = longNamesOf(buildLoadOptions(new Command()));
 
-const FLAG_KEYS: readonly (keyof LoadFlags)[] = [
-  "config",
-  "source",
-  "dataDir",
-  "file",
-  "valueColumn",
-  "tokenColumn",
-  "vault",
-  "vaultUrl",
-  "batchSize",
-  "concurrency",
-  "concurrencyMax",
-  "maxRps",
-  "credentials",
-  "role",
-  "detach",
-  "maxRecords",
-  "startRecord",
-  "endRecord",
-  "clear",
-  "shard",
-  "upsert",
-  "appendSuffix",
-  "baseDelayMs",
-  "tokenFile",
-  "token",
-  "errorLog",
-  "continueOnError",
-  "byotMode",
-  "maxAttempts",
-  "timeoutMs",
-  "json",
-  "metricsAddr",
-  "sampleInterval",
-  "sfUser",
-  "sfPassword",
-  "sfAuthenticator",
-  "sfAccount",
-  "sfWarehouse",
-  "sfDatabase",
-  "sfSchema",
-  "sfRole",
-  "sfFetchSize",
-  "sfTable",
-  "sfClmTable",
-  "sfMbrTable",
-  "sfQueryMode",
-  "sfAccessUrl",
-];
+/** A load option as a flag (`--data-dir`) and its key in {@linkcode LoadFlags} (`dataDir`). */
+export interface LoadOptionName {
+  /** The long flag, with `--`. */
+  flag: string;
+  /** The key in {@linkcode LoadFlags}. */
+  key: keyof LoadFlags;
+}
+
+const LOAD_OPTION_NAMES: readonly (LoadOptionName & { group?: string })[] = buildLoadOptions(new Command())
+  .options.map((o) => ({
+    flag: o.long!,
+    key: o.attributeName() as keyof LoadFlags,
+    group: o.helpGroupHeading,
+  }));
+
+/** The options that choose or shape a source, and those that pick a range of its records. */
+export const SOURCE_OPTION_NAMES: readonly LoadOptionName[] = LOAD_OPTION_NAMES
+  .filter((o) => o.group === GROUPS.source || o.group === GROUPS.range)
+  .map(({ flag, key }) => ({ flag, key }));
+
+/** Every key of {@linkcode LoadFlags} that has an option (`offline` maps onto `detach`). */
+const FLAG_KEYS: readonly string[] = [...new Set(LOAD_OPTION_NAMES.map((n) => n.key as string))]
+  .filter((key) => key !== "offline");
 
 /**
  * Copies the `byot load` options out of commander's parsed options, leaving out those not given

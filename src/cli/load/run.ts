@@ -18,10 +18,7 @@ import { importLegacyErrorLog, LEASE_RENEW_MS, Ledger, type LedgerSink } from ".
 import type { AdaptiveState } from "../../pipeline/pacing/adaptive.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
-import { ProgressReporter } from "../../report/progress.ts";
-import { RunMetrics } from "../../report/run_metrics.ts";
-import { renderSummary } from "../../report/summary.ts";
-import { summaryJson } from "../../report/json.ts";
+import type { RunMetrics } from "../../report/run_metrics.ts";
 import { countInShard } from "../../config/shard.ts";
 import { estimateDataRows } from "../../sources/csv/row_count.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
@@ -33,9 +30,11 @@ import { preflight } from "../check/check_command.ts";
 import { runExitCode, settleLedger } from "../shared/exit_code.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { selectRun } from "./run_selection.ts";
+import { redactArgv } from "../shared/redact.ts";
+import { resolveStatePath } from "../shared/state_file.ts";
 import { verifyResume } from "./verify_resume.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
-import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
+import { RunReporting } from "../shared/reporting.ts";
 import { VERSION } from "../shared/version.ts";
 
 /** Flags of `byot load` that are not settings: where the ledger is and which run to use. */
@@ -80,7 +79,7 @@ export async function runLoadCommand(
 ): Promise<number> {
   const clock = deps.clock ?? systemClock;
   const settings = await resolveLoadSettings({ flags, io, promptSecret: deps.promptSecret });
-  const statePath = flags.state ?? io.env("BYOT_STATE") ?? "byot-state.db";
+  const statePath = resolveStatePath(flags.state, io);
   const plan = await planLoad(settings, { logDir: dirname(statePath) });
   const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random });
   if (flags.dryRun) {
@@ -107,24 +106,25 @@ export async function runLoadCommand(
   }
   const ledger = flags.checkpoint === false ? undefined : Ledger.open(statePath, { clock });
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
-  let progress: ProgressReporter | undefined;
   let lease: ReturnType<typeof setInterval> | undefined;
-  let telemetry: Telemetry | undefined;
+  let reporting: RunReporting | undefined;
   try {
-    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
     let runId = "none";
     const sinkRef: { sink?: LedgerSink } = {};
-    if (!shouldDetach(settings, io)) {
-      // bound before the run is chosen, so a bad --metrics-addr leaves the ledger untouched
-      telemetry = startTelemetry({
-        metrics,
+    // bound before the run is chosen, so a bad --metrics-addr leaves the ledger untouched (a
+    // detaching parent has none: its child reports)
+    reporting = new RunReporting({
+      io,
+      clock,
+      vaults: plan.vaults.map((v) => v.spec.name),
+      telemetry: shouldDetach(settings, io) ? undefined : {
         info: () => ({ version: VERSION, runId, source: settings.source, command: "load" }),
         metricsAddr: settings.metricsAddr,
         samples: ledger ? (rows) => sinkRef.sink?.recordSamples(rows) : undefined,
         sampleIntervalMs: settings.sampleIntervalMs,
-        note: (line) => io.stderr.write(`${line}\n`),
-      });
-    }
+      },
+    });
+    const metrics = reporting.metrics;
     const command = redactArgv(deps.argv ?? []);
     const selected = ledger
       ? await selectRun(
@@ -174,7 +174,7 @@ export async function runLoadCommand(
         state: ledger?.sourceState(run.id, v.spec.name),
         save: (state) => ledger?.setSourceState(run.id, v.spec.name, state),
         total: (rows) => void (metrics.vault(v.spec.name).total = rows),
-        note: (line) => progress ? progress.println(line) : io.stderr.write(`${line}\n`),
+        note: (line) => reporting!.println(line),
       });
     }
     for (const [name, point] of resumes) {
@@ -189,15 +189,12 @@ export async function runLoadCommand(
     void fillTotals(plan, settings, metrics, totals.signal);
     const ledgerSink = ledger?.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
     sinkRef.sink = ledgerSink;
-    progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
-    metrics.start();
-    telemetry?.start();
-    progress.start();
+    reporting.start();
     const end = await runLoad({
       settings,
       vaults: plan.vaults.map((v) => ({ ...v, resume: resumes.get(v.spec.name) })),
       sink: ledgerSink ? new TeeSink(ledgerSink, metrics) : metrics,
-      observer: telemetry?.observer ?? metrics.observer,
+      observer: reporting.observer,
       onPacing: (vault, pacing) => void (metrics.vault(vault).limiter = pacing),
       tokens,
       replay: settings.source === "error-log",
@@ -214,9 +211,7 @@ export async function runLoadCommand(
       signal: stop.hard,
     });
     totals.abort();
-    progress.stop();
-    metrics.finish();
-    await telemetry?.stop();
+    await reporting.finish();
     const ledgerNotes: string[] = [];
     if (ledger) {
       // a full or read-only disk under the ledger is a transient stop: the summary still prints;
@@ -273,22 +268,18 @@ export async function runLoadCommand(
       }),
       ...ledgerNotes,
     ];
-    io.stderr.write(
-      renderSummary(metrics, { exitCode: code, extraLines: extra, color: io.color, note: capNote(left) }),
-    );
-    if (settings.json) {
-      const json = {
-        ...summaryJson(metrics, { exitCode: code, runId: run.id }),
-        pacing: end.pacing ?? {},
-        process: usage,
-      };
-      io.stdout.write(JSON.stringify(json) + "\n");
-    }
+    reporting.printSummary({
+      exitCode: code,
+      extraLines: extra,
+      note: capNote(left),
+      runId: run.id,
+      json: settings.json,
+      jsonExtra: { pacing: end.pacing ?? {}, process: usage },
+    });
     return code;
   } finally {
     if (lease !== undefined) clearInterval(lease);
-    progress?.stop();
-    await telemetry?.stop();
+    await reporting?.dispose();
     stop.dispose();
     ledger?.close();
     await plan.close?.();
@@ -346,23 +337,4 @@ async function fillTotals(plan: LoadPlan, s: LoadSettings, metrics: RunMetrics, 
       ? countInShard(s.startRecord, s.startRecord + inRange, s.shard)
       : inRange;
   }
-}
-
-const SECRET_FLAGS = new Set(["--token", "-token", "--sf-password", "-sf-password"]);
-
-/** The command line with secret flag values replaced by `***`. */
-export function redactArgv(argv: readonly string[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf("=");
-    if (eq > 0 && SECRET_FLAGS.has(arg.slice(0, eq))) out.push(`${arg.slice(0, eq)}=***`);
-    else if (SECRET_FLAGS.has(arg)) {
-      out.push(arg, "***");
-      i++;
-    } else if (arg !== "--restart" && arg !== "--resume") {
-      out.push(/[\s"'$]/.test(arg) ? JSON.stringify(arg) : arg);
-    }
-  }
-  return out.join(" ");
 }

@@ -15,7 +15,7 @@ import { writePrivateFile } from "../../common/private_file.ts";
 import type { Ledger, RunInfo } from "../../ledger/mod.ts";
 import type { IntervalSample } from "../../report/interval_sampler.ts";
 import { renderRunReport, type ReportVault, type RunReportData, sampleStats } from "../../report/html/mod.ts";
-import type { CommandResult } from "../load/load_command.ts";
+import type { CommandResult } from "../shared/command.ts";
 import { buildStatus, type BuildStatusOptions, type VaultStatus } from "../status/report.ts";
 import { openStateFile, requireRun, resolveStatePath } from "../shared/state_file.ts";
 import { VERSION } from "../shared/version.ts";

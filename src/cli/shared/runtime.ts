@@ -17,3 +17,24 @@ export const V8_FLAGS = "--max-semi-space-size=8,--heap-growing-percent=50";
 export function denoRunArgs(mainPath: string): string[] {
   return ["run", "-A", `--v8-flags=${V8_FLAGS}`, mainPath];
 }
+
+/**
+ * How byot starts itself again (a detached load, the demo's simulator): the compiled binary runs
+ * with the arguments alone; `deno` (any case, with or without `.exe`) runs main.ts first.
+ *
+ * @example
+ * ```ts
+ * import { selfCommand } from "./runtime.ts";
+ *
+ * selfCommand("/usr/bin/deno", "/app/main.ts", ["simulate"]).args[0]; // "run"
+ * selfCommand("/usr/bin/byot", "/app/main.ts", ["simulate"]).args; // ["simulate"]
+ * ```
+ */
+export function selfCommand(
+  execPath: string,
+  mainPath: string,
+  args: readonly string[],
+): { command: string; args: string[] } {
+  const deno = /(^|[\\/])deno(\.exe)?$/i.test(execPath);
+  return { command: execPath, args: deno ? [...denoRunArgs(mainPath), ...args] : [...args] };
+}

@@ -1,7 +1,9 @@
 /**
- * Clean stops: the first SIGINT/SIGTERM stops intake (in-flight batches finish, up to a deadline);
- * a second one, or the deadline, aborts in-flight requests at once. The ledger stays consistent
- * either way: aborted batches stay unsettled and are replayed safely on resume.
+ * Ctrl-C and SIGTERM, handled here for every command. A load stops cleanly: the first signal stops
+ * intake (in-flight batches finish, up to a deadline); a second one, or the deadline, aborts
+ * in-flight requests at once. The ledger stays consistent either way: aborted batches stay
+ * unsettled and are replayed safely on resume. Commands that only wait or watch
+ * (`simulate`, `status --watch`) stop at the first signal ({@linkcode interruptSignal}).
  *
  * @module
  */
@@ -70,6 +72,21 @@ export function installStopHandlers(options: StopOptions): StopControl {
       clearTimeout(timer);
       remove("SIGINT", onInt);
       remove("SIGTERM", onTerm);
+    },
+  };
+}
+
+/** An AbortSignal that aborts on SIGINT or SIGTERM until disposed. */
+export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  return {
+    signal: controller.signal,
+    dispose() {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
     },
   };
 }

@@ -1,21 +1,30 @@
 /**
- * Opening the state file for the commands that read it (`byot status`, `byot failures …`): the
- * path comes from `--state`, else `$BYOT_STATE`, else `./byot-state.db`, and a missing file is a
- * usage error; reading never creates one. Also run selection by id, and vault selection by name.
+ * The state file's path for every command (`--state`, else `$BYOT_STATE`, else `./byot-state.db`),
+ * and opening it for the commands that read it (`byot status`, `byot failures …`): a missing file
+ * is a usage error; reading never creates one. Also run selection by id, and vault selection by name.
  *
  * @module
  */
 import type { Clock } from "../../common/clock.ts";
 import { ConfigError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
-import { Ledger, type RunInfo } from "../../ledger/mod.ts";
+import { splitNames } from "../../config/vault_selection.ts";
+import { DEFAULT_STATE_FILE, Ledger, type RunInfo } from "../../ledger/mod.ts";
 
-/** Default state file, as `byot load` uses it. */
-export const DEFAULT_STATE_PATH = "byot-state.db";
-
-/** `--state FILE`, else `$BYOT_STATE`, else {@linkcode DEFAULT_STATE_PATH}. */
-export function resolveStatePath(flag: string | undefined, io: Io): string {
-  return flag || io.env("BYOT_STATE") || DEFAULT_STATE_PATH;
+/**
+ * The state file of every command: `--state FILE`, else `$BYOT_STATE`, else `byot-state.db`
+ * ({@linkcode DEFAULT_STATE_FILE}). An empty flag or variable counts as not given, so `load` and the
+ * commands that read its ledger always agree on the file.
+ *
+ * @example
+ * ```ts
+ * import { resolveStatePath } from "./state_file.ts";
+ *
+ * resolveStatePath("", { env: () => "" }); // "byot-state.db"
+ * ```
+ */
+export function resolveStatePath(flag: string | undefined, io: Pick<Io, "env">): string {
+  return flag || io.env("BYOT_STATE") || DEFAULT_STATE_FILE;
 }
 
 /** Options of {@linkcode openStateFile}. */
@@ -74,7 +83,7 @@ export function requireRun(ledger: Ledger, id: string): RunInfo {
  */
 export function pickVaults(names: readonly string[], selection: string | undefined): string[] {
   if (selection === undefined) return [...names];
-  const wanted = new Set(selection.split(",").map((s) => s.trim().toLowerCase()).filter((s) => s !== ""));
+  const wanted = new Set(splitNames(selection).map((s) => s.toLowerCase()));
   return names.filter((n) => wanted.has(n.toLowerCase()));
 }
 

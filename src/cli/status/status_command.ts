@@ -8,17 +8,19 @@
  *
  * @module
  */
+import { addLedgerOptions } from "../shared/options.ts";
 import { Command } from "@commander-js/extra-typings";
 import { type Clock, systemClock } from "../../common/clock.ts";
 import { ConfigError, ExitCode } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import type { Ledger } from "../../ledger/mod.ts";
-import type { CommandResult } from "../load/load_command.ts";
+import type { CommandResult } from "../shared/command.ts";
 import { buildStatus, type BuildStatusOptions } from "./report.ts";
 import { jobJson, listJobs, renderJobs } from "./jobs.ts";
 import { renderStatus, statusJson } from "./render.ts";
 import { openStateFile, requireRun, resolveStatePath } from "../shared/state_file.ts";
-import { DEFAULT_WATCH_INTERVAL_S, interruptSignal, type WatchOptions, watchStatus } from "./watch.ts";
+import { DEFAULT_WATCH_INTERVAL_S, type WatchOptions, watchStatus } from "./watch.ts";
+import { interruptSignal } from "../shared/signals.ts";
 
 /** Collaborators of `byot status`. */
 export interface StatusDeps extends BuildStatusOptions {
@@ -50,9 +52,12 @@ export interface StatusFlags {
  * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
  */
 export function statusCommand(io: Io, result: CommandResult, deps: StatusDeps = {}): Command {
-  return new Command("status")
-    .description("show a load's progress: per vault loaded, failed, pending, throughput, ETA, how to resume")
-    .option("--state <file>", "checkpoint ledger (default: $BYOT_STATE, else ./byot-state.db)")
+  return addLedgerOptions(
+    new Command("status")
+      .description(
+        "show a load's progress: per vault loaded, failed, pending, throughput, ETA, how to resume",
+      ),
+  )
     .option("--run <id>", "the run to show (default: the latest unfinished run, else the newest)")
     .option("--json", "print a JSON object (stable keys, version 1) on stdout; with --watch one line a frame")
     .option(

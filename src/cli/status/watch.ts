@@ -192,21 +192,6 @@ export function watchJson(frame: WatchFrame, now: number): Record<string, unknow
   };
 }
 
-/** An AbortSignal that aborts on SIGINT or SIGTERM until disposed. */
-export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  return {
-    signal: controller.signal,
-    dispose() {
-      Deno.removeSignalListener("SIGINT", stop);
-      Deno.removeSignalListener("SIGTERM", stop);
-    },
-  };
-}
-
 function memoize(
   count: (path: string) => Promise<number | undefined>,
 ): (path: string) => Promise<number | undefined> {

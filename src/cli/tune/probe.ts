@@ -17,7 +17,7 @@ import type {
   VaultSource,
   VaultSpec,
 } from "../../common/types.ts";
-import type { LoadSettings } from "../../config/settings.ts";
+import type { SendSettings } from "../../config/settings.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { RunMetrics } from "../../report/run_metrics.ts";
 import { generatedPair } from "../../sources/generator.ts";
@@ -153,7 +153,7 @@ export interface ProbeResult {
 /** Options of {@linkcode runProbe}. */
 export interface ProbeOptions {
   /** Settings of the target (URL, retries, BYOT mode, …); batch size and concurrency are overridden. */
-  settings: LoadSettings;
+  settings: SendSettings;
   /** The setting to probe. */
   setting: TuneSetting;
   /** The target vault and table. */
@@ -195,7 +195,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   void clock.sleep(o.maxMs + (o.graceMs ?? 10_000), done.signal).then(() => hard.abort(), () => {});
   const intake = AbortSignal.any([capped.signal, ...(o.intake ? [o.intake] : [])]);
   const signal = AbortSignal.any([hard.signal, ...(o.signal ? [o.signal] : [])]);
-  const settings: LoadSettings = {
+  const settings: SendSettings = {
     ...o.settings,
     vaults: [o.vault],
     batchSize: setting.batchSize,
@@ -204,7 +204,6 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     maxRecords: 0,
     startRecord: 0,
     appendSuffix: false,
-    detach: false,
   };
   metrics.start();
   const started = clock.monotonic();

@@ -10,9 +10,11 @@ import { ConfigError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
 import type { VaultSpec } from "../../common/types.ts";
 import { type ConfigFile, readConfigFile } from "../../config/config_file.ts";
-import { resolveLoadSettings } from "../../config/resolve.ts";
+import { pipelineDefaults } from "../../config/pipeline_settings.ts";
+import { resolveSendSettings } from "../../config/resolve.ts";
 import type { PromptSecret } from "../../config/secrets.ts";
-import { DEFAULTS, type LoadSettings } from "../../config/settings.ts";
+import { DEFAULTS, type SendSettings } from "../../config/settings.ts";
+import { splitNames } from "../../config/vault_selection.ts";
 import { pairedFiles } from "../../sources/csv/paired.ts";
 import { estimateDataRows } from "../../sources/csv/row_count.ts";
 import { type Simulator, startSimulator } from "../../vault/simulator/mod.ts";
@@ -36,6 +38,8 @@ export interface TuneTargetFlags {
   vaultUrl?: string;
   /** `--token-file FILE`. @default from the environment or config */
   tokenFile?: string;
+  /** `--token TOKEN` (visible in `ps`; warned about). @default from the environment or config */
+  token?: string;
   /** `--credentials FILE`: service-account credentials. @default none */
   credentials?: string;
   /** `--role ID[,ID]`. @default none */
@@ -49,7 +53,7 @@ export interface TuneTargetFlags {
 /** A resolved target. */
 export interface TuneTarget {
   /** Settings of the target (URL, token, retries, BYOT mode, …). */
-  settings: LoadSettings;
+  settings: SendSettings;
   /** The vault and table written to. */
   vault: VaultSpec;
   /** For people: `simulator http://…` or `vault NAME (id …), table T at https://…`. */
@@ -96,16 +100,15 @@ export async function resolveTuneTarget(
         "(a test table), or use --simulate",
     );
   }
-  const settings = await resolveLoadSettings({
+  const settings = await resolveSendSettings({
     flags: {
       config: flags.config,
       vault: flags.vault,
       vaultUrl: flags.vaultUrl,
       tokenFile: flags.tokenFile,
+      token: flags.token,
       credentials: flags.credentials,
       role: flags.role,
-      // the source is never read: any existing directory satisfies the CSV check
-      ...(flags.file !== undefined ? { file: flags.file } : { dataDir: flags.dataDir ?? "." }),
     },
     io,
     promptSecret: deps.promptSecret,
@@ -148,34 +151,19 @@ async function simulatedTarget(flags: TuneTargetFlags, given: Simulator | undefi
   };
 }
 
-/** Load settings for the in-process simulator (any bearer token is accepted there). */
-export function simulatedSettings(vaultUrl: string, vault: VaultSpec): LoadSettings {
+/** Send settings for the in-process simulator (any bearer token is accepted there). */
+export function simulatedSettings(vaultUrl: string, vault: VaultSpec): SendSettings {
   return {
-    source: "csv",
     vaultUrl,
     vaults: [vault],
-    csv: { valueColumn: DEFAULTS.valueColumn, tokenColumn: DEFAULTS.tokenColumn },
-    snowflake: {},
-    batchSize: DEFAULTS.batchSize,
-    concurrency: DEFAULTS.concurrency,
-    concurrencyAuto: false,
-    maxRps: DEFAULTS.maxRps,
-    maxRecords: 0,
-    startRecord: 0,
-    upsert: DEFAULTS.upsert,
-    appendSuffix: false,
-    suffixSeed: "",
-    baseDelayMs: 0,
-    continueOnError: DEFAULTS.continueOnError,
-    byotMode: DEFAULTS.byotMode,
     maxAttempts: DEFAULTS.maxAttempts,
     requestTimeoutMs: DEFAULTS.requestTimeoutMs,
     backoffBaseMs: DEFAULTS.backoffBaseMs,
     backoffCapMs: DEFAULTS.backoffCapMs,
+    ...pipelineDefaults(),
     bearerToken: "byot-tune-simulated",
     tokenOrigin: "none",
     roles: [],
-    detach: false,
     json: false,
   };
 }
@@ -205,7 +193,7 @@ export async function sourceProjection(
   }
   const dir = flags.dataDir ?? config?.csv.dataDirectory;
   if (!dir) return undefined;
-  const wanted = flags.vault?.split(",").map((s) => s.trim().toLowerCase());
+  const wanted = flags.vault === undefined ? undefined : splitNames(flags.vault).map((s) => s.toLowerCase());
   const vaults = (config?.skyflow.vaults ?? []).filter((v) =>
     !wanted || wanted.includes(v.name.toLowerCase())
   );

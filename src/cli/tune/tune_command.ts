@@ -21,8 +21,8 @@ import { formatInt, formatMs, formatRate } from "../../report/format.ts";
 import type { Simulator } from "../../vault/simulator/mod.ts";
 import { createTokenProvider } from "../../vault/auth/token_factory.ts";
 import { confirmProceed, type PromptLine } from "../shared/confirm.ts";
-import type { CommandResult } from "../load/load_command.ts";
-import { intArg } from "../load/options.ts";
+import type { CommandResult } from "../shared/command.ts";
+import { addVaultTargetOptions, intArg } from "../shared/options.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
 import {
   autoSetting,
@@ -85,7 +85,7 @@ export interface TuneDeps {
  * @internal CLI wiring for `main()`: its signature uses commander types, which are not documented here.
  */
 export function tuneCommand(io: Io, result: CommandResult, deps: TuneDeps = {}): Command {
-  return new Command("tune")
+  return addVaultTargetOptions(new Command("tune"))
     .description(
       "probe batch size × concurrency with generated records and recommend a setting (writes test data)",
     )
@@ -99,13 +99,8 @@ export function tuneCommand(io: Io, result: CommandResult, deps: TuneDeps = {}):
     .option("--simulate", "probe an in-process vault simulator instead of a real vault")
     .option("--latency-ms <n>", "with --simulate: delay per request", intArg("--latency-ms"))
     .option("--rate-limit <rps>", "with --simulate: requests per second before 429s", intArg("--rate-limit"))
-    .option("--config <file>", "config file (default: $BYOT_CONFIG, else config.json)")
     .option("--vault <name>", "the configured vault to write the test records to")
     .option("--table <name>", "the table to write the test records to (default: the vault's)")
-    .option("--vault-url <url>", "vault URL (default: from the environment or config)")
-    .option("--token-file <file>", "file holding the bearer token")
-    .option("--credentials <file>", "service-account credentials.json")
-    .option("--role <id>", "role ids to scope service-account tokens to")
     .option("--data-dir <dir>", "CSV directory, for the projected load time only (never read for probes)")
     .option("--file <file>", "CSV file, for the projected load time only (never read for probes)")
     .option("--yes", "write the test records to a real vault without asking")

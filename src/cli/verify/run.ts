@@ -17,10 +17,7 @@ import { Ledger, type LedgerSink, type RunInfo } from "../../ledger/mod.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
 import { formatDuration, formatInt } from "../../report/format.ts";
-import { ProgressReporter } from "../../report/progress.ts";
-import { RunMetrics } from "../../report/run_metrics.ts";
-import { summaryJson } from "../../report/json.ts";
-import { renderSummary } from "../../report/summary.ts";
+import type { RunMetrics } from "../../report/run_metrics.ts";
 import { filterSource, sampleFilter } from "../../sources/filter.ts";
 import { type LoadPlan, planLoad } from "../../sources/plan.ts";
 import { estimateDataRows } from "../../sources/csv/row_count.ts";
@@ -29,10 +26,10 @@ import { type CheckCounts, RecordChecker } from "../../vault/record_checker.ts";
 import { runExitCode } from "../shared/exit_code.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { requireRun, resolveStatePath } from "../shared/state_file.ts";
-import { startTelemetry, type Telemetry } from "../shared/telemetry.ts";
+import { RunReporting } from "../shared/reporting.ts";
 import { VERSION } from "../shared/version.ts";
 import type { LoadDeps } from "../load/run.ts";
-import { redactArgv } from "../load/run.ts";
+import { redactArgv } from "../shared/redact.ts";
 
 /** Flags of `byot verify` beyond the load's. */
 export interface VerifyFlags {
@@ -61,8 +58,7 @@ export async function runVerifyCommand(
   const ledger = Ledger.open(statePath, { clock });
   let plan: LoadPlan | undefined;
   const stop = (deps.stop ?? installStopHandlers)({ stderr: io.stderr });
-  let progress: ProgressReporter | undefined;
-  let telemetry: Telemetry | undefined;
+  let reporting: RunReporting | undefined;
   try {
     const loadRun = flags.run === undefined ? undefined : requireRun(ledger, flags.run);
     applyRunSeed(settings, loadRun);
@@ -70,18 +66,21 @@ export async function runVerifyCommand(
     const sample = flags.sample ?? 1;
     const narrowed = narrowSources(plan, ledger, loadRun, sample);
     const command = redactArgv(deps.argv ?? []);
-    const metrics = new RunMetrics({ clock, vaults: plan.vaults.map((v) => v.spec.name) });
     let runId = "none";
     const sinkRef: { sink?: LedgerSink } = {};
     // bound before the verify run is recorded, so a bad --metrics-addr leaves the ledger untouched
-    telemetry = startTelemetry({
-      metrics,
-      info: () => ({ version: VERSION, runId, source: settings.source, command: "verify" }),
-      metricsAddr: settings.metricsAddr,
-      samples: (rows) => sinkRef.sink?.recordSamples(rows),
-      sampleIntervalMs: settings.sampleIntervalMs,
-      note: (line) => io.stderr.write(`${line}\n`),
+    reporting = new RunReporting({
+      io,
+      clock,
+      vaults: plan.vaults.map((v) => v.spec.name),
+      telemetry: {
+        info: () => ({ version: VERSION, runId, source: settings.source, command: "verify" }),
+        metricsAddr: settings.metricsAddr,
+        samples: (rows) => sinkRef.sink?.recordSamples(rows),
+        sampleIntervalMs: settings.sampleIntervalMs,
+      },
     });
+    const metrics = reporting.metrics;
     const run = ledger.createRun({
       sourceKind: `verify:${settings.source}`,
       fingerprint: plan.fingerprint,
@@ -97,15 +96,12 @@ export async function runVerifyCommand(
     const checkers = new Map<string, RecordChecker>();
     const sink = ledger.sink(run.id);
     sinkRef.sink = sink;
-    progress = new ProgressReporter({ sink: io.stderr, metrics, clock });
-    metrics.start();
-    telemetry.start();
-    progress.start();
+    reporting.start();
     const end = await runLoad({
       settings,
       vaults: plan.vaults,
       sink: new TeeSink(sink, metrics),
-      observer: telemetry.observer,
+      observer: reporting.observer,
       onPacing: (vault, pacing) => void (metrics.vault(vault).limiter = pacing),
       tokens,
       clock,
@@ -119,9 +115,7 @@ export async function runVerifyCommand(
         return checker;
       },
     });
-    progress.stop();
-    metrics.finish();
-    await telemetry.stop();
+    await reporting.finish();
     sink.close();
     const interrupted = end.interrupted || end.fatal instanceof InterruptedError;
     const failedRun = end.fatal !== undefined && !(end.fatal instanceof InterruptedError);
@@ -132,27 +126,21 @@ export async function runVerifyCommand(
       ...verdictLines(checkers),
       ...nextSteps(code, end.fatal, run, statePath, flags, unverified),
     ];
-    io.stderr.write(
-      renderSummary(metrics, {
-        exitCode: code,
-        extraLines: lines,
-        color: io.color,
-        words: { loaded: "verified", failed: "unverified" },
-      }),
-    );
-    if (settings.json) {
-      const json = {
-        ...summaryJson(metrics, { exitCode: code, runId: run.id }),
+    reporting.printSummary({
+      exitCode: code,
+      extraLines: lines,
+      words: { loaded: "verified", failed: "unverified" },
+      runId: run.id,
+      json: settings.json,
+      jsonExtra: {
         command: "verify",
         sample,
         verify: Object.fromEntries([...checkers].map(([name, c]) => [name, { ...c.counts }])),
-      };
-      io.stdout.write(JSON.stringify(json) + "\n");
-    }
+      },
+    });
     return code;
   } finally {
-    progress?.stop();
-    await telemetry?.stop();
+    await reporting?.dispose();
     stop.dispose();
     ledger.close();
     await plan?.close?.();

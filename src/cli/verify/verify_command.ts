@@ -7,7 +7,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { ConfigError } from "../../common/errors.ts";
 import type { Io } from "../../common/io.ts";
-import type { CommandResult } from "../load/load_command.ts";
+import type { CommandResult } from "../shared/command.ts";
 import { addLoadOptions, toLoadFlags } from "../load/options.ts";
 import type { LoadDeps } from "../load/run.ts";
 import { runVerifyCommand } from "./run.ts";

@@ -78,7 +78,7 @@ export interface PairedCsvOptions {
  * {@linkcode SourceError} names both files and their data-row counts.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const source = pairedCsvSource({ dataDir: "data", column: "name" });
  * await source.open(); // fails fast on a missing file or header
  * for await (const items of source.read()) handle(items);

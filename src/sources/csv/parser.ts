@@ -49,7 +49,7 @@ const QUOTE = 34, COMMA = 44, LF = 10, CR = 13;
  * iteration ends, fails or is abandoned, or by {@linkcode CsvReader.close}.
  *
  * @example Read every row with its offset
- * ```ts
+ * ```ts ignore
  * const reader = await openCsv("data/name_data.csv");
  * for await (const rows of reader) for (const row of rows) use(row.fields, row.offset);
  * ```
@@ -292,7 +292,7 @@ export class CsvReader implements AsyncIterable<CsvRow[]> {
  * Opens a CSV file for streaming reads from `options.startOffset`.
  *
  * @example Resume at a recorded row
- * ```ts
+ * ```ts ignore
  * const reader = await openCsv("data.csv", { startOffset: row.offset, chunkRows: 500 });
  * ```
  */

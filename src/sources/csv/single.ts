@@ -34,7 +34,7 @@ export interface SingleCsvOptions {
  * `read({ from })` seeks there.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const source = singleCsvSource({ file: "pairs.csv", valueColumn: "email", tokenColumn: "email_tok" });
  * await source.open();
  * for await (const items of source.read()) handle(items);

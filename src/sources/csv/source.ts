@@ -56,7 +56,7 @@ const HEAD_BYTES = 64 * 1024;
  * Fingerprints a file: size, mtime and a SHA-256 of its first 64 KiB (WebCrypto).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const fp = await fingerprintFile("data/name_data.csv");
  * if (fp.headSha256 !== saved.headSha256) throw new SourceError("file changed");
  * ```

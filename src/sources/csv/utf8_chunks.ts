@@ -29,7 +29,7 @@ export interface Utf8ChunkOptions {
  * A file read as a sequence of {@linkcode TextChunk}s. Invalid UTF-8 is a {@linkcode SourceError}.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const reader = await Utf8ChunkReader.open("a.csv", { startOffset: 120 });
  * for (let c = await reader.read(); c; c = await reader.read()) use(c.text);
  * reader.close();

@@ -1,21 +1,12 @@
 /**
  * The legacy Go loader's error-log JSON (`error_log_<VAULT>_<yyyymmdd_hhmmss>.json`): read back with
- * validation and served as a {@linkcode VaultSource} so `--source error-log` reprocesses it. The
- * writer (`error_log_writer.ts`) and the `value,token,status,message,request_id` CSV export are
- * re-exported here.
+ * validation and served as a {@linkcode VaultSource} so `--source error-log` reprocesses it.
  *
  * @module
  */
 import { SourceError } from "../../common/errors.ts";
 import type { SourceCursor, SourceItem, VaultSource } from "../../common/types.ts";
 import type { LegacyErrorEntry, LegacyRecord } from "./writer.ts";
-
-export {
-  type FailureCsvRow,
-  writeFailuresCsv,
-  type WriteFailuresCsvOptions,
-} from "../../ledger/export_csv.ts";
-export * from "./writer.ts";
 
 /** A record of a parsed log with its place in the file. */
 export interface LegacyLogRecord extends LegacyRecord {

@@ -4,7 +4,7 @@
  * `openSnowflake` does, on first use.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const session = await openSnowflake(settings.snowflake, { logDir: stateDir });
  * try {
  *   const source = session.source(vault, {

@@ -146,7 +146,7 @@ export function baseQueryText(settings: SnowflakeSettings, vault: VaultSpec): st
  *
  * @throws {ConfigError} as {@linkcode baseQueryText}, or for a negative or fractional range.
  * @example
- * ```ts
+ * ```ts ignore
  * snowflakeQueryText({}, vault, { startRecord: 10, maxRecords: 5 });
  * // "SELECT DISTINCT ... FROM ELEVANCE.PUBLIC.PATIENTS ...\nORDER BY 1, 2\nLIMIT 5 OFFSET 10"
  * ```

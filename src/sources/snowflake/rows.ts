@@ -88,7 +88,7 @@ export interface PullRowsOptions {
  * Destroys the stream when the consumer stops early, on error, on a stall, and on abort.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * for await (const rows of pullRows(statement.streamRows(), 1000, { stallMs: 900_000 })) handle(rows);
  * ```
  *

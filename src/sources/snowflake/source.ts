@@ -162,7 +162,7 @@ function refuse(detail: string): SourceError {
  * A source reading `sqlText` (already ordered and ranged) over `connection`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const source = snowflakeVaultSource(connection, sqlText, {
  *   resume: ledger.sourceState(runId, "NAME") as SnowflakeResumeState | undefined,
  *   onQuery: (info) => ledger.setSourceState(runId, "NAME", info),

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Clock, systemClock } from "../../common/clock.ts";
-import type { VaultAuth } from "../../config/secrets.ts";
+import type { VaultAuth } from "../../config/settings.ts";
 import { parseCredentials, ServiceAccountTokenProvider } from "./service_account.ts";
 import { StaticTokenProvider, type TokenProvider } from "./token_provider.ts";
 

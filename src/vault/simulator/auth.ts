@@ -76,7 +76,7 @@ const maxCachedExpiries = 10_000;
  * Checks bearer tokens and issues access tokens.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const auth = new AuthGate(resolveSimulatorOptions(), new SimulatorStats());
  * auth.check("Bearer anything"); // undefined: accepted
  * ```

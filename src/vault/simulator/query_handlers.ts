@@ -117,7 +117,7 @@ const valueOf = (record: StoredRecord, column: string) =>
  * 400 naming what is supported; the simulator never treats `query` as a table.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleQuery(store, "v1", { query: "select * from name where name = 'MARY'" });
  * ```
  */
@@ -157,7 +157,7 @@ export function handleQuery(store: VaultStore, vaultId: string, body: unknown): 
  * not hold answers 404 naming the parameter's index (never the value).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleTokenize(store, "v1", { tokenizationParameters: [{ value: "MARY", columnGroup: "name" }] });
  * ```
  */

@@ -76,7 +76,7 @@ function parseCount(raw: string | null, fallback: number): number | undefined {
  * answers tokens in place of values in `fields`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleGet(store, "v1", "name", new URL("http://x/?column_name=name&column_values=MARY"));
  * ```
  */
@@ -160,7 +160,7 @@ function checkColumns(shape: TableSchema | undefined, columnName: string | null,
  * records' values and tokens. 404 when none of the ids exists.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleDelete(store, "v1", "name", { skyflow_ids: ["*"] }); // { RecordIDResponse: ["*"] }
  * ```
  */
@@ -191,7 +191,7 @@ export function handleDelete(
  * either way (what the official Go SDK's mocks show).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleDetokenize(store, "v1", { detokenizationParameters: [{ token: "t1", redaction: "PLAIN_TEXT" }] });
  * ```
  */

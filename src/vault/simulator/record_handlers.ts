@@ -15,7 +15,7 @@ const notFound = (): Reply => fail(404, "No Records Found");
  * query parameters of the bulk Get; 404 "No Records Found" when the id is unknown.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleGetRecord(store, "v1", "name", id, new URL("http://x/?redaction=PLAIN_TEXT"));
  * ```
  */
@@ -46,7 +46,7 @@ export function handleGetRecord(
  * given token gets a new token. Answers `{skyflow_id}`, with `tokens` when `tokenization` is true.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleUpdateRecord(store, "v1", "name", id, { record: { fields: { name: "ANNE" } }, tokenization: true });
  * ```
  */
@@ -104,7 +104,7 @@ export function handleUpdateRecord(
  * or 404 "No Records Found".
  *
  * @example
- * ```ts
+ * ```ts ignore
  * handleDeleteRecord(store, "v1", "name", id); // { status: 200, body: { skyflow_id: id, deleted: true } }
  * ```
  */

@@ -25,7 +25,7 @@ export type InsertCounter = (vaultId: string, column: string, token: string) => 
  * Live counters of a simulator.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const store = new VaultStore();
  * const stats = new SimulatorStats((v, c, t) => store.insertCount(v, c, t));
  * stats.inserts("v1", "name", "tok-1"); // 0

@@ -54,7 +54,7 @@ function stored(result: WriteResult & { ok: true }): Record<string, unknown> {
  * stored.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const reply = handleInsert(new VaultStore(), { rejectMarker: "__REJECT__", maxRecordsPerRequest: 0 },
  *   "v1", "name", { records: [{ fields: { name: "MARY" } }] });
  * ```
@@ -113,7 +113,7 @@ function batchInput(record: unknown): WriteInput | string {
  * records form one all-or-nothing transaction.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const reply = handleBatch(store, rules, "v1", { continueOnError: true, records: [
  *   { method: "POST", tableName: "name", fields: { name: "MARY" } }] });
  * ```

@@ -89,7 +89,7 @@ class Claims {
  * stands alone, in order, and sees the records before it.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const results = writeRecords(store, "v1", [{ table: "name", fields: { name: "MARY" },
  *   tokens: { name: "t1" }, upsert: undefined, tokenization: true }],
  *   { byot: "ENABLE", rejectMarker: "__REJECT__", atomic: true });

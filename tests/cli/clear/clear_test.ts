@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { isSandboxUrl } from "../../../src/cli/clear/guard.ts";
 import type { ClearDeps } from "../../../src/cli/clear/clear_command.ts";
 import { main } from "../../../src/cli/main.ts";
-import { captureIo } from "../../../src/common/io.ts";
+import { captureIo } from "../../_fixtures/io.ts";
 import { type CliRun, type Workspace, workspace } from "../../_fixtures/workspace.ts";
 
 const PROD = "https://abc123.vault.skyflowapis.com";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import type { FailuresDeps } from "../../../src/cli/failures/failures_command.ts";
 import { main } from "../../../src/cli/main.ts";
-import { MASK } from "../../../src/cli/failures/list.ts";
+import { MASK } from "../../../src/cli/shared/redact.ts";
 import type { StatusJson } from "../../../src/cli/status/render.ts";
-import { captureIo } from "../../../src/common/io.ts";
+import { captureIo } from "../../_fixtures/io.ts";
 import { csvField } from "../../../src/ledger/export_csv.ts";
 import { Ledger, type StoredFailure } from "../../../src/ledger/mod.ts";
 import { generatedPair } from "../../../src/sources/generator.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MASK, maskValue, redactMessage } from "../../../src/cli/failures/list.ts";
+import { MASK, maskValue, redactMessage } from "../../../src/cli/shared/redact.ts";
 
 Deno.test("maskValue() shows the same mask for every value: no character, no length", () => {
   const masks = ["1", "123-45-6789", "JOHN SMITH", "a-much-longer-token-value-0123456789"].map(maskValue);

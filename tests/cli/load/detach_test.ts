@@ -10,7 +10,7 @@ import {
   detachLoad,
 } from "../../../src/cli/load/detach.ts";
 import { ConfigError } from "../../../src/common/errors.ts";
-import { captureIo } from "../../../src/common/io.ts";
+import { captureIo } from "../../_fixtures/io.ts";
 import type { LoadSettings } from "../../../src/config/settings.ts";
 import { assertLedger, runByot } from "../../recovery/_child.ts";
 import { workspace } from "../../_fixtures/workspace.ts";

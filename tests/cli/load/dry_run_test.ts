@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { dryRun, maskPayload, PREVIEW_RECORDS } from "../../../src/cli/load/dry_run.ts";
-import { maskValue } from "../../../src/cli/failures/list.ts";
+import { maskValue } from "../../../src/cli/shared/redact.ts";
 import type { SourceItem, VaultSource } from "../../../src/common/types.ts";
 import { DEFAULTS, type LoadSettings } from "../../../src/config/settings.ts";
 import { generatedPair } from "../../../src/sources/generator.ts";

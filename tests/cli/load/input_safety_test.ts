@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type CliRun, workspace } from "../../_fixtures/workspace.ts";
 import { main } from "../../../src/cli/main.ts";
 import type { FailuresDeps } from "../../../src/cli/failures/failures_command.ts";
-import { captureIo } from "../../../src/common/io.ts";
+import { captureIo } from "../../_fixtures/io.ts";
 
 /** Runs byot in-process as a person at a terminal would, answering "yes" to a confirmation. */
 async function onTerminal(args: string[]): Promise<CliRun> {

@@ -3,11 +3,11 @@ import { Command } from "@commander-js/extra-typings";
 import { normalizeLegacyArgv } from "../../../src/cli/legacy_argv.ts";
 import {
   addLoadOptions,
-  intArg,
   LOAD_LONG_NAMES,
   type LoadFlags,
   toLoadFlags,
 } from "../../../src/cli/load/options.ts";
+import { intArg } from "../../../src/cli/shared/options.ts";
 import { ConfigError } from "../../../src/common/errors.ts";
 
 function parse(args: string[]): LoadFlags {

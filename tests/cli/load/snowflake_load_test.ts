@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { main } from "../../../src/cli/main.ts";
-import { captureIo } from "../../../src/common/io.ts";
+import { captureIo } from "../../_fixtures/io.ts";
 import { type Simulator, startSimulator } from "../../../src/vault/simulator/mod.ts";
 import {
   type FakeResult,

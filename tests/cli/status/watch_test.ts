@@ -3,7 +3,7 @@ import { main } from "../../../src/cli/main.ts";
 import { openStateFile } from "../../../src/cli/shared/state_file.ts";
 import { watchStatus } from "../../../src/cli/status/watch.ts";
 import type { Clock } from "../../../src/common/clock.ts";
-import { captureIo } from "../../../src/common/io.ts";
+import { captureIo } from "../../_fixtures/io.ts";
 import type { Batch, BatchResult } from "../../../src/common/types.ts";
 import { Ledger } from "../../../src/ledger/mod.ts";
 import { workspace } from "../../_fixtures/workspace.ts";

@@ -5,7 +5,7 @@ import { runTune } from "../../../src/cli/tune/tune_command.ts";
 import { type ProbeResult, QUICK_GRID } from "../../../src/cli/tune/probe.ts";
 import { recommend, type TuneJson } from "../../../src/cli/tune/report.ts";
 import { SIMULATED_VAULT } from "../../../src/cli/tune/target.ts";
-import { captureIo } from "../../../src/common/io.ts";
+import { captureIo } from "../../_fixtures/io.ts";
 import { startSimulator } from "../../../src/vault/simulator/mod.ts";
 import { workspace } from "../../_fixtures/workspace.ts";
 

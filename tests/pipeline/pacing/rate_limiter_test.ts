@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Clock, FakeClock } from "../../../src/common/clock.ts";
+import { type Clock } from "../../../src/common/clock.ts";
+import { FakeClock } from "../../_fixtures/clock.ts";
 import { RateLimiter } from "../../../src/pipeline/pacing/rate_limiter.ts";
 
 /** Starts `n` acquisitions and records the fake time at which each one is granted. */

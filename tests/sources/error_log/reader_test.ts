@@ -11,7 +11,7 @@ import {
   parseLegacyErrorLog,
   readLegacyErrorLog,
   writeLegacyErrorLog,
-} from "../../../src/sources/error_log/reader.ts";
+} from "../../../src/sources/error_log/mod.ts";
 
 const PDT = -7 * 60;
 const NOW = Date.UTC(2025, 9, 9, 22, 30, 45, 123);

@@ -10,7 +10,7 @@
  * zero-delay timers: the driver's code and its number of tries stay as they are.
  */
 import assert from "node:assert/strict";
-import { FakeClock } from "../../../src/common/clock.ts";
+import { FakeClock } from "../../_fixtures/clock.ts";
 import { SourceError } from "../../../src/common/errors.ts";
 import type { SourceItem, VaultSpec } from "../../../src/common/types.ts";
 import {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
-import { FakeClock, systemClock } from "../../../src/common/clock.ts";
+import { systemClock } from "../../../src/common/clock.ts";
+import { FakeClock } from "../../_fixtures/clock.ts";
 import { ConfigError, ExitCode, VaultUnavailableError } from "../../../src/common/errors.ts";
 import {
   base64UrlDecode,

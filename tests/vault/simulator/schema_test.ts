@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { captureIo } from "../../../src/common/io.ts";
+import { captureIo } from "../../_fixtures/io.ts";
 import { simulateCommand } from "../../../src/cli/simulate.ts";
 import { parseSchema, type Simulator, type SimulatorSchema } from "../../../src/vault/simulator/mod.ts";
 import { withSim } from "../_helpers.ts";

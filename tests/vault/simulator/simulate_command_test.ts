@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../../src/common/errors.ts";
-import { captureIo } from "../../../src/common/io.ts";
+import { captureIo } from "../../_fixtures/io.ts";
 import { simulateCommand } from "../../../src/cli/simulate.ts";
 import { base64UrlEncode } from "../../../src/vault/simulator/auth.ts";
 import { JWT_BEARER_GRANT } from "../../../src/vault/simulator/mod.ts";
