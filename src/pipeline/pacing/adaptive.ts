@@ -3,7 +3,7 @@
  * knobs:
  *
  * - the {@linkcode Limiter}'s in-flight limit, by AIMD: slow start doubles it every other healthy
- *   round (a limit's worth of answers) from 16 and stops when doubling only lengthened latency; then
+ *   round (a limit's worth of answers) from 4 and stops when doubling only lengthened latency; then
  *   it grows by 1 per round; a 429, a 5xx, a timeout or a latency rise well above the best recent
  *   one multiplies it by 0.7. Never above `--concurrency-max`. With a fixed `--concurrency N` the
  *   limit is left alone.
@@ -78,7 +78,7 @@ export class AdaptiveController {
    */
   constructor(options: AdaptiveOptions) {
     this.#o = {
-      initialConcurrency: 16,
+      initialConcurrency: 4,
       fixedConcurrency: false,
       maxRps: 0,
       decrease: 0.7,

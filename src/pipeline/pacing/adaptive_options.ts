@@ -15,7 +15,7 @@ export interface AdaptiveOptions {
   rate: RateLimiter;
   /** Ceiling of the in-flight limit (`--concurrency-max`). */
   maxConcurrency: number;
-  /** In-flight limit at the start. @default 16 (at most `maxConcurrency`) */
+  /** In-flight limit at the start. @default 4 (at most `maxConcurrency`) */
   initialConcurrency?: number;
   /** Leave the limiter's limit alone and adapt only the rate (a fixed `--concurrency N`). @default false */
   fixedConcurrency?: boolean;

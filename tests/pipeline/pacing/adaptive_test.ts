@@ -19,8 +19,6 @@ function setup(options: Partial<AdaptiveOptions> = {}) {
     limiter,
     rate,
     maxConcurrency: 64,
-    // the walk-throughs below start from 4 to keep their numbers small; the default is tested on its own
-    initialConcurrency: 4,
     clock,
     onChange: (_state, reason) => reasons.push(reason),
     ...options,
@@ -39,16 +37,7 @@ function near(actual: number, expected: number, message?: string): void {
   assert.ok(Math.abs(actual - expected) < 1e-6, message ?? `${actual} ≈ ${expected}`);
 }
 
-Deno.test("AdaptiveController starts at 16 in flight by default, at most maxConcurrency", () => {
-  const limiter = new Limiter(64);
-  const rate = new RateLimiter({ clock: new FakeClock(0) });
-  new AdaptiveController({ limiter, rate, maxConcurrency: 64, clock: new FakeClock(0) });
-  assert.equal(limiter.limit, 16);
-  new AdaptiveController({ limiter, rate, maxConcurrency: 10, clock: new FakeClock(0) });
-  assert.equal(limiter.limit, 10);
-});
-
-Deno.test("AdaptiveController starts at its initial limit, uncapped, and doubles the limit every other healthy round", async () => {
+Deno.test("AdaptiveController starts at 4 in flight, uncapped, and doubles the limit every other healthy round", async () => {
   const { controller, limiter, rate, answers } = setup();
   assert.equal(limiter.limit, 4);
   assert.equal(rate.rate, Infinity);
