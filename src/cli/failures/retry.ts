@@ -27,7 +27,6 @@ import { failureCommands, ledgerArgs } from "../load/hints.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { openStateFile, pickVaults, requireRun, resolveStatePath } from "../shared/state_file.ts";
 import { RunReporting } from "../shared/reporting.ts";
-import { VERSION } from "../shared/version.ts";
 
 /** Flags of `byot failures retry`: the load options plus the ledger flags. */
 export interface RetryFlags extends LoadFlags {
@@ -165,12 +164,15 @@ async function sendAgain(
       clock,
       vaults: targets.map((t) => t.spec.name),
       telemetry: {
-        info: { version: VERSION, runId: run.id, source: "ledger", command: "failures retry" },
+        command: "failures retry",
+        source: "ledger",
         metricsAddr: settings.metricsAddr,
-        samples: (rows) => ledgerSink.recordSamples(rows),
         sampleIntervalMs: settings.sampleIntervalMs,
+        samples: true,
       },
     });
+    reporting.setRunId(run.id);
+    reporting.sampleInto(ledgerSink);
     const metrics = reporting.metrics;
     for (const t of targets) metrics.vault(t.spec.name).total = t.records;
     reporting.start();

@@ -14,7 +14,7 @@ import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
 import type { PromptSecret } from "../../config/secrets.ts";
 import type { LoadSettings } from "../../config/settings.ts";
-import { importLegacyErrorLog, LEASE_RENEW_MS, Ledger, type LedgerSink } from "../../ledger/mod.ts";
+import { importLegacyErrorLog, LEASE_RENEW_MS, Ledger } from "../../ledger/mod.ts";
 import type { AdaptiveState } from "../../pipeline/pacing/adaptive.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
@@ -35,7 +35,6 @@ import { resolveStatePath } from "../shared/state_file.ts";
 import { verifyResume } from "./verify_resume.ts";
 import { installStopHandlers, type StopControl, type StopOptions } from "../shared/signals.ts";
 import { RunReporting } from "../shared/reporting.ts";
-import { VERSION } from "../shared/version.ts";
 
 /** Flags of `byot load` that are not settings: where the ledger is and which run to use. */
 export interface RunFlags {
@@ -109,8 +108,6 @@ export async function runLoadCommand(
   let lease: ReturnType<typeof setInterval> | undefined;
   let reporting: RunReporting | undefined;
   try {
-    let runId = "none";
-    const sinkRef: { sink?: LedgerSink } = {};
     // bound before the run is chosen, so a bad --metrics-addr leaves the ledger untouched (a
     // detaching parent has none: its child reports)
     reporting = new RunReporting({
@@ -118,10 +115,11 @@ export async function runLoadCommand(
       clock,
       vaults: plan.vaults.map((v) => v.spec.name),
       telemetry: shouldDetach(settings, io) ? undefined : {
-        info: () => ({ version: VERSION, runId, source: settings.source, command: "load" }),
+        command: "load",
+        source: settings.source,
         metricsAddr: settings.metricsAddr,
-        samples: ledger ? (rows) => sinkRef.sink?.recordSamples(rows) : undefined,
         sampleIntervalMs: settings.sampleIntervalMs,
+        samples: ledger !== undefined,
       },
     });
     const metrics = reporting.metrics;
@@ -147,8 +145,8 @@ export async function runLoadCommand(
       }, LEASE_RENEW_MS);
       Deno.unrefTimer(lease as unknown as number);
     }
+    reporting.setRunId(run.id);
     if (!ledger) io.stderr.write("--no-checkpoint: no ledger; this run cannot be resumed\n");
-    runId = run.id;
     settings.suffixSeed = (run.settings as { suffixSeed?: string }).suffixSeed ?? settings.suffixSeed;
     if (ledger && !resumed && plan.errorLog) {
       importLegacyErrorLog(ledger, run.id, plan.errorLog, plan.vaults[0].spec.name);
@@ -188,7 +186,7 @@ export async function runLoadCommand(
     const totals = new AbortController();
     void fillTotals(plan, settings, metrics, totals.signal);
     const ledgerSink = ledger?.sink(run.id, { resolveSucceeded: settings.source === "error-log" });
-    sinkRef.sink = ledgerSink;
+    reporting.sampleInto(ledgerSink);
     reporting.start();
     const end = await runLoad({
       settings,

@@ -12,7 +12,29 @@ import { summaryJson } from "../../report/json.ts";
 import { ProgressReporter } from "../../report/progress.ts";
 import { RunMetrics } from "../../report/run_metrics.ts";
 import { renderSummary, type SummaryOptions } from "../../report/summary.ts";
-import { startTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry.ts";
+import type { IntervalSample } from "../../report/interval_sampler.ts";
+import { startTelemetry, type Telemetry } from "./telemetry.ts";
+import { VERSION } from "./version.ts";
+
+/** What {@linkcode RunReporting} serves and samples: the run's labels and the command's settings. */
+export interface RunTelemetry {
+  /** The command, for `byot_run_info` (`load`, `failures retry`, `verify`). */
+  command: string;
+  /** The source kind, for `byot_run_info` (`csv`, `snowflake`, `error-log`, `ledger`). */
+  source: string;
+  /** Where to serve `/metrics`; absent = no endpoint. */
+  metricsAddr?: Parameters<typeof startTelemetry>[0]["metricsAddr"];
+  /** Time between interval samples in ms. @default 10000 */
+  sampleIntervalMs?: number;
+  /** Keep interval samples (they go to the sink given to {@linkcode RunReporting.sampleInto}). */
+  samples: boolean;
+}
+
+/** Where interval samples are written (the ledger's sink). */
+export interface SampleSink {
+  /** Stores samples with the sink's next group commit. */
+  recordSamples(rows: IntervalSample[]): void;
+}
 
 /** Options of {@linkcode RunReporting}. */
 export interface RunReportingOptions {
@@ -24,9 +46,10 @@ export interface RunReportingOptions {
   vaults: readonly string[];
   /**
    * The endpoint and samples (see {@linkcode startTelemetry}); the endpoint is bound here, before
-   * anything else of the run happens. @default none (no endpoint, no samples: a detached load's parent)
+   * anything else of the run happens, and serves run id `none` until {@linkcode RunReporting.setRunId}.
+   * @default none (no endpoint, no samples: a detached load's parent)
    */
-  telemetry?: Omit<TelemetryOptions, "metrics" | "note">;
+  telemetry?: RunTelemetry;
 }
 
 /** How {@linkcode RunReporting.printSummary} ends the run's output. */
@@ -46,6 +69,8 @@ export class RunReporting {
   readonly #io: Io;
   readonly #progress: ProgressReporter;
   readonly #telemetry?: Telemetry;
+  #runId = "none";
+  #samples?: SampleSink;
 
   /**
    * Creates the metrics and binds the telemetry endpoint (nothing runs until {@linkcode start}).
@@ -60,13 +85,27 @@ export class RunReporting {
       metrics: this.metrics,
       clock: options.clock,
     });
-    if (options.telemetry) {
+    const t = options.telemetry;
+    if (t) {
       this.#telemetry = startTelemetry({
-        ...options.telemetry,
         metrics: this.metrics,
+        info: () => ({ version: VERSION, runId: this.#runId, source: t.source, command: t.command }),
+        metricsAddr: t.metricsAddr,
+        samples: t.samples ? (rows) => this.#samples?.recordSamples(rows) : undefined,
+        sampleIntervalMs: t.sampleIntervalMs,
         note: (line) => options.io.stderr.write(`${line}\n`),
       });
     }
+  }
+
+  /** Names the run in `byot_run_info` once it is known. */
+  setRunId(runId: string): void {
+    this.#runId = runId;
+  }
+
+  /** Where the interval samples go from now on (the run's ledger sink). */
+  sampleInto(samples: SampleSink | undefined): void {
+    this.#samples = samples;
   }
 
   /** The observer to give the pipeline (metrics, and latency for the endpoint and samples). */

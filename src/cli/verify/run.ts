@@ -13,7 +13,7 @@ import type { Io } from "../../common/io.ts";
 import type { LoadFlags } from "../../config/load_flags.ts";
 import { resolveLoadSettings } from "../../config/resolve.ts";
 import type { LoadSettings } from "../../config/settings.ts";
-import { Ledger, type LedgerSink, type RunInfo } from "../../ledger/mod.ts";
+import { Ledger, type RunInfo } from "../../ledger/mod.ts";
 import { runLoad } from "../../pipeline/load.ts";
 import { TeeSink } from "../../pipeline/tee_sink.ts";
 import { formatDuration, formatInt } from "../../report/format.ts";
@@ -27,7 +27,6 @@ import { runExitCode } from "../shared/exit_code.ts";
 import { installStopHandlers } from "../shared/signals.ts";
 import { requireRun, resolveStatePath } from "../shared/state_file.ts";
 import { RunReporting } from "../shared/reporting.ts";
-import { VERSION } from "../shared/version.ts";
 import type { LoadDeps } from "../load/run.ts";
 import { redactArgv } from "../shared/redact.ts";
 
@@ -66,18 +65,17 @@ export async function runVerifyCommand(
     const sample = flags.sample ?? 1;
     const narrowed = narrowSources(plan, ledger, loadRun, sample);
     const command = redactArgv(deps.argv ?? []);
-    let runId = "none";
-    const sinkRef: { sink?: LedgerSink } = {};
     // bound before the verify run is recorded, so a bad --metrics-addr leaves the ledger untouched
     reporting = new RunReporting({
       io,
       clock,
       vaults: plan.vaults.map((v) => v.spec.name),
       telemetry: {
-        info: () => ({ version: VERSION, runId, source: settings.source, command: "verify" }),
+        command: "verify",
+        source: settings.source,
         metricsAddr: settings.metricsAddr,
-        samples: (rows) => sinkRef.sink?.recordSamples(rows),
         sampleIntervalMs: settings.sampleIntervalMs,
+        samples: true,
       },
     });
     const metrics = reporting.metrics;
@@ -89,13 +87,13 @@ export async function runVerifyCommand(
       command,
       pid: Deno.pid,
     });
-    runId = run.id;
+    reporting.setRunId(run.id);
     io.stderr.write(`verify run ${run.id}: findings in ${statePath}; nothing is inserted\n`);
     await projectTotals(plan, settings, metrics, sample, narrowed, io);
     const tokens = createTokenProvider(settings, { fetch: deps.fetch, clock, random: deps.random });
     const checkers = new Map<string, RecordChecker>();
     const sink = ledger.sink(run.id);
-    sinkRef.sink = sink;
+    reporting.sampleInto(sink);
     reporting.start();
     const end = await runLoad({
       settings,
