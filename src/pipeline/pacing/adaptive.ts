@@ -5,8 +5,8 @@
  * - the {@linkcode Limiter}'s in-flight limit, by AIMD: slow start doubles it every other healthy
  *   round (a limit's worth of answers) from 4 and stops when doubling only lengthened latency; then
  *   it grows by 1 per round; a 429, a 5xx, a timeout or a latency rise well above the best recent
- *   one multiplies it by 0.7. Never above `--concurrency-max`. With a fixed `--concurrency N` the
- *   limit is left alone.
+ *   one that bought no throughput multiplies it by 0.7. Never above `--concurrency-max`. With a
+ *   fixed `--concurrency N` the limit is left alone.
  * - the {@linkcode RateLimiter}'s requests per second (like AWS adaptive retry): no cap until the
  *   first 429 (or `--max-rps`); then 0.9 × the rate the vault accepted (2xx answers, not requests
  *   sent), and a slow probe upward (+2 %/s) while that rate is what holds requests back.
@@ -14,12 +14,16 @@
  * Concurrency alone cannot hold a requests-per-second quota at low latency, and every 429 costs a
  * second of silence (Retry-After is honoured), so the rate is what keeps 429s rare once converged.
  *
+ * A latency rise counts only when it bought no answers per second ({@linkcode RoundJudge}): latency
+ * also grows while a busy network or CPU is shared, and the vault still answers faster.
+ *
  * @module
  */
 import { systemClock } from "../../common/clock.ts";
 import type { VaultObserver } from "../../common/types.ts";
 import type { AdaptiveOptions, AdaptiveReason, AdaptiveState } from "./adaptive_options.ts";
-import { AcceptedLog, WindowedMin } from "./window.ts";
+import { RoundJudge } from "./round_judge.ts";
+import { AcceptedLog } from "./window.ts";
 
 export type { AdaptiveOptions, AdaptiveReason, AdaptiveState } from "./adaptive_options.ts";
 
@@ -32,6 +36,8 @@ const EPISODE_SLACK_MS = 5;
  * the doubled limit bought less than 25 % more throughput (Little's law), so the vault is full.
  */
 const SLOW_START_EXIT = 1.6;
+/** Steady growth per healthy round, as a share of the limit (at least 1). */
+const STEADY_GROWTH = 0.1;
 
 /** A throttle: the window whose accepted requests set the rate, and the rate before it. */
 interface Episode {
@@ -62,13 +68,13 @@ export class AdaptiveController {
   readonly #accepted = new AcceptedLog(ACCEPTED_KEEP_MS);
   /** The last throttle: the accepted rate is re-measured as answers of requests sent before it arrive. */
   #episode?: Episode;
-  readonly #bestAnswer: WindowedMin;
-  readonly #bestRound: WindowedMin;
   /** Limit and mean latency of the last slow-start round. */
   #slowStartRound?: { limit: number; meanMs: number };
   /** Slow start doubles every other round, so that each measured round ran at one limit. */
   #justDoubled = false;
-  #round = { answers: 0, ok: 0, latencySum: 0, waitedAtStart: 0 };
+  #round = { answers: 0, ok: 0, latencySum: 0, waitedAtStart: 0, startedAt: 0 };
+  /** Judges each round: did the latency a higher limit added buy answers per second? */
+  readonly #judge: RoundJudge;
 
   /**
    * Sets the limiter to the initial in-flight limit (left alone with `fixedConcurrency`) and the rate
@@ -85,7 +91,7 @@ export class AdaptiveController {
       rateBackoff: 0.9,
       rateProbe: 0.02,
       minRate: 0.5,
-      latencyTolerance: 2,
+      latencyTolerance: 1.1,
       latencySlackMs: 5,
       latencyWindowMs: 30_000,
       clock: systemClock,
@@ -97,8 +103,12 @@ export class AdaptiveController {
       : Math.max(1, Math.min(ceiling, Math.floor(this.#o.initialConcurrency)));
     if (this.#o.fixedConcurrency) this.#phase = "steady";
     this.#lastProbeAt = this.#o.clock.monotonic();
-    this.#bestAnswer = new WindowedMin(this.#o.latencyWindowMs);
-    this.#bestRound = new WindowedMin(this.#o.latencyWindowMs);
+    this.#judge = new RoundJudge({
+      windowMs: this.#o.latencyWindowMs,
+      tolerance: this.#o.latencyTolerance,
+      slackMs: this.#o.latencySlackMs,
+      decrease: this.#o.decrease,
+    });
     this.#o.limiter.limit = this.#limit;
     this.#o.rate.rate = this.#o.maxRps > 0 ? this.#o.maxRps : Infinity;
     this.#newRound();
@@ -113,7 +123,7 @@ export class AdaptiveController {
       phase: this.#phase,
       throttles: this.#throttles,
       decreases: this.#decreases,
-      bestLatencyMs: this.#bestRound.get(this.#o.clock.monotonic()) ?? 0,
+      bestLatencyMs: this.#judge.bestLatencyMs(this.#o.clock.monotonic()) ?? 0,
     };
   }
 
@@ -126,7 +136,6 @@ export class AdaptiveController {
     if (status >= 200 && status < 300) {
       this.#accepted.add(now, sentAt);
       if (this.#episode && sentAt <= this.#episode.end) this.#rateFromAccepted(this.#episode);
-      this.#bestAnswer.add(now, e.latencyMs);
       this.#round.ok++;
       this.#round.latencySum += e.latencyMs;
       this.#probe(now);
@@ -162,35 +171,39 @@ export class AdaptiveController {
   #endRound(now: number): void {
     const r = this.#round;
     if (this.#o.fixedConcurrency) return this.#newRound();
-    const mean = r.ok > 0 ? r.latencySum / r.ok : undefined;
     const slowStart = this.#phase === "slow-start";
-    if (mean !== undefined) {
-      this.#bestRound.add(now, mean);
-      const best = (slowStart ? this.#bestAnswer : this.#bestRound).get(now);
-      if (best !== undefined && this.#risen(mean, best, this.#o.latencyTolerance)) {
-        this.#decrease("latency");
-        return;
-      }
-      if (slowStart && this.#justDoubled) {
-        // this round's answers mix the old and the new limit: measure the next one
-        this.#justDoubled = false;
-        this.#newRound();
-        return;
-      }
-      const previous = this.#slowStartRound;
-      if (slowStart && previous !== undefined && this.#risen(mean, previous.meanMs, SLOW_START_EXIT)) {
-        // doubling only lengthened the queue: go back to the previous limit and grow additively
-        this.#phase = "steady";
-        this.#setLimit(previous.limit);
-        this.#changed("settle");
-        this.#newRound();
-        return;
-      }
-      if (slowStart) this.#slowStartRound = { limit: this.#limit, meanMs: mean };
+    // the first round starts with the first request, not with the controller
+    const round = {
+      ...r,
+      limit: this.#limit,
+      ms: now - Math.max(r.startedAt, this.#firstSentAt ?? r.startedAt),
+    };
+    if (slowStart && this.#justDoubled) {
+      // this round's answers mix the old and the new limit: judge the next one
+      this.#justDoubled = false;
+      this.#judge.note(now, round);
+      return this.#newRound();
     }
+    const mean = r.ok > 0 ? r.latencySum / r.ok : undefined;
+    const previous = this.#slowStartRound;
+    if (
+      slowStart && previous && mean !== undefined && this.#judge.risen(mean, previous.meanMs, SLOW_START_EXIT)
+    ) {
+      // doubling only lengthened the queue: go back to the previous limit and grow additively
+      this.#judge.note(now, round);
+      this.#phase = "steady";
+      this.#setLimit(previous.limit);
+      this.#changed("settle");
+      return this.#newRound();
+    }
+    const verdict = this.#judge.judge(now, round);
+    if (verdict === "decrease") return this.#decrease("latency");
+    if (verdict === "hold") return this.#newRound();
+    if (slowStart && mean !== undefined) this.#slowStartRound = { limit: this.#limit, meanMs: mean };
     const paced = this.#o.rate.waited > r.waitedAtStart;
     if (!paced && this.#limit < this.#o.maxConcurrency) {
-      const grown = slowStart ? this.#limit * 2 : this.#limit + 1;
+      const step = slowStart ? this.#limit : Math.max(1, Math.floor(this.#limit * STEADY_GROWTH));
+      const grown = this.#limit + step;
       this.#setLimit(Math.min(Math.floor(this.#o.maxConcurrency), grown));
       this.#justDoubled = slowStart;
       this.#changed("grow");
@@ -198,12 +211,9 @@ export class AdaptiveController {
     this.#newRound();
   }
 
-  #risen(meanMs: number, baseMs: number, factor: number): boolean {
-    return meanMs > baseMs * factor && meanMs - baseMs >= this.#o.latencySlackMs;
-  }
-
   #decrease(reason: AdaptiveReason): void {
     if (this.#o.fixedConcurrency) return;
+    this.#judge.reset();
     this.#decreases++;
     this.#phase = "steady";
     this.#setLimit(Math.max(1, Math.floor(this.#limit * this.#o.decrease)));
@@ -266,7 +276,13 @@ export class AdaptiveController {
   }
 
   #newRound(): void {
-    this.#round = { answers: 0, ok: 0, latencySum: 0, waitedAtStart: this.#o.rate.waited };
+    this.#round = {
+      answers: 0,
+      ok: 0,
+      latencySum: 0,
+      waitedAtStart: this.#o.rate.waited,
+      startedAt: this.#o.clock.monotonic(),
+    };
   }
 
   #changed(reason: AdaptiveReason): void {

@@ -30,13 +30,14 @@ export interface AdaptiveOptions {
   /** Lowest rate in requests per second. @default 0.5 */
   minRate?: number;
   /**
-   * A round whose mean latency is above this multiple of the best recent one is a rise: in slow
-   * start the best single answer, later the best round's mean (robust to lone fast answers). @default 2
+   * A round whose mean latency is above this multiple of the latency at a lower limit measured
+   * recently has risen; it counts when its answers per second did not grow with the limit
+   * (`round_judge.ts`). @default 1.1
    */
   latencyTolerance?: number;
   /** ...and above it by at least this many ms (noise floor of sub-ms latencies). @default 5 */
   latencySlackMs?: number;
-  /** Window of the best recent latency, in ms. @default 30000 */
+  /** How long a round's measurements count (the best latency, each limit's answers per second), in ms. @default 30000 */
   latencyWindowMs?: number;
   /** Where time comes from (rounds, windows, probes). @default systemClock */
   clock?: Clock;

@@ -71,3 +71,56 @@ export class AcceptedLog {
     return count;
   }
 }
+
+/** What one in-flight limit was measured to give. */
+export interface LevelRate {
+  /** The in-flight limit of the round(s) measured. */
+  limit: number;
+  /** Answers per second at that limit (smoothed over the rounds measured there). */
+  perSec: number;
+  /** Mean latency of the answers at that limit, in ms (smoothed likewise). */
+  meanMs: number;
+}
+
+/**
+ * The answers per second and latency measured at each in-flight limit over a sliding window: what
+ * a higher limit bought. Rounds at the same limit are smoothed (each new one weighs `weight`).
+ */
+export class LevelRates {
+  readonly #levels = new Map<number, LevelRate & { at: number }>();
+  /**
+   * Creates an empty book.
+   *
+   * @param windowMs how long a measurement counts after it was taken, in ms.
+   * @param weight the weight of a new round against the earlier ones at its limit (0–1).
+   */
+  constructor(readonly windowMs: number, readonly weight = 0.5) {}
+
+  /** Records a round at `limit` that gave `perSec` answers per second after `meanMs` each, at `now`. */
+  add(now: number, limit: number, perSec: number, meanMs: number): LevelRate {
+    const old = this.#levels.get(limit);
+    const fresh = old !== undefined && now - old.at <= this.windowMs;
+    const w = this.weight;
+    const level = {
+      limit,
+      perSec: fresh ? old.perSec + w * (perSec - old.perSec) : perSec,
+      meanMs: fresh ? old.meanMs + w * (meanMs - old.meanMs) : meanMs,
+    };
+    this.#levels.set(limit, { ...level, at: now });
+    for (const [l, m] of this.#levels) if (now - m.at > this.windowMs) this.#levels.delete(l);
+    return level;
+  }
+
+  /**
+   * The measurement within the window whose limit is nearest to `target` among those below `below`;
+   * undefined when there is none.
+   */
+  reference(now: number, target: number, below: number): LevelRate | undefined {
+    let best: LevelRate | undefined;
+    for (const m of this.#levels.values()) {
+      if (now - m.at > this.windowMs || m.limit >= below) continue;
+      if (!best || Math.abs(m.limit - target) < Math.abs(best.limit - target)) best = m;
+    }
+    return best;
+  }
+}

@@ -159,16 +159,64 @@ Deno.test("AdaptiveController never cuts the rate by more than half on one throt
   near(rate.rate, 0.5);
 });
 
-Deno.test("AdaptiveController cuts the limit when latency rises well above the best recent one", async () => {
+Deno.test("AdaptiveController cuts the limit after three rounds whose latency rose and answers per second did not", async () => {
   const { controller, limiter, reasons, answers } = setup();
-  await answers(4, { latencyMs: 10 });
-  assert.equal(limiter.limit, 8);
-  await answers(8, { latencyMs: 40 });
-  assert.equal(limiter.limit, 5);
-  assert.equal(reasons.at(-1), "latency");
+  // answers `latency / limit` apart: the limit stays in flight
+  await answers(4, { latencyMs: 10, gapMs: 10 / 4 });
+  await answers(16, { latencyMs: 10, gapMs: 10 / 8 });
+  await answers(16, { latencyMs: 10, gapMs: 10 / 16 });
+  await answers(16, { latencyMs: 40, gapMs: 40 / 16 }); // slow start ends at 8
+  assert.deepEqual([limiter.limit, reasons.at(-1)], [8, "settle"]);
+  await answers(8, { latencyMs: 10, gapMs: 10 / 8 });
+  assert.equal(limiter.limit, 9);
+  await answers(9, { latencyMs: 40, gapMs: 40 / 9 }); // the vault slows down: fewer answers per second
+  assert.deepEqual([limiter.limit, reasons.at(-1)], [9, "grow"], "one slow round holds the limit");
+  await answers(18, { latencyMs: 40, gapMs: 40 / 9 });
+  assert.deepEqual([limiter.limit, reasons.at(-1)], [6, "latency"], "the third in a row cuts it");
   assert.equal(controller.state.phase, "steady");
-  await answers(5, { latencyMs: 12 });
-  assert.equal(limiter.limit, 6, "then grows by one per healthy round");
+  await answers(6, { latencyMs: 12, gapMs: 12 / 6 });
+  assert.equal(limiter.limit, 7, "then grows by one per healthy round");
+});
+
+/**
+ * Drives `controller` for `seconds` of fake time against a vault that keeps the limit in flight
+ * and answers each request after `latencyMs(limit)`: answers arrive `latency / limit` apart.
+ * Returns the limits seen over the last `tailSeconds`.
+ */
+async function drive(
+  s: ReturnType<typeof setup>,
+  latencyMs: (limit: number) => number,
+  seconds: number,
+  tailSeconds: number,
+): Promise<number[]> {
+  const end = s.clock.monotonic() + seconds * 1000;
+  const tail: number[] = [];
+  while (s.clock.monotonic() < end) {
+    const limit = s.limiter.limit;
+    const latency = latencyMs(limit);
+    await s.clock.tick(latency / limit);
+    s.controller.onRequest({ status: 200, latencyMs: latency });
+    if (end - s.clock.monotonic() <= tailSeconds * 1000) tail.push(s.limiter.limit);
+  }
+  return tail;
+}
+
+Deno.test("AdaptiveController keeps growing to the ceiling while a latency rise still buys answers per second", async () => {
+  // a vault 100 ms away whose answers queue 2 ms per request in flight on a busy host: 32 in flight
+  // answer 195/s at 164 ms, 64 answer 281/s at 228 ms — more than twice the best latency, yet faster
+  const s = setup();
+  const tail = await drive(s, (limit) => 100 + 2 * limit, 60, 50);
+  assert.ok(Math.min(...tail) >= 60, `limits over the last 50 s: ${Math.min(...tail)}–${Math.max(...tail)}`);
+  assert.equal(s.limiter.limit, 64);
+});
+
+Deno.test("AdaptiveController backs off a full vault whose latency rises with no more answers per second", async () => {
+  // a vault that answers 200 requests/s at most (100 ms at 20 in flight), queueing beyond that
+  const s = setup();
+  const tail = await drive(s, (limit) => Math.max(100, limit * 5), 60, 20);
+  assert.ok(Math.max(...tail) <= 45, `limits over the last 20 s: ${Math.min(...tail)}–${Math.max(...tail)}`);
+  assert.ok(Math.min(...tail) >= 14, `limits over the last 20 s: ${Math.min(...tail)}–${Math.max(...tail)}`);
+  assert.ok(s.controller.state.decreases > 0 || s.reasons.includes("settle"));
 });
 
 Deno.test("AdaptiveController ignores sub-millisecond latency noise below the slack", async () => {
@@ -180,15 +228,16 @@ Deno.test("AdaptiveController ignores sub-millisecond latency noise below the sl
 
 Deno.test("AdaptiveController leaves slow start at the previous limit when doubling only raised latency", async () => {
   const { controller, limiter, reasons, answers } = setup();
-  await answers(4, { latencyMs: 10 });
-  await answers(16, { latencyMs: 12 });
+  // answers `latency / limit` apart: the limit stays in flight
+  await answers(4, { latencyMs: 10, gapMs: 10 / 4 });
+  await answers(16, { latencyMs: 12, gapMs: 12 / 8 });
   assert.equal(limiter.limit, 16);
-  await answers(32, { latencyMs: 20 }); // twice the queue, 1.7× the latency: no more throughput
+  await answers(32, { latencyMs: 20, gapMs: 20 / 16 }); // twice the queue, 1.7× the latency
   assert.equal(limiter.limit, 8);
   assert.equal(reasons.at(-1), "settle");
   assert.equal(controller.state.phase, "steady");
   assert.equal(controller.state.decreases, 0);
-  await answers(8, { latencyMs: 12 });
+  await answers(8, { latencyMs: 12, gapMs: 12 / 8 });
   assert.equal(limiter.limit, 9);
 });
 
