@@ -103,7 +103,7 @@ export interface ConfigPerformance {
   maxAttempts?: number;
   /** byot addition: `request_timeout_ms`. */
   requestTimeoutMs?: number;
-  /** byot addition: `concurrency_auto`: adapt concurrency (then `max_concurrency` is the ceiling). */
+  /** byot addition: `concurrency_auto` (default true): adapt concurrency, `max_concurrency` is the ceiling; false makes it fixed. */
   concurrencyAuto?: boolean;
   /** byot addition: `max_rps`, requests per second per vault. */
   maxRps?: number;

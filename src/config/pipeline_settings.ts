@@ -45,7 +45,7 @@ export function resolvePipelineSettings(
     ? flags.concurrency === "auto"
     : envConcurrency !== undefined
     ? envConcurrency.trim().toLowerCase() === "auto"
-    : perf.concurrencyAuto ?? false;
+    : perf.concurrencyAuto ?? DEFAULTS.concurrencyAuto;
   const concurrency = concurrencyAuto
     ? intSetting(
       "positive",
@@ -145,8 +145,8 @@ function cryptoRandom(): number {
 export function pipelineDefaults(): PipelineSettings {
   return {
     batchSize: DEFAULTS.batchSize,
-    concurrency: DEFAULTS.concurrency,
-    concurrencyAuto: false,
+    concurrency: DEFAULTS.concurrencyMax,
+    concurrencyAuto: DEFAULTS.concurrencyAuto,
     maxRps: DEFAULTS.maxRps,
     maxRecords: DEFAULTS.maxRecords,
     startRecord: DEFAULTS.startRecord,

@@ -135,9 +135,9 @@ export interface VaultAuth {
 export interface PipelineSettings {
   /** Records per request. @default 25 */
   batchSize: number;
-  /** Requests in flight per vault (with `concurrencyAuto`: the ceiling). @default 32 (64 with `concurrencyAuto`) */
+  /** Requests in flight per vault (with `concurrencyAuto`: the ceiling). @default 64 (32 with a fixed `--concurrency`) */
   concurrency: number;
-  /** `--concurrency auto`: adapt requests in flight and rate to the vault's answers. @default false */
+  /** `--concurrency auto`: adapt requests in flight and rate to the vault's answers. @default true */
   concurrencyAuto: boolean;
   /** Requests per second per vault, shared by its workers; 0 = no cap. @default 0 */
   maxRps: number;
@@ -200,6 +200,7 @@ export interface LoadSettings extends SendSettings, SourceSettings {
 export const DEFAULTS = {
   batchSize: 25,
   concurrency: 32,
+  concurrencyAuto: true,
   concurrencyMax: 64,
   maxRps: 0,
   maxRecords: 0,

@@ -29,7 +29,7 @@ Deno.test("resolveLoadSettings() merges a legacy config with the defaults", asyn
     snowflake: { account: "cfg-account", user: "cfg-user", password: SF_PASSWORD, fetchSize: 1000 },
     batchSize: 40,
     concurrency: 12,
-    concurrencyAuto: false,
+    concurrencyAuto: true,
     maxRps: 0,
     maxRecords: 0,
     startRecord: 0,
@@ -62,10 +62,24 @@ Deno.test("resolveLoadSettings() takes the batch size from flag, then env, then 
   assert.equal((await resolve(ws)).settings.batchSize, 40);
   await using bare = await workspace((c) => delete c.performance);
   assert.equal((await resolve(bare)).settings.batchSize, 25);
-  assert.equal((await resolve(ws, { concurrency: 3 }, env)).settings.concurrency, 3);
-  assert.equal((await resolve(ws, {}, env)).settings.concurrency, 7);
-  assert.equal((await resolve(ws)).settings.concurrency, 12);
-  assert.equal((await resolve(bare)).settings.concurrency, 32);
+});
+
+Deno.test("resolveLoadSettings() adapts concurrency by default, up to max_concurrency or 64; a number fixes it", async () => {
+  await using ws = await workspace();
+  await using bare = await workspace((c) => delete c.performance);
+  const env = { BYOT_CONCURRENCY: "7" };
+  const concurrency = async (w: typeof ws, flags: LoadFlags = {}, e: Record<string, string> = {}) => {
+    const { settings } = await resolve(w, flags, e);
+    return [settings.concurrency, settings.concurrencyAuto];
+  };
+  assert.deepEqual(await concurrency(ws, { concurrency: 3 }, env), [3, false]);
+  assert.deepEqual(await concurrency(ws, {}, env), [7, false]);
+  assert.deepEqual(await concurrency(ws, {}, { BYOT_CONCURRENCY: "auto" }), [12, true]);
+  assert.deepEqual(await concurrency(ws), [12, true], "the config's max_concurrency is the ceiling");
+  assert.deepEqual(await concurrency(bare), [64, true]);
+  assert.deepEqual(await concurrency(bare, { concurrency: "auto", concurrencyMax: 20 }), [20, true]);
+  await using fixed = await workspace((c) => ((c.performance as Json).concurrency_auto = false));
+  assert.deepEqual(await concurrency(fixed), [12, false]);
 });
 
 Deno.test("resolveLoadSettings() takes the vault URL from flag, then env, then config", async () => {

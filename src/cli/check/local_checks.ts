@@ -182,7 +182,9 @@ export function projection(
       status: "ok",
       title: `projected duration: ${duration(seconds)} for ${formatInt(perShard)} records at ~` +
         `${formatInt(Math.round(recordsPerSecond))} records/s (batch ${settings.batchSize}, concurrency ` +
-        `${settings.concurrency}${settings.maxRps > 0 ? `, max ${settings.maxRps} req/s` : ""}, ` +
+        `${settings.concurrencyAuto ? "auto up to " : ""}${settings.concurrency}${
+          settings.maxRps > 0 ? `, max ${settings.maxRps} req/s` : ""
+        }, ` +
         `${settings.vaults.length} vault${settings.vaults.length === 1 ? "" : "s"}; a rough estimate ` +
         "from the probes' latency)",
     },

@@ -77,8 +77,10 @@ export interface RetryPlan {
   targets: RetryTarget[];
   /** Records per request of the retry. */
   batchSize: number;
-  /** Requests in flight per vault. */
+  /** Requests in flight per vault (with `concurrencyAuto`: the ceiling). */
   concurrency: number;
+  /** True when the retry adapts its concurrency (`--concurrency auto`, the default). @default false */
+  concurrencyAuto?: boolean;
   /** True when the retry updates records already in the vault (`--upsert`). */
   upsert: boolean;
   /** Now, ms since the epoch (for "time since error"). */
@@ -128,7 +130,9 @@ export function renderRetryAnalysis(plan: RetryPlan): string {
     "",
     "REPROCESSING PLAN",
     `  Batch size:          ${formatInt(plan.batchSize)}`,
-    `  Concurrency:         ${formatInt(plan.concurrency)} per vault`,
+    `  Concurrency:         ${plan.concurrencyAuto ? "auto, up to " : ""}${
+      formatInt(plan.concurrency)
+    } per vault`,
     `  Batches:             ${formatInt(batches)}`,
     `  Upsert:              ${plan.upsert ? "ENABLED" : "DISABLED"}`,
     "",

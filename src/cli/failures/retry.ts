@@ -82,6 +82,7 @@ export async function runFailuresRetry(flags: RetryFlags, io: Io, deps: RetryDep
       targets,
       batchSize: settings.batchSize,
       concurrency: settings.concurrency,
+      concurrencyAuto: settings.concurrencyAuto,
       upsert: settings.upsert,
       now: clock.now(),
     }));

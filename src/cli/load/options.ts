@@ -104,12 +104,12 @@ function buildLoadOptions(cmd: Command) {
     )
     .option(
       "--concurrency <n|auto>",
-      "requests in flight per vault, or auto to adapt to the vault (default: 32)",
+      "requests in flight per vault, or auto to adapt to the vault up to --concurrency-max (default: auto)",
       concurrencyArg,
     )
     .option(
       "--concurrency-max <n>",
-      "ceiling for --concurrency auto (default: 64)",
+      "ceiling for --concurrency auto, the default (default: 64, or performance.max_concurrency)",
       intArg("--concurrency-max"),
     )
     .option(
