@@ -1,6 +1,6 @@
 /**
- * Scenario (auto): is `--concurrency auto` good enough to be the default? Two long runs, where the
- * 200k run of (b) is too short to amortise start-up and the last round:
+ * Scenario (auto): is `--concurrency auto` (the default) as good as the best fixed setting? Two long
+ * runs, where the 200k run of (b) is too short to amortise start-up and the last round:
  *
  * - **latency-bound**: 2,000,000 records at 100 ms simulator latency; `auto` (ceiling 64) against the
  *   best of the fixed settings 32 and 64. Criterion: `auto` within 3% of the best fixed rec/s.
@@ -80,7 +80,7 @@ export async function autoScenario(ctx: BenchContext): Promise<ScenarioReport> {
   const latencyVariants: Variant[] = [
     { label: "fixed 32", concurrency: 32, extra: [] },
     { label: "fixed 64", concurrency: 64, extra: [] },
-    { label: "auto (max 64)", concurrency: "auto", extra: ["--concurrency-max", "64"] },
+    { label: "auto (max 64, the default)", concurrency: "auto", extra: ["--concurrency-max", "64"] },
   ];
   const lat = await interleaved(ctx, { records, config, simArgs, timeoutMs: 600_000 }, latencyVariants);
   const rates = lat.map((s) => medians(s).recPerSec);
@@ -110,7 +110,7 @@ export async function autoScenario(ctx: BenchContext): Promise<ScenarioReport> {
   const rateArgs = ["--rate-limit", String(rps)];
   const rateVariants: Variant[] = [
     { label: "fixed 32", concurrency: 32, extra: [] },
-    { label: "auto (max 64)", concurrency: "auto", extra: ["--concurrency-max", "64"] },
+    { label: "auto (max 64, the default)", concurrency: "auto", extra: ["--concurrency-max", "64"] },
   ];
   const rl = await interleaved(
     ctx,
