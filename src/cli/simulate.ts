@@ -189,6 +189,11 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
     .option("--latency-ms <ms>", "delay added to every vault request", "0")
     .option("--jitter-ms <ms>", "extra random delay up to this many ms", "0")
     .option(
+      "--capacity <n>",
+      "requests each vault works on at once; the rest wait in line (a full vault) (0 = unlimited)",
+      "0",
+    )
+    .option(
       "--rate-limit <rps>",
       "requests per second per vault (writes and reads) before 429 (0 = off)",
       "0",
@@ -248,6 +253,7 @@ export function simulateCommand(io: Io, options: SimulateCommandOptions = {}): C
         port: parseNumberFlag("--port", flags.port, { min: 0, max: 65535, integer: true }),
         latencyMs: nonNegative("--latency-ms", flags.latencyMs),
         jitterMs: nonNegative("--jitter-ms", flags.jitterMs),
+        capacity: parseNumberFlag("--capacity", flags.capacity, { min: 0, integer: true }),
         rateLimit: nonNegative("--rate-limit", flags.rateLimit),
         retryAfterFormat: format,
         errorRate: probability("--error-rate", flags.errorRate),

@@ -4,9 +4,9 @@
  *
  * - the {@linkcode Limiter}'s in-flight limit, by AIMD: slow start doubles it every other healthy
  *   round (a limit's worth of answers) from 4 and stops when doubling only lengthened latency; then
- *   it grows by 1 per round; a 429, a 5xx, a timeout or a latency rise well above the best recent
- *   one that bought no throughput multiplies it by 0.7. Never above `--concurrency-max`. With a
- *   fixed `--concurrency N` the limit is left alone.
+ *   it grows by 10 % (at least 1) per round; a 429, a 5xx, a timeout or three rounds whose latency
+ *   rise bought no answers per second multiply it by 0.7. The round after a change is not judged.
+ *   Never above `--concurrency-max`. With a fixed `--concurrency N` the limit is left alone.
  * - the {@linkcode RateLimiter}'s requests per second (like AWS adaptive retry): no cap until the
  *   first 429 (or `--max-rps`); then 0.9 × the rate the vault accepted (2xx answers, not requests
  *   sent), and a slow probe upward (+2 %/s) while that rate is what holds requests back.
@@ -70,8 +70,11 @@ export class AdaptiveController {
   #episode?: Episode;
   /** Limit and mean latency of the last slow-start round. */
   #slowStartRound?: { limit: number; meanMs: number };
-  /** Slow start doubles every other round, so that each measured round ran at one limit. */
-  #justDoubled = false;
+  /**
+   * The round after a doubling, a settle or a cut mixes answers of two limits (a cut vault's queue
+   * still drains): it is noted, not judged, and does not grow the limit.
+   */
+  #mixed = false;
   #round = { answers: 0, ok: 0, latencySum: 0, waitedAtStart: 0, startedAt: 0 };
   /** Judges each round: did the latency a higher limit added buy answers per second? */
   readonly #judge: RoundJudge;
@@ -178,9 +181,8 @@ export class AdaptiveController {
       limit: this.#limit,
       ms: now - Math.max(r.startedAt, this.#firstSentAt ?? r.startedAt),
     };
-    if (slowStart && this.#justDoubled) {
-      // this round's answers mix the old and the new limit: judge the next one
-      this.#justDoubled = false;
+    if (this.#mixed) {
+      this.#mixed = false;
       this.#judge.note(now, round);
       return this.#newRound();
     }
@@ -193,6 +195,7 @@ export class AdaptiveController {
       this.#judge.note(now, round);
       this.#phase = "steady";
       this.#setLimit(previous.limit);
+      this.#mixed = true;
       this.#changed("settle");
       return this.#newRound();
     }
@@ -205,7 +208,7 @@ export class AdaptiveController {
       const step = slowStart ? this.#limit : Math.max(1, Math.floor(this.#limit * STEADY_GROWTH));
       const grown = this.#limit + step;
       this.#setLimit(Math.min(Math.floor(this.#o.maxConcurrency), grown));
-      this.#justDoubled = slowStart;
+      this.#mixed = slowStart;
       this.#changed("grow");
     }
     this.#newRound();
@@ -217,6 +220,7 @@ export class AdaptiveController {
     this.#decreases++;
     this.#phase = "steady";
     this.#setLimit(Math.max(1, Math.floor(this.#limit * this.#o.decrease)));
+    this.#mixed = true;
     this.#newRound();
     if (reason !== "throttle") this.#changed(reason);
   }

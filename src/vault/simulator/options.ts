@@ -27,6 +27,11 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Extra random delay in `[0, jitterMs)` added to every vault request. @default 0 */
   jitterMs?: number;
+  /**
+   * Requests each vault works on at once (its delay is spent holding a slot); the rest wait in line.
+   * 0 = unlimited. @default 0
+   */
+  capacity?: number;
   /** Vault requests (insert, batch, get, detokenize, delete) per second per vault id before 429s; 0 turns it off. @default 0 */
   rateLimit?: number;
   /** Write `Retry-After` as whole seconds or as an HTTP-date. @default "seconds" */
@@ -137,6 +142,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     tls: options.tls,
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
+    capacity: options.capacity ?? 0,
     rateLimit: options.rateLimit ?? 0,
     retryAfterFormat: options.retryAfterFormat ?? "seconds",
     errorRate: options.errorRate ?? 0,

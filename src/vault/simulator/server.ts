@@ -5,6 +5,7 @@
  * @module
  */
 import { AuthGate } from "./auth.ts";
+import { VaultCapacity } from "./capacity.ts";
 import { pickFault, RateLimiter, retryAfterValue, serverErrorStatuses } from "./faults.ts";
 import { cutResponse, fail, jsonResponse, type Reply } from "./http.ts";
 import { type ResolvedSimulatorOptions, resolveSimulatorOptions, type SimulatorOptions } from "./options.ts";
@@ -110,21 +111,25 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
   const stats = new SimulatorStats((vaultId, column, token) => store.insertCount(vaultId, column, token));
   const auth = new AuthGate(options, stats);
   const limiter = new RateLimiter();
+  const capacity = new VaultCapacity(options.capacity);
   const closing = new AbortController();
   const answer = (reply: Reply, requestId: string, headers?: Record<string, string>): Response => {
     stats.recordResponse(reply.status);
     return jsonResponse(reply.status, reply.body, requestId, headers);
   };
 
-  /** Waits latency + jitter; false when the simulator shut down meanwhile. */
-  const delay = async (): Promise<boolean> => {
+  /** Waits for a slot of the vault (`capacity`), then latency + jitter; false when shut down meanwhile. */
+  const delay = async (vaultId: string): Promise<boolean> => {
     const ms = options.latencyMs + (options.jitterMs > 0 ? options.random() * options.jitterMs : 0);
-    if (ms <= 0) return true;
+    if (ms <= 0 && capacity.slots <= 0) return true;
+    const release = await capacity.acquire(vaultId);
     try {
-      await options.sleep(ms, closing.signal);
-      return true;
+      if (ms > 0) await options.sleep(ms, closing.signal);
+      return !closing.signal.aborted;
     } catch {
       return false;
+    } finally {
+      release();
     }
   };
 
@@ -156,7 +161,7 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
   ): Promise<Response> => {
     const limited = await throttled(req, r.vaultId, requestId);
     if (limited) return limited;
-    if (!(await delay())) return cutResponse(503, requestId);
+    if (!(await delay(r.vaultId))) return cutResponse(503, requestId);
     const fault = pickFault(options, options.random);
     if (fault === "error") {
       stats.serverErrors++;
@@ -221,7 +226,7 @@ export function startSimulator(input: SimulatorOptions = {}): Promise<Simulator>
     }
     const limited = await throttled(req, r.vaultId, requestId);
     if (limited) return limited;
-    if (!(await delay())) return cutResponse(503, requestId);
+    if (!(await delay(r.vaultId))) return cutResponse(503, requestId);
     if (r.kind === "get") {
       if (r.id !== undefined && tableSchema(options.schema, r.vaultId, r.table) === null) {
         return answer(fail(400, invalidTableMessage("Get", r.table)), requestId);

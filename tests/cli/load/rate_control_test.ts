@@ -72,7 +72,7 @@ Deno.test("byot load with a fixed concurrency keeps the rate a 429 revealed, so 
     performance: { batch_size: 100, max_concurrency: 48 },
   });
   // without the kept rate, every reopening of the gate would send 48 requests for 20 places
-  const run = await ws.byot(loadArgs(ws, "--max-attempts", "3"));
+  const run = await ws.byot(loadArgs(ws, "--concurrency", "48", "--max-attempts", "3"));
   assert.equal(run.code, 0, run.err);
   ws.assertExact("ssn");
   assert.ok(ws.sim.stats.rateLimited > 0);
@@ -108,4 +108,24 @@ Deno.test("VaultClient.send() takes a rate token before every attempt, retries i
   } finally {
     await sim.shutdown();
   }
+});
+
+Deno.test("byot load by default keeps a full vault within a few times what it works on at once, not the ceiling", async () => {
+  // the vault works on 4 requests at a time for 30 ms each: more in flight only wait in its line
+  await using ws = await workspace({
+    count: 15_000,
+    columns: ["ssn"],
+    simulator: { latencyMs: 30, capacity: 4 },
+    performance: { batch_size: 25, max_concurrency: 64 },
+  });
+  const run = await ws.byot(loadArgs(ws));
+  assert.equal(run.code, 0, run.err);
+  ws.assertExact("ssn");
+  const pacing = JSON.parse(run.out).pacing.SSN;
+  // fixed at the ceiling, 64 would wait in line at all times; auto stays within a few times the capacity
+  assert.ok(pacing.limit <= 16, `in-flight limit at the end: ${pacing.limit} (the ceiling is 64)`);
+  assert.ok(pacing.decreases > 0, "it backed off");
+  assert.ok(ws.sim.stats.maxInFlight <= 24, `max in flight ${ws.sim.stats.maxInFlight}`);
+  assert.equal(pacing.throttles, 0);
+  assert.ok(pacing.phase === "steady", `slow start ended: ${JSON.stringify(pacing)}`);
 });

@@ -167,6 +167,8 @@ Deno.test("AdaptiveController cuts the limit after three rounds whose latency ro
   await answers(16, { latencyMs: 10, gapMs: 10 / 16 });
   await answers(16, { latencyMs: 40, gapMs: 40 / 16 }); // slow start ends at 8
   assert.deepEqual([limiter.limit, reasons.at(-1)], [8, "settle"]);
+  await answers(8, { latencyMs: 10, gapMs: 10 / 8 }); // answers of requests sent at 16 and at 8: not judged
+  assert.equal(limiter.limit, 8);
   await answers(8, { latencyMs: 10, gapMs: 10 / 8 });
   assert.equal(limiter.limit, 9);
   await answers(9, { latencyMs: 40, gapMs: 40 / 9 }); // the vault slows down: fewer answers per second
@@ -174,7 +176,7 @@ Deno.test("AdaptiveController cuts the limit after three rounds whose latency ro
   await answers(18, { latencyMs: 40, gapMs: 40 / 9 });
   assert.deepEqual([limiter.limit, reasons.at(-1)], [6, "latency"], "the third in a row cuts it");
   assert.equal(controller.state.phase, "steady");
-  await answers(6, { latencyMs: 12, gapMs: 12 / 6 });
+  await answers(12, { latencyMs: 12, gapMs: 12 / 6 }); // the first 6 drain the queue: not judged
   assert.equal(limiter.limit, 7, "then grows by one per healthy round");
 });
 
@@ -237,7 +239,7 @@ Deno.test("AdaptiveController leaves slow start at the previous limit when doubl
   assert.equal(reasons.at(-1), "settle");
   assert.equal(controller.state.phase, "steady");
   assert.equal(controller.state.decreases, 0);
-  await answers(8, { latencyMs: 12, gapMs: 12 / 8 });
+  await answers(16, { latencyMs: 12, gapMs: 12 / 8 }); // the first 8 mix 16 and 8: not judged
   assert.equal(limiter.limit, 9);
 });
 
