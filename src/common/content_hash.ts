@@ -37,6 +37,7 @@ let words = new Int32Array(scratch.buffer);
 export class ContentHash {
   #parts: string[] = [];
   #shape = 0x2545f491;
+  #plain = false;
 
   /** Adds one string. */
   add(text: string): void {
@@ -47,6 +48,15 @@ export class ContentHash {
   /** Adds one non-negative integer (a row position), without making a string of it. */
   addNumber(n: number): void {
     this.#shape = mixShape(mixShape(this.#shape ^ 0x5bd1e995, n >>> 0), Math.floor(n / 0x100000000));
+  }
+
+  /**
+   * True when the strings of the last {@linkcode ContentHash.digest} are all ASCII with no quote, backslash
+   * or control character: JSON holds them as they are, so a request body can skip its escape check.
+   * Found in the hash's own pass over the bytes (no extra pass, no allocation).
+   */
+  get plain(): boolean {
+    return this.#plain;
   }
 
   /** The checksum so far: {@linkcode CONTENT_HASH_VERSION} and 16 hex digits. */
@@ -60,13 +70,31 @@ export class ContentHash {
     scratch[written] = scratch[written + 1] = scratch[written + 2] = 0;
     let a = 0x811c9dc5 | 0;
     let b = 0x3c6ef372 | 0;
-    for (let w = 0, n = (written + 3) >>> 2; w < n; w++) {
+    // SWAR: a byte below 0x20, 0x22 (quote) or 0x5c (backslash) sets the high bit of its lane in `special` (exact
+    // for ASCII bytes); the last word, padded with zeros, is checked byte by byte below
+    let special = 0;
+    const whole = written >>> 2;
+    for (let w = 0; w < whole; w++) {
       const c = words[w];
       a = Math.imul(a ^ c, 0x01000193);
       a ^= a >>> 15;
       b = Math.imul(b ^ c, 0x5bd1e995);
       b ^= b >>> 13;
+      const q = c ^ 0x22222222, s = c ^ 0x5c5c5c5c;
+      special |= ((c - 0x20202020) & ~c) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s);
     }
+    if (whole * 4 < written) {
+      const c = words[whole];
+      a = Math.imul(a ^ c, 0x01000193);
+      a ^= a >>> 15;
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 13;
+      for (let i = whole * 4; i < written; i++) {
+        const byte = scratch[i];
+        if (byte < 0x20 || byte === 0x22 || byte === 0x5c) special = -1;
+      }
+    }
+    this.#plain = written === text.length && (special & 0x80808080) === 0;
     const shape = mixShape(this.#shape, written);
     a = fmix(a ^ shape);
     b = fmix(b ^ Math.imul(shape, 0x9e3779b1) ^ a);

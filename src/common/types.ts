@@ -96,6 +96,11 @@ export interface Batch {
    * the source still holds what was sent.
    */
   checksum?: string;
+  /**
+   * True when every value and token is ASCII with no quote, backslash or control character (found
+   * while computing the checksum): request bodies hold them as they are, with no escape check.
+   */
+  jsonSafe?: boolean;
 }
 
 /** A record the vault rejected for good. */

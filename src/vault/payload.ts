@@ -42,8 +42,9 @@ function recordsBody(
   records: readonly SourceRecord[],
   piece: { before: string; between: string; after: string; tail: string },
   bytesPerRecord: number,
+  jsonSafe: boolean,
 ): Uint8Array {
-  const plain = plainBody(records, piece);
+  const plain = jsonSafe ? joinedBody(records, piece) : plainBody(records, piece);
   if (plain !== undefined) return plain;
   const before = utf8(piece.before);
   const between = utf8(piece.between);
@@ -71,6 +72,15 @@ function plainBody(
   // an escape is always longer: the same length plus the quotes means nothing needs escaping
   const joined = fields.join("");
   if (JSON.stringify(joined).length !== joined.length + 2) return undefined;
+  return joinedBody(records, piece);
+}
+
+/** The body of records whose values and tokens need no escaping: one join, one native encode. */
+function joinedBody(
+  records: readonly SourceRecord[],
+  piece: { before: string; between: string; after: string; tail: string },
+): Uint8Array {
+  const n = records.length;
   if (n === 0) return ENCODER.encode(`{"records":[${piece.tail}`);
   // {"records":[ before"v"between"t"after , before"v"between"t"after ... tail
   const between = `"${piece.between}"`;
@@ -78,9 +88,9 @@ function plainBody(
   const parts: string[] = new Array(4 * n + 1);
   parts[0] = `{"records":[${piece.before}"`;
   for (let i = 0; i < n; i++) {
-    parts[4 * i + 1] = fields[2 * i];
+    parts[4 * i + 1] = records[i].value;
     parts[4 * i + 2] = between;
-    parts[4 * i + 3] = fields[2 * i + 1];
+    parts[4 * i + 3] = records[i].token;
     parts[4 * i + 4] = next;
   }
   parts[4 * n] = `"${piece.after}${piece.tail}`;
@@ -90,20 +100,28 @@ function plainBody(
 /**
  * Insert Records body as UTF-8 bytes:
  * `{"records":[{"fields":{col:v},"tokens":{col:t}}],"tokenization":true,"byot":…[,"upsert":col]}`.
+ * `jsonSafe`: the caller knows no value or token needs escaping (`Batch.jsonSafe`), so the
+ * check is skipped.
  */
 export function insertBytes(
   target: PayloadTarget,
   records: readonly SourceRecord[],
   upsert: boolean,
+  jsonSafe = false,
 ): Uint8Array {
   const col = JSON.stringify(target.column);
   const upsertPart = upsert ? `,"upsert":${col}` : "";
-  return recordsBody(records, {
-    before: `{"fields":{${col}:`,
-    between: `},"tokens":{${col}:`,
-    after: "}}",
-    tail: `],"tokenization":true,"byot":${JSON.stringify(target.byotMode)}${upsertPart}}`,
-  }, RECORD_BYTES_GUESS);
+  return recordsBody(
+    records,
+    {
+      before: `{"fields":{${col}:`,
+      between: `},"tokens":{${col}:`,
+      after: "}}",
+      tail: `],"tokenization":true,"byot":${JSON.stringify(target.byotMode)}${upsertPart}}`,
+    },
+    RECORD_BYTES_GUESS,
+    jsonSafe,
+  );
 }
 
 /** {@linkcode insertBytes} as text. */
@@ -113,22 +131,28 @@ export function insertBody(target: PayloadTarget, records: readonly SourceRecord
 
 /**
  * Batch body with `continueOnError: true` as UTF-8 bytes: one `POST` operation per record on the
- * vault's table.
+ * vault's table. `jsonSafe` as in {@linkcode insertBytes}.
  */
 export function batchBytes(
   target: PayloadTarget,
   records: readonly SourceRecord[],
   upsert: boolean,
+  jsonSafe = false,
 ): Uint8Array {
   const col = JSON.stringify(target.column);
-  return recordsBody(records, {
-    before: `{"method":"POST","tableName":${
-      JSON.stringify(target.table)
-    },"tokenization":true,"fields":{${col}:`,
-    between: `},"tokens":{${col}:`,
-    after: upsert ? `},"upsert":${col}}` : "}}",
-    tail: `],"continueOnError":true,"byot":${JSON.stringify(target.byotMode)}}`,
-  }, 2 * RECORD_BYTES_GUESS);
+  return recordsBody(
+    records,
+    {
+      before: `{"method":"POST","tableName":${
+        JSON.stringify(target.table)
+      },"tokenization":true,"fields":{${col}:`,
+      between: `},"tokens":{${col}:`,
+      after: upsert ? `},"upsert":${col}}` : "}}",
+      tail: `],"continueOnError":true,"byot":${JSON.stringify(target.byotMode)}}`,
+    },
+    2 * RECORD_BYTES_GUESS,
+    jsonSafe,
+  );
 }
 
 /** {@linkcode batchBytes} as text. */

@@ -17,6 +17,8 @@ export interface SendCtx {
   tally: BatchTally;
   /** Aborts in-flight requests. */
   signal?: AbortSignal;
+  /** The batch's records need no JSON escaping (`Batch.jsonSafe`); so does any subset. */
+  jsonSafe?: boolean;
 }
 
 /** A whole-request rejection: its status, message and request id. */

@@ -153,3 +153,18 @@ Deno.test("insertBytes() and batchBytes() are exactly JSON.stringify's UTF-8, fo
     }
   }
 });
+
+Deno.test("insertBytes() and batchBytes() told the records are jsonSafe give the same bytes as the checked path", () => {
+  const records = Array.from({ length: 300 }, (_, i) => ({
+    position: i,
+    value: `PATRICIA GARCIA ${String(i).padStart(8, "0")}`,
+    token: crypto.randomUUID(),
+  }));
+  for (const count of [0, 1, 300]) {
+    const some = records.slice(0, count);
+    for (const upsert of [false, true]) {
+      assert.deepEqual(insertBytes(target, some, upsert, true), insertBytes(target, some, upsert));
+      assert.deepEqual(batchBytes(target, some, upsert, true), batchBytes(target, some, upsert));
+    }
+  }
+});
