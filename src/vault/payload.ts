@@ -1,6 +1,6 @@
 /**
  * Request bodies for the Insert, Batch and Detokenize endpoints. The hot path builds Insert and Batch
- * bodies as UTF-8 bytes: one joined string per batch, encoded natively; a value or token goes in as it
+ * bodies as UTF-8 bytes: one string per batch, encoded natively; a value or token goes in as it
  * is when none of the batch needs escaping, else as `JSON.stringify` writes it. The string forms
  * serve `--dry-run` and tests.
  *
@@ -53,7 +53,7 @@ function plain(records: readonly SourceRecord[]): boolean {
   return JSON.stringify(joined).length === joined.length + 2;
 }
 
-/** The body in one join and one native encode; `escape`: each value and token through `JSON.stringify`. */
+/** The body as one string and one native encode; `escape`: each value and token through `JSON.stringify`. */
 function joinedBody(records: readonly SourceRecord[], piece: Pieces, escape: boolean): Uint8Array {
   const n = records.length;
   if (n === 0) return ENCODER.encode(`{"records":[${piece.tail}`);
@@ -61,17 +61,14 @@ function joinedBody(records: readonly SourceRecord[], piece: Pieces, escape: boo
   const q = escape ? "" : '"';
   const between = `${q}${piece.between}${q}`;
   const next = `${q}${piece.after},${piece.before}${q}`;
-  const parts: string[] = new Array(4 * n + 1);
-  parts[0] = `{"records":[${piece.before}${q}`;
+  // concatenation, flattened once by the encoder: about half the CPU of an array and join()
+  let body = `{"records":[${piece.before}${q}`;
   for (let i = 0; i < n; i++) {
     const { value, token } = records[i];
-    parts[4 * i + 1] = escape ? JSON.stringify(value) : value;
-    parts[4 * i + 2] = between;
-    parts[4 * i + 3] = escape ? JSON.stringify(token) : token;
-    parts[4 * i + 4] = next;
+    if (i > 0) body += next;
+    body += escape ? JSON.stringify(value) + between + JSON.stringify(token) : value + between + token;
   }
-  parts[4 * n] = `${q}${piece.after}${piece.tail}`;
-  return ENCODER.encode(parts.join(""));
+  return ENCODER.encode(body + `${q}${piece.after}${piece.tail}`);
 }
 
 /**
