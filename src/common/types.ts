@@ -97,8 +97,9 @@ export interface Batch {
    */
   checksum?: string;
   /**
-   * True when every value and token is ASCII with no quote, backslash or control character (found
-   * while computing the checksum): request bodies hold them as they are, with no escape check.
+   * Found while computing the checksum: true when every value and token is ASCII with no quote,
+   * backslash or control character (request bodies hold them as they are, with no escape check),
+   * false when one needs escaping; absent when unknown (suffixed records).
    */
   jsonSafe?: boolean;
 }

@@ -61,7 +61,7 @@ export async function* batchesOf(options: BatcherOptions): AsyncGenerator<Batch>
       checksum: hash.digest(),
     };
     // suffixed records are not what was hashed: their bodies keep the escape check
-    if (seed === undefined && hash.plain) batch.jsonSafe = true;
+    if (seed === undefined) batch.jsonSafe = hash.plain;
     hash = new ContentHash();
     records = [];
     skipped = {};

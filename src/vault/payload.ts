@@ -29,14 +29,14 @@ type Pieces = { before: string; between: string; after: string; tail: string };
  * `{"records":[` then, per record and comma-separated, `before` value `between` token `after`, then
  * `tail` (which closes the array): the shape shared by the Insert and Batch bodies.
  *
- * The body is joined as one string and encoded natively: a few native passes per batch instead of a
- * JavaScript loop per character. Values and tokens go in as they are when none needs escaping
- * (known from the batch's checksum pass, `jsonSafe`, or checked once over all of them), else each
- * one as `JSON.stringify` writes it. Both give the bytes of `JSON.stringify`'s text of the whole body
+ * The body is built as one string and encoded natively: a few native passes per batch instead of a
+ * JavaScript loop per character. Values and tokens go in as they are when none needs escaping, else
+ * each one as `JSON.stringify` writes it; which of the two is known from the batch's checksum pass
+ * (`jsonSafe`) or checked once over all of them. Both give the bytes of `JSON.stringify`'s text of the whole body
  * (lone surrogates included: they are escaped, so the encoding never replaces them).
  */
-function recordsBody(records: readonly SourceRecord[], piece: Pieces, jsonSafe: boolean): Uint8Array {
-  return joinedBody(records, piece, !jsonSafe && !plain(records));
+function recordsBody(records: readonly SourceRecord[], piece: Pieces, jsonSafe?: boolean): Uint8Array {
+  return joinedBody(records, piece, jsonSafe === undefined ? !plain(records) : !jsonSafe);
 }
 
 /** True when no value or token needs escaping: one join and one `JSON.stringify` over all of them. */
@@ -74,14 +74,14 @@ function joinedBody(records: readonly SourceRecord[], piece: Pieces, escape: boo
 /**
  * Insert Records body as UTF-8 bytes:
  * `{"records":[{"fields":{col:v},"tokens":{col:t}}],"tokenization":true,"byot":…[,"upsert":col]}`.
- * `jsonSafe`: the caller knows no value or token needs escaping (`Batch.jsonSafe`), so the
- * check is skipped.
+ * `jsonSafe` (`Batch.jsonSafe`): true, the caller knows no value or token needs escaping; false, each
+ * is escaped; absent, they are checked.
  */
 export function insertBytes(
   target: PayloadTarget,
   records: readonly SourceRecord[],
   upsert: boolean,
-  jsonSafe = false,
+  jsonSafe?: boolean,
 ): Uint8Array {
   const col = JSON.stringify(target.column);
   const upsertPart = upsert ? `,"upsert":${col}` : "";
@@ -110,7 +110,7 @@ export function batchBytes(
   target: PayloadTarget,
   records: readonly SourceRecord[],
   upsert: boolean,
-  jsonSafe = false,
+  jsonSafe?: boolean,
 ): Uint8Array {
   const col = JSON.stringify(target.column);
   return recordsBody(

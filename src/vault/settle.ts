@@ -17,7 +17,7 @@ export interface SendCtx {
   tally: BatchTally;
   /** Aborts in-flight requests. */
   signal?: AbortSignal;
-  /** The batch's records need no JSON escaping (`Batch.jsonSafe`); so does any subset. */
+  /** `Batch.jsonSafe`: true, so does any subset need no JSON escaping; false, escape without checking. */
   jsonSafe?: boolean;
 }
 

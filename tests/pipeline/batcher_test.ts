@@ -35,7 +35,7 @@ Deno.test("batchesOf() marks a batch jsonSafe only when no value or token needs 
   for await (const b of batchesOf({ vault: "V", source: source(pairs), batchSize: 1 })) {
     flags.push(b.jsonSafe);
   }
-  assert.deepEqual(flags, [true, true, undefined, undefined, undefined, undefined, true, true]);
+  assert.deepEqual(flags, [true, true, false, false, false, false, true, true]);
   const suffixed = [];
   for await (const b of batchesOf({ vault: "V", source: source(pairs), batchSize: 1, suffixSeed: "1" })) {
     suffixed.push(b.jsonSafe);
