@@ -5,9 +5,10 @@
  *
  * Every string is hashed in full, but not character by character: the strings of one checksum are
  * concatenated (V8 keeps a rope, no copy) and, at {@linkcode ContentHash.digest}, flattened and
- * encoded to UTF-8 natively in one call, and
- * hashed four bytes at a time in two independently mixed 32-bit lanes; a third lane takes each
- * string's length and each number, so the boundaries between strings count (`ab|c` ≠ `a|bc`). A
+ * encoded to UTF-8 natively in one call, and hashed four bytes at a time in two independently mixed
+ * 32-bit lanes; a third lane takes each string's length and each number, so the boundaries between
+ * strings count (`ab|c` ≠ `a|bc`). The same pass tells whether every string is plain JSON text
+ * ({@linkcode ContentHash.plain}), so request bodies need no escape check of their own. A
  * per-character loop over every value and token cost about 0.5 CPU-s per million records, most of a
  * load's CPU regression; this costs about a fifth of it. The one blind spot of the UTF-8 step: a lone
  * surrogate (never in a CSV file, which must be valid UTF-8) reads as U+FFFD.
