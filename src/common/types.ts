@@ -96,6 +96,12 @@ export interface Batch {
    * the source still holds what was sent.
    */
   checksum?: string;
+  /**
+   * Found while computing the checksum: true when every value and token is ASCII with no quote,
+   * backslash or control character (request bodies hold them as they are, with no escape check),
+   * false when one needs escaping; absent when unknown (suffixed records).
+   */
+  jsonSafe?: boolean;
 }
 
 /** A record the vault rejected for good. */

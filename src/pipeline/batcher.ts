@@ -60,6 +60,8 @@ export async function* batchesOf(options: BatcherOptions): AsyncGenerator<Batch>
       cursor: first!.cursor,
       checksum: hash.digest(),
     };
+    // suffixed records are not what was hashed: their bodies keep the escape check
+    if (seed === undefined) batch.jsonSafe = hash.plain;
     hash = new ContentHash();
     records = [];
     skipped = {};

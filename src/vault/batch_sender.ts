@@ -98,7 +98,7 @@ export class BatchSender {
    * read-back without `--upsert`) and aborts.
    */
   async send(batch: Batch, signal?: AbortSignal): Promise<BatchResult> {
-    const ctx: Ctx = { tally: new BatchTally(), signal };
+    const ctx: Ctx = { tally: new BatchTally(), signal, jsonSafe: batch.jsonSafe };
     await this.#send(batch.records, batch.replay === true, 1, ctx);
     return ctx.tally.result();
   }
@@ -344,7 +344,7 @@ export class BatchSender {
       kind,
       method: "POST",
       path: kind === "insert" ? this.#insertPath : this.#batchPath,
-      body: this.#timed(() => build(target, records, o.upsert === true)),
+      body: this.#timed(() => build(target, records, o.upsert === true, ctx.jsonSafe)),
       records: records.length,
       refusalIsAnswer,
     }, ctx.signal);

@@ -17,6 +17,8 @@ export interface SendCtx {
   tally: BatchTally;
   /** Aborts in-flight requests. */
   signal?: AbortSignal;
+  /** `Batch.jsonSafe`: true, so does any subset need no JSON escaping; false, escape without checking. */
+  jsonSafe?: boolean;
 }
 
 /** A whole-request rejection: its status, message and request id. */

@@ -48,3 +48,25 @@ Deno.test("swapping two rows' tokens changes the digest", () => {
   [swapped[10][2], swapped[250][2]] = [swapped[250][2], swapped[10][2]];
   assert.notEqual(digestOf(...swapped.flat()), original);
 });
+
+Deno.test("plain is true exactly when every string is ASCII with no quote, backslash or control character", () => {
+  const reference = (texts: string[]) => texts.every((t) => /^[\x20-\x7f]*$/.test(t) && !/["\\]/.test(t));
+  let seed = 11;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const special = [0x00, 0x09, 0x0a, 0x1f, 0x22, 0x5c, 0x7f, 0xe9, 0xd83d, 0xdc00, 0x2028];
+  for (let round = 0; round < 2000; round++) {
+    const texts = Array.from({ length: Math.floor(next() * 4) }, () =>
+      String.fromCharCode(
+        ...Array.from(
+          { length: Math.floor(next() * 9) },
+          () => next() < 0.97 ? 0x20 + Math.floor(next() * 95) : special[Math.floor(next() * special.length)],
+        ),
+      ));
+    const h = new ContentHash();
+    h.addNumber(round);
+    for (const t of texts) h.add(t);
+    const digest = h.digest();
+    assert.equal(h.plain, reference(texts), JSON.stringify(texts));
+    assert.equal(digest, digestOf(round, ...texts), "plain does not change the digest");
+  }
+});

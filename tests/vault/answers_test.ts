@@ -47,3 +47,11 @@ Deno.test("insertAccounted() reads a formatted body as well as a compact one", (
   );
   assert.equal(insertAccounted('{"records":[{"skyflow_id":"a"}],"x":{"skyflow_id":"b"}}', 1), true);
 });
+
+Deno.test("insertAccounted() counts only skyflow_id keys, not other keys ending in _id", () => {
+  const entry = (id: string) => `{"request_id":"r","skyflow_id":"${id}","tokens":{"name_id":"t"}}`;
+  assert.equal(insertAccounted(`{"records":[${entry("a")},${entry("b")}]}`, 2), true);
+  assert.equal(insertAccounted(`{"records":[${entry("a")},{"vault_id":"b"}]}`, 2), false);
+  assert.equal(insertAccounted(`{"records":[{"xskyflow_id":"a"},{"skyflow_id":"b"}]}`, 2), false);
+  assert.equal(insertAccounted(`{"records":[{"_id":"a"},{"skyflow_id":"b"}]}`, 2), false);
+});

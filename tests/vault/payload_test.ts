@@ -121,34 +121,55 @@ Deno.test("insertBytes() and batchBytes() are exactly JSON.stringify's UTF-8, fo
       for (const t of targets) {
         for (const upsert of [false, true]) {
           const upsertPart = upsert ? { upsert: t.column } : {};
-          assert.deepEqual(
-            insertBytes(t, records, upsert),
-            encode({
-              records: records.map((r) => ({
-                fields: { [t.column]: r.value },
-                tokens: { [t.column]: r.token },
-              })),
-              tokenization: true,
-              byot: t.byotMode,
-              ...upsertPart,
-            }),
-          );
-          assert.deepEqual(
-            batchBytes(t, records, upsert),
-            encode({
-              records: records.map((r) => ({
-                method: "POST",
-                tableName: t.table,
+          // unknown (checked), or known: plain records may be told so, any records may be escaped
+          const told: (boolean | undefined)[] = plain ? [undefined, true, false] : [undefined, false];
+          for (const jsonSafe of told) {
+            assert.deepEqual(
+              insertBytes(t, records, upsert, jsonSafe),
+              encode({
+                records: records.map((r) => ({
+                  fields: { [t.column]: r.value },
+                  tokens: { [t.column]: r.token },
+                })),
                 tokenization: true,
-                fields: { [t.column]: r.value },
-                tokens: { [t.column]: r.token },
+                byot: t.byotMode,
                 ...upsertPart,
-              })),
-              continueOnError: true,
-              byot: t.byotMode,
-            }),
-          );
+              }),
+            );
+            assert.deepEqual(
+              batchBytes(t, records, upsert, jsonSafe),
+              encode({
+                records: records.map((r) => ({
+                  method: "POST",
+                  tableName: t.table,
+                  tokenization: true,
+                  fields: { [t.column]: r.value },
+                  tokens: { [t.column]: r.token },
+                  ...upsertPart,
+                })),
+                continueOnError: true,
+                byot: t.byotMode,
+              }),
+            );
+          }
         }
+      }
+    }
+  }
+});
+
+Deno.test("insertBytes() and batchBytes() told whether the records are jsonSafe give the same bytes as the checked path", () => {
+  const records = Array.from({ length: 300 }, (_, i) => ({
+    position: i,
+    value: `PATRICIA GARCIA ${String(i).padStart(8, "0")}`,
+    token: crypto.randomUUID(),
+  }));
+  for (const count of [0, 1, 300]) {
+    const some = records.slice(0, count);
+    for (const upsert of [false, true]) {
+      for (const jsonSafe of [true, false]) {
+        assert.deepEqual(insertBytes(target, some, upsert, jsonSafe), insertBytes(target, some, upsert));
+        assert.deepEqual(batchBytes(target, some, upsert, jsonSafe), batchBytes(target, some, upsert));
       }
     }
   }

@@ -67,6 +67,7 @@ export class CsvReader implements AsyncIterable<CsvRow[]> {
   #pos = 0;
   #nl = -1; // cached index of the next LF at or after #pos (s.length when none)
   #q = -1; // cached index of the next quote at or after #pos (s.length when none)
+  #c = -1; // cached index of the next comma at or after #pos (s.length when none)
   #cIdx = 0; // utf-8 counting cursor: char index and its byte offset
   #cByte = 0;
   #line: number;
@@ -111,7 +112,7 @@ export class CsvReader implements AsyncIterable<CsvRow[]> {
           this.#s = this.#s.slice(this.#pos) + read.text;
           this.#sBytes += read.bytes;
           this.#pos = 0;
-          this.#nl = this.#q = -1;
+          this.#nl = this.#q = this.#c = -1;
           this.#cIdx = 0;
           this.#cByte = this.#sByte;
           // a partial row is only re-scanned once the text has doubled: linear time for huge rows
@@ -153,8 +154,10 @@ export class CsvReader implements AsyncIterable<CsvRow[]> {
       if (this.#q >= nl) {
         let end = nl;
         if (end > pos && s.charCodeAt(end - 1) === CR) end--;
+        // a row without a comma (one column) is its own field: no split
+        if (this.#c < pos) this.#c = indexOr(s, ",", pos, n);
         out.push({
-          fields: end > pos ? s.slice(pos, end).split(",") : [""],
+          fields: end === pos ? [""] : this.#c >= end ? [s.slice(pos, end)] : s.slice(pos, end).split(","),
           offset: this.#byteAt(pos),
           line: this.#line,
         });

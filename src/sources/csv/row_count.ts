@@ -3,8 +3,24 @@
  * total and ETA. Quoted fields with embedded line breaks make it an overestimate; it is never used
  * for correctness.
  *
+ * A load counts the same file several times (the preflight, the pairing check, the progress total):
+ * a count is kept per path with the file's identity (device, inode, size, modification and change
+ * times), so an unchanged file is read once per process. Times have millisecond resolution, so only
+ * a file last modified {@linkcode SETTLED_MS} or more before its count is kept: a rewrite in the
+ * same millisecond as the counted version cannot go unseen.
+ *
  * @module
  */
+
+/** The last count of each path, with the identity of the file it was made from. */
+const counted = new Map<string, { identity: string; rows: number }>();
+
+/** Age of a file's last modification from which its count is kept, in ms. */
+export const SETTLED_MS = 2_000;
+
+function identityOf(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}:${info.ctime?.getTime()}`;
+}
 
 /**
  * Counts the data rows of `path` by counting `\n` bytes. Returns `undefined` when the file cannot
@@ -14,6 +30,12 @@ export async function estimateDataRows(path: string, signal?: AbortSignal): Prom
   let file: Deno.FsFile | undefined;
   try {
     file = await Deno.open(path, { read: true });
+    const info = await file.stat();
+    const identity = identityOf(info);
+    const settled = info.mtime !== null && Date.now() - info.mtime.getTime() >= SETTLED_MS &&
+      (info.ctime === null || Date.now() - info.ctime.getTime() >= SETTLED_MS);
+    const known = counted.get(path);
+    if (known?.identity === identity) return known.rows;
     const buffer = new Uint8Array(1 << 20);
     let lines = 0;
     let last = 10;
@@ -25,7 +47,10 @@ export async function estimateDataRows(path: string, signal?: AbortSignal): Prom
     }
     if (signal?.aborted) return undefined;
     if (last !== 10) lines++;
-    return Math.max(0, lines - 1);
+    const rows = Math.max(0, lines - 1);
+    // a file still being written (its identity changed while it was read) is counted again next time
+    if (settled && identityOf(await file.stat()) === identity) counted.set(path, { identity, rows });
+    return rows;
   } catch {
     return undefined;
   } finally {

@@ -26,3 +26,27 @@ Deno.test("estimateDataRows counts lines minus the header, with or without a fin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("estimateDataRows keeps the count of a settled file and counts it again once it changed", async () => {
+  const dir = await Deno.makeTempDir();
+  const old = new Date(Date.now() - 60_000);
+  try {
+    const file = `${dir}/a.csv`;
+    await Deno.writeTextFile(file, "h\n1\n2\n3\n4\n");
+    await Deno.utime(file, old, old);
+    assert.equal(await estimateDataRows(file), 4);
+    assert.equal(await estimateDataRows(file), 4, "counted again: same answer");
+    await Deno.writeTextFile(file, "h\n12\n34\n5\n");
+    assert.equal(await estimateDataRows(file), 3, "same size, other line breaks, modified now");
+    for (let i = 0; i < 20; i++) {
+      await Deno.writeTextFile(file, i % 2 ? "h\n1\n2\n3\n4\n" : "h\n12\n34\n5\n");
+      assert.equal(await estimateDataRows(file), i % 2 ? 4 : 3, "rewritten within the same millisecond");
+    }
+    await Deno.remove(file);
+    await Deno.writeTextFile(file, "h\n1\n2\n3\n4\n5\n");
+    await Deno.utime(file, old, old);
+    assert.equal(await estimateDataRows(file), 5, "another file at the same path");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
