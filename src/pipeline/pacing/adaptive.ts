@@ -20,7 +20,6 @@
  * @module
  */
 import { systemClock } from "../../common/clock.ts";
-import type { VaultObserver } from "../../common/types.ts";
 import type { AdaptiveOptions, AdaptiveReason, AdaptiveState } from "./adaptive_options.ts";
 import { RoundJudge } from "./round_judge.ts";
 import { AcceptedLog } from "./window.ts";
@@ -292,23 +291,6 @@ export class AdaptiveController {
   #changed(reason: AdaptiveReason): void {
     this.#o.onChange?.(this.state, reason);
   }
-}
-
-/** An observer that passes every event to `inner` and the vault's answers and retries to `controller`. */
-export function withController(inner: VaultObserver, controller: AdaptiveController): VaultObserver {
-  return {
-    request(e) {
-      inner.request(e);
-      controller.onRequest(e);
-    },
-    retry(e) {
-      inner.retry(e);
-      controller.onRetry(e);
-    },
-    replay: (e) => inner.replay(e),
-    split: (e) => inner.split(e),
-    build: (e) => inner.build(e),
-  };
 }
 
 /** `options` without the fields set to `undefined`, so spreading it keeps the defaults. */
