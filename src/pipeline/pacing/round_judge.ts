@@ -31,11 +31,15 @@ export interface RoundJudgeOptions {
   decrease: number;
 }
 
-/** One round: the limit it ran at, its 2xx answers, their summed latency and how long it took. */
+/** One round of a vault's answers (a limit's worth). */
 export interface Round {
+  /** The in-flight limit it ran at. */
   limit: number;
+  /** Its 2xx answers. */
   ok: number;
+  /** The summed latency of those answers, in ms. */
   latencySum: number;
+  /** How long the round took, in ms (from its first request's send for the first round). */
   ms: number;
 }
 
