@@ -1,6 +1,6 @@
 /**
- * The sliding windows the adaptive controller measures with: the best recent latency, and the
- * answers the vault accepted (when each was sent and when it arrived).
+ * The sliding windows the adaptive controller measures with: the best recent latency, the answers
+ * the vault accepted (when each was sent and when it arrived), and what each in-flight limit gave.
  *
  * @module
  */
