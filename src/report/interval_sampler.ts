@@ -62,15 +62,11 @@ export interface IntervalSamplerOptions {
   clock?: Clock;
 }
 
-interface Baseline {
-  loaded: number;
-  alreadyPresent: number;
-  failed: number;
-  skipped: number;
-  requests: number;
-  rateLimited: number;
-  retries: number;
-}
+/** The counters of a sample, as read at the start of its interval. */
+type Baseline = Pick<
+  IntervalSample,
+  "loaded" | "alreadyPresent" | "failed" | "skipped" | "requests" | "rateLimited" | "retries"
+>;
 
 /**
  * Samples a run at a fixed interval.

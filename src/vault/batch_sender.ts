@@ -141,12 +141,7 @@ export class BatchSender {
     if (await this.#tooLarge(records, rej, replay, depth, ctx)) return;
     if (isolating || this.#settle.refused) return this.#isolate(records, rej, depth, ctx);
     if (!maybeApplied && !this.#settle.duplicatesLikely) return this.#isolate(records, rej, depth, ctx);
-    const rest = await this.#rejected(
-      records.map((record) => ({ record, ...rej })),
-      depth,
-      ctx,
-      true,
-    );
+    const rest = await this.#rejectedAll(records, rej, depth, ctx);
     if (rest.length === 0) return;
     if (rest.length === records.length) return this.#isolate(rest, rej, depth, ctx);
     // the read-back explained some records: send the rest once more, isolate only if rejected again
@@ -238,18 +233,23 @@ export class BatchSender {
     depth: number,
     ctx: Ctx,
   ): Promise<void> {
-    const rest = await this.#rejected(
-      records.map((record) => ({ record, ...rej })),
-      depth,
-      ctx,
-      true,
-    );
+    const rest = await this.#rejectedAll(records, rej, depth, ctx);
     if (rest.length === 0) return;
     if (rest.length === 1) return ctx.tally.fail(rest, { ...rej, retryable: false, attempts: depth });
     this.#o.observer.split({ vault: this.#o.vault.name, reason: "bisect" });
     const half = rest.length >> 1;
     await this.#viaBatch(rest.slice(0, half), false, depth + 1, 1, ctx);
     await this.#viaBatch(rest.slice(half), false, depth + 1, 1, ctx);
+  }
+
+  /** Reads back every record of a request rejected as a whole with `rej`; returns those it does not explain. */
+  #rejectedAll(
+    records: readonly SourceRecord[],
+    rej: Rejection,
+    depth: number,
+    ctx: Ctx,
+  ): Promise<SourceRecord[]> {
+    return this.#rejected(records.map((record) => ({ record, ...rej })), depth, ctx, true);
   }
 
   /** Reads rejected records back ({@linkcode Settler.rejected}); bad records switch to the Batch endpoint. */
