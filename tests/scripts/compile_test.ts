@@ -77,7 +77,9 @@ Deno.test("devOnlyPackages() lists the lock file's dev-only packages (the Skyflo
   const lock = await Deno.readTextFile(new URL("../../package-lock.json", import.meta.url));
   const devOnly = devOnlyPackages(lock);
   assert.ok(devOnly.includes("node_modules/skyflow-node"));
-  for (const runtime of ["node_modules/snowflake-sdk", "node_modules/undici", "node_modules/commander"]) {
+  for (
+    const runtime of ["node_modules/snowflake-sdk", "node_modules/prom-client", "node_modules/commander"]
+  ) {
     assert.ok(!devOnly.includes(runtime), runtime);
   }
   assert.ok(!devOnly.some((path) => path.startsWith("node_modules/@deno")), "already in EXCLUDES");

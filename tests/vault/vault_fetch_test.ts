@@ -195,3 +195,53 @@ function exchange0(f: typeof globalThis.fetch, port: number) {
     clock: systemClock,
   }).then(({ latencyMs: _, ...answer }) => answer);
 }
+
+const tls = (name: string) => Deno.readTextFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
+
+function tlsVault(): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve(
+    { hostname: "127.0.0.1", port: 0, cert: tls("cert.pem"), key: tls("key.pem"), onListen() {} },
+    () => new Response('{"tls":true}'),
+  );
+}
+
+Deno.test("the vault fetch trusts the CA it is given, and names an unknown issuer as a connect-time TLS error", async () => {
+  const server = tlsVault();
+  try {
+    const url = `https://localhost:${server.addr.port}/v1/x`;
+    const trusted = await createVaultFetch({ caCerts: [tls("ca.pem")], proxy: {} })(url, { method: "GET" });
+    assert.equal(await trusted.text(), '{"tls":true}');
+    const error = await createVaultFetch({ caCerts: [], proxy: {} })(url, { method: "GET" }).catch((e) => e);
+    assert.ok(error instanceof TypeError);
+    assert.match((error.cause as Error).message, /^client error \(Connect\): tls error: .*UnknownIssuer/);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("the default vault fetch trusts the certificates of the file NODE_EXTRA_CA_CERTS names", async () => {
+  const server = tlsVault();
+  try {
+    const script = `import { vaultFetch } from ${
+      JSON.stringify(new URL("../../src/vault/vault_fetch.ts", import.meta.url).href)
+    };
+      const r = await vaultFetch("https://localhost:${server.addr.port}/", { method: "GET" });
+      console.log(r.status, await r.text());`;
+    const run = (env: Record<string, string>) =>
+      new Deno.Command(Deno.execPath(), { args: ["eval", script], env, stdout: "piped", stderr: "piped" })
+        .output();
+    const withCa = await run({
+      NODE_EXTRA_CA_CERTS: new URL("../fixtures/tls/ca.pem", import.meta.url).pathname,
+    });
+    assert.equal(
+      new TextDecoder().decode(withCa.stdout).trim(),
+      '200 {"tls":true}',
+      new TextDecoder().decode(withCa.stderr),
+    );
+    const without = await run({ NODE_EXTRA_CA_CERTS: "" });
+    assert.equal(without.code, 1);
+    assert.match(new TextDecoder().decode(without.stderr), /tls error: .*UnknownIssuer/);
+  } finally {
+    await server.shutdown();
+  }
+});
