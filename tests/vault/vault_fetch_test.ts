@@ -245,3 +245,21 @@ Deno.test("the default vault fetch trusts the certificates of the file NODE_EXTR
     await server.shutdown();
   }
 });
+
+Deno.test("an idle pooled connection does not keep the process alive after its work is done", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("{}"));
+  try {
+    const script = `import { createVaultFetch } from ${
+      JSON.stringify(new URL("../../src/vault/vault_fetch.ts", import.meta.url).href)
+    };
+      const r = await createVaultFetch({ keepAliveTimeoutMs: 60_000 })("http://127.0.0.1:${server.addr.port}/", { method: "GET" });
+      console.log(r.status);`;
+    const started = performance.now();
+    const child = await new Deno.Command(Deno.execPath(), { args: ["eval", script], stdout: "piped" })
+      .output();
+    assert.equal(new TextDecoder().decode(child.stdout).trim(), "200");
+    assert.ok(performance.now() - started < 20_000, "it exited without waiting out the keep-alive");
+  } finally {
+    await server.shutdown();
+  }
+});

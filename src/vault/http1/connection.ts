@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { encodeRequest, type Http1Request } from "./request_bytes.ts";
 import {
   bodyFraming,
   headEnd,
@@ -55,6 +56,8 @@ export class AfterSendError extends Error {
 export class Http1Connection {
   readonly #conn: Deno.Conn;
   #buf = new Uint8Array(32_768);
+  /** The buffer the last request was encoded into, reused by the next. */
+  #out: Uint8Array<ArrayBuffer> | undefined;
   #start = 0;
   #end = 0;
   /** A read started while idle; the next fill takes its result. */
@@ -102,6 +105,7 @@ export class Http1Connection {
       this.close();
       onGone();
     };
+    this.#conn.unref(); // an idle connection does not keep the process alive
     const read = this.#conn.read(this.#buf);
     this.#pending = read;
     read.then(gone, gone);
@@ -114,7 +118,9 @@ export class Http1Connection {
   claim(): boolean {
     this.#idle = false;
     clearTimeout(this.#idleTimer);
-    return !this.#closed;
+    if (this.#closed) return false;
+    this.#conn.ref();
+    return true;
   }
 
   /**
@@ -122,7 +128,18 @@ export class Http1Connection {
    * with the signal's reason; any other failure rejects with {@linkcode AfterSendError} and leaves
    * the connection closed.
    */
-  async exchange(bytes: Uint8Array, method: string, signal?: AbortSignal): Promise<Http1Response> {
+  async exchange(request: Http1Request, signal?: AbortSignal): Promise<Http1Response> {
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = encodeRequest(request, this.#out);
+    } catch (error) {
+      this.close(); // nothing was sent; the connection is not left unowned
+      throw error;
+    }
+    if (this.#out === undefined || bytes.buffer.byteLength > this.#out.byteLength) {
+      this.#out = new Uint8Array(bytes.buffer);
+    }
+    const method = request.method;
     const onAbort = () => this.close();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {

@@ -5,7 +5,6 @@
  * @module
  */
 import { Http1Connection, type Http1Response } from "./connection.ts";
-import { encodeRequest } from "./request_bytes.ts";
 import { proxyAuthorization, proxyFor, type ProxySettings } from "./proxy.ts";
 import { headEnd, parseResponseHead } from "./response_head.ts";
 
@@ -84,16 +83,16 @@ export class ConnectionPool {
       const auth = proxyAuthorization(proxy);
       if (auth !== undefined) headers["proxy-authorization"] = auth;
     }
-    const bytes = encodeRequest({
+    const http1Request = {
       method: request.method,
       target: forward ? url.href.replace(/#.*$/, "") : `${url.pathname}${url.search}`,
       host: url.host,
       headers,
       body: request.body,
-    });
+    };
     const key = proxy === undefined ? url.origin : `${url.origin} via ${proxy.host}`;
     const connection = this.#take(key) ?? await this.#open(url, proxy, request.signal);
-    const response = await connection.exchange(bytes, request.method, request.signal);
+    const response = await connection.exchange(http1Request, request.signal);
     if (response.reusable) this.#park(key, connection, response.serverTimeoutMs);
     return response;
   }

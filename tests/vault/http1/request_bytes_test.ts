@@ -53,3 +53,15 @@ Deno.test("encodeRequest() refuses a header whose value holds a line break (no h
     /invalid header: Authorization/,
   );
 });
+
+Deno.test("encodeRequest() encodes into the buffer it is given when there is room, and into a bigger one when not", () => {
+  const request = { method: "POST", target: "/", host: "h", headers: {}, body: '{"a":"b"}' };
+  const into = new Uint8Array(4096);
+  const reused = encodeRequest(request, into);
+  assert.equal(reused.buffer, into.buffer);
+  assert.equal(text(reused), 'POST / HTTP/1.1\r\nhost: h\r\ncontent-length: 9\r\n\r\n{"a":"b"}');
+  const wide = { ...request, body: "✓".repeat(1000) }; // 3 bytes a character: past `into`'s room
+  const grown = encodeRequest(wide, new Uint8Array(1200));
+  assert.notEqual(grown.buffer.byteLength, 1200);
+  assert.equal(text(grown), `POST / HTTP/1.1\r\nhost: h\r\ncontent-length: 3000\r\n\r\n${"✓".repeat(1000)}`);
+});
