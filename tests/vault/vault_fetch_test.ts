@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { systemClock } from "../../src/common/clock.ts";
 import { httpExchange, TransportError } from "../../src/vault/http.ts";
 import { createVaultFetch } from "../../src/vault/vault_fetch.ts";
+import { errorChainText, isProtocolMismatch } from "../../src/vault/config_rejection.ts";
 
 const encoder = new TextEncoder();
 
@@ -259,6 +260,25 @@ Deno.test("an idle pooled connection does not keep the process alive after its w
       .output();
     assert.equal(new TextDecoder().decode(child.stdout).trim(), "200");
     assert.ok(performance.now() - started < 20_000, "it exited without waiting out the keep-alive");
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("httpExchange() over plain HTTP to a TLS port fails at once as a protocol mismatch, which a load treats as a setup error", async () => {
+  const server = tlsVault();
+  try {
+    const error = await httpExchange({
+      method: "POST",
+      url: `http://127.0.0.1:${server.addr.port}/v1/vaults/v1/name`,
+      bearerToken: "t",
+      body: "{}",
+      timeoutMs: 5_000,
+      clock: systemClock,
+    }).catch((e) => e);
+    assert.ok(error instanceof TransportError, String(error));
+    assert.match(error.message, /invalid HTTP version: the server answered in TLS/);
+    assert.ok(isProtocolMismatch(errorChainText(error)));
   } finally {
     await server.shutdown();
   }

@@ -190,3 +190,22 @@ Deno.test("byot check names a vault id the vault URL does not serve and a missin
   assert.match(run.err, /✗ ledger .*missing\/state\.db: its directory .*missing does not exist/);
   assertNothingInserted(ws);
 });
+
+Deno.test("byot check of an http URL pointing at a TLS port says so and exits 2", async () => {
+  await using ws = await workspace({ count: 50, columns: ["ssn"], simulator: { schema: SCHEMA } });
+  const pem = (name: string) => Deno.readTextFileSync(new URL(`../../fixtures/tls/${name}`, import.meta.url));
+  const tlsServer = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, cert: pem("cert.pem"), key: pem("key.pem"), onListen() {} },
+    () => new Response("{}"),
+  );
+  try {
+    await writeConfig(ws.configPath, (c) => c.skyflow.vault_url = `http://127.0.0.1:${tlsServer.addr.port}`);
+    const run = await ws.byot(["check", "--config", ws.configPath, "--state", ws.statePath]);
+    assert.equal(run.code, 2, run.err);
+    assert.match(run.err, /✗ vault URL http:\/\/127\.0\.0\.1:\d+: TLS\/protocol mismatch/);
+    assert.match(run.err, /→ the server at that port of the vault URL does not speak plain HTTP \(TLS\?\)/);
+    assertNothingInserted(ws);
+  } finally {
+    await tlsServer.shutdown();
+  }
+});
