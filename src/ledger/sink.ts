@@ -22,11 +22,11 @@ import { crashPoint } from "../common/crash_points.ts";
 import type { Batch, BatchResult, OutcomeSink } from "../common/types.ts";
 import { CheckpointError } from "../common/errors.ts";
 import { int, type Store } from "./_store.ts";
-import type { BatchStatus } from "./schema.ts";
 import { advanceSettled } from "./settled.ts";
 import type { IntervalSample } from "../report/interval_sampler.ts";
-import { insertSample } from "./samples.ts";
-import { FAILURE_UPSERT_SQL, FINISHED_SQL, RESERVE_SQL, RESOLVE_SQL, STARTED_SQL } from "./_sql.ts";
+import { RESERVE_SQL } from "./_sql.ts";
+import type { BatchStatus } from "./schema.ts";
+import { applyOp, type BatchRow, batchRow, type Op } from "./sink_ops.ts";
 
 /** Options of {@linkcode LedgerSink}. */
 export interface LedgerSinkOptions {
@@ -46,30 +46,6 @@ export interface LedgerSinkOptions {
   /** Called when a timed commit fails (the error is also thrown by the next call). @default none */
   onError?: (error: CheckpointError) => void;
 }
-
-interface BatchRow {
-  vault: string;
-  seq: number;
-  firstPosition: number;
-  endPosition: number;
-  recordCount: number;
-  skippedCount: number;
-  skippedJson: string;
-  cursorJson: string;
-  at: number;
-  checksum: string | null;
-}
-
-type Op =
-  | { kind: "started"; row: BatchRow }
-  | { kind: "samples"; samples: IntervalSample[] }
-  | {
-    kind: "finished";
-    row: BatchRow;
-    status: BatchStatus;
-    result: BatchResult;
-    succeeded: number[];
-  };
 
 /**
  * Records batch outcomes of one run in the ledger with group commits. Create it with
@@ -216,7 +192,7 @@ export class LedgerSink implements OutcomeSink {
       if (raise) store.guard("raise synchronous", () => store.db.exec("PRAGMA synchronous = FULL"));
       try {
         store.transaction(() => {
-          for (const op of ops) this.#apply(op);
+          for (const op of ops) applyOp(this.#store, this.runId, this.#recordBatches, op);
           extra?.();
           if (this.#recordBatches) {
             const settledVaults = new Set(
@@ -247,83 +223,6 @@ export class LedgerSink implements OutcomeSink {
     if (ops.length > 0) crashPoint("after-commit");
   }
 
-  #apply(op: Op): void {
-    const store = this.#store;
-    if (op.kind === "samples") {
-      for (const sample of op.samples) insertSample(store, this.runId, sample);
-      return;
-    }
-    const r = op.row;
-    if (op.kind === "started") {
-      store.run(
-        STARTED_SQL,
-        this.runId,
-        r.vault,
-        r.seq,
-        r.firstPosition,
-        r.endPosition,
-        r.recordCount,
-        r.skippedCount,
-        r.skippedJson,
-        r.cursorJson,
-        r.at,
-        r.checksum,
-      );
-      return;
-    }
-    const { result } = op;
-    const now = store.clock.now();
-    if (this.#recordBatches) {
-      store.run(
-        FINISHED_SQL,
-        this.runId,
-        r.vault,
-        r.seq,
-        r.firstPosition,
-        r.endPosition,
-        r.recordCount,
-        r.skippedCount,
-        r.skippedJson,
-        r.cursorJson,
-        op.status,
-        result.requests,
-        result.lastStatus,
-        result.requestId ?? null,
-        result.loaded,
-        result.failures.length,
-        r.at,
-        now,
-        r.checksum,
-        result.alreadyPresent ?? 0,
-        result.unverified ?? 0,
-        result.unsettled?.length ?? 0,
-      );
-    }
-    for (const position of op.succeeded) store.run(RESOLVE_SQL, now, this.runId, r.vault, position);
-    const failures = this.#recordBatches
-      ? result.failures
-      : [...result.failures, ...(result.unsettled ?? [])];
-    for (const f of failures) {
-      store.run(
-        FAILURE_UPSERT_SQL,
-        this.runId,
-        r.vault,
-        f.record.position,
-        r.seq,
-        f.record.value,
-        f.record.token,
-        f.status,
-        f.message,
-        f.requestId ?? null,
-        f.retryable ? 1 : 0,
-        f.attempts,
-        now,
-        now,
-        f.verdict ?? null,
-      );
-    }
-  }
-
   #schedule(): void {
     if (this.#timer || this.#closed) return;
     const timer = new AbortController();
@@ -350,21 +249,4 @@ export class LedgerSink implements OutcomeSink {
   #assertOpen(): void {
     if (this.#closed) throw new CheckpointError(`ledger sink of run ${this.runId} is closed`);
   }
-}
-
-function batchRow(batch: Batch, at: number): BatchRow {
-  let skippedCount = 0;
-  for (const n of Object.values(batch.skipped)) skippedCount += n ?? 0;
-  return {
-    vault: batch.vault,
-    seq: batch.seq,
-    firstPosition: batch.firstPosition,
-    endPosition: batch.endPosition,
-    recordCount: batch.records.length,
-    skippedCount,
-    skippedJson: JSON.stringify(batch.skipped),
-    cursorJson: JSON.stringify(batch.cursor),
-    at,
-    checksum: batch.checksum ?? null,
-  };
 }

@@ -8,6 +8,7 @@
  */
 import { encodeRequest, type Http1Request } from "./request_bytes.ts";
 import {
+  assertHttpStart,
   bodyFraming,
   headEnd,
   keepAlive,
@@ -213,7 +214,7 @@ export class Http1Connection {
         this.#start = end;
         return head;
       }
-      notHttp(this.#buf.subarray(this.#start, Math.min(this.#end, this.#start + 5)));
+      assertHttpStart(this.#buf.subarray(this.#start, Math.min(this.#end, this.#start + 5)));
       scanned = Math.max(0, this.#end - this.#start - 3);
       if (this.#end - this.#start > MAX_HEAD_BYTES) throw new ProtocolError("response head too large");
       if (!await this.#fill()) {
@@ -286,20 +287,6 @@ export class Http1Connection {
     }
     this.close();
     return concat(parts);
-  }
-}
-
-const HTTP_PREFIX = [72, 84, 84, 80, 47]; // "HTTP/"
-
-/** Throws when the first bytes of an answer cannot start an HTTP/1.x status line. */
-function notHttp(first: Uint8Array): void {
-  for (let i = 0; i < first.length; i++) {
-    if (first[i] === HTTP_PREFIX[i]) continue;
-    if ((first[0] === 0x15 || first[0] === 0x16) && (first.length < 2 || first[1] === 3)) {
-      throw new ProtocolError("invalid HTTP version: the server answered in TLS (is this an https:// port?)");
-    }
-    const shown = String.fromCharCode(...first).replace(/[^\x20-\x7e]/g, "?");
-    throw new ProtocolError(`invalid HTTP version: the answer starts with ${JSON.stringify(shown)}`);
   }
 }
 

@@ -47,6 +47,28 @@ export function headEnd(bytes: Uint8Array, from: number, to: number): number {
   return -1;
 }
 
+const HTTP_PREFIX = [72, 84, 84, 80, 47]; // "HTTP/"
+
+/**
+ * Throws {@linkcode ProtocolError} when the first bytes of an answer (up to 5) cannot start an
+ * HTTP/1.x status line, saying so plainly when they are TLS (plain HTTP sent to an https port).
+ *
+ * @example
+ * ```ts
+ * assertHttpStart(new TextEncoder().encode("HTTP/")); // fine
+ * ```
+ */
+export function assertHttpStart(first: Uint8Array): void {
+  for (let i = 0; i < first.length; i++) {
+    if (first[i] === HTTP_PREFIX[i]) continue;
+    if ((first[0] === 0x15 || first[0] === 0x16) && (first.length < 2 || first[1] === 3)) {
+      throw new ProtocolError("invalid HTTP version: the server answered in TLS (is this an https:// port?)");
+    }
+    const shown = String.fromCharCode(...first).replace(/[^\x20-\x7e]/g, "?");
+    throw new ProtocolError(`invalid HTTP version: the answer starts with ${JSON.stringify(shown)}`);
+  }
+}
+
 /**
  * Parses a response head (the bytes up to and including its blank line).
  *

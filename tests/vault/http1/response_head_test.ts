@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  assertHttpStart,
   bodyFraming,
   headEnd,
   keepAlive,
@@ -65,4 +66,15 @@ Deno.test("keepAlive() reuses HTTP/1.1 unless it says close, HTTP/1.0 only when 
     }),
     { reusable: true, serverTimeoutMs: 5_000 },
   );
+});
+
+Deno.test("assertHttpStart() accepts any prefix of HTTP/ and names TLS bytes or other text at once", () => {
+  assertHttpStart(bytes("HT"));
+  assertHttpStart(bytes("HTTP/"));
+  assert.throws(() => assertHttpStart(new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02])), /answered in TLS/);
+  assert.throws(
+    () => assertHttpStart(bytes("SSH-2")),
+    /invalid HTTP version: the answer starts with "SSH-2"/,
+  );
+  assert.throws(() => assertHttpStart(new Uint8Array([0x48, 0x00])), /starts with "H\?"/);
 });
