@@ -2,10 +2,9 @@
  * `--concurrency auto`: one vault's controller. It watches every answer of its vault and drives two
  * knobs:
  *
- * - the {@linkcode Limiter}'s in-flight limit, by AIMD: slow start doubles it from 4 after each
- *   healthy round (a limit's worth of answers) and the answers to the requests in flight at the
- *   doubling, and stops when doubling only lengthened latency; then it grows by 10 % (at least 1)
- *   per round; a 429, a 5xx, a timeout or three rounds whose latency
+ * - the {@linkcode Limiter}'s in-flight limit, by AIMD: slow start doubles it every other healthy
+ *   round (a limit's worth of answers) from 4 and stops when doubling only lengthened latency; then
+ *   it grows by 10 % (at least 1) per round; a 429, a 5xx, a timeout or three rounds whose latency
  *   rise bought no answers per second multiply it by 0.7. The round after a change is not judged.
  *   Never above `--concurrency-max`. With a fixed `--concurrency N` the limit is left alone.
  * - the {@linkcode RateLimiter}'s requests per second (like AWS adaptive retry): no cap until the
@@ -76,8 +75,6 @@ export class AdaptiveController {
    */
   #mixed = false;
   #round = { answers: 0, ok: 0, latencySum: 0, waitedAtStart: 0, startedAt: 0 };
-  /** Answers that end the current round. */
-  #roundSize = 0;
   /** Judges each round: did the latency a higher limit added buy answers per second? */
   readonly #judge: RoundJudge;
 
@@ -154,7 +151,7 @@ export class AdaptiveController {
       }
       return;
     }
-    if (++this.#round.answers >= this.#roundSize) this.#endRound(now);
+    if (++this.#round.answers >= this.#limit) this.#endRound(now);
   }
 
   /** A request of this vault will be retried after `delayMs` (a 429 closes the vault's gate that long). */
@@ -207,13 +204,11 @@ export class AdaptiveController {
     if (slowStart && mean !== undefined) this.#slowStartRound = { limit: this.#limit, meanMs: mean };
     const paced = this.#o.rate.waited > r.waitedAtStart;
     if (!paced && this.#limit < this.#o.maxConcurrency) {
-      const before = this.#limit;
-      const step = slowStart ? before : Math.max(1, Math.floor(before * STEADY_GROWTH));
-      this.#setLimit(Math.min(Math.floor(this.#o.maxConcurrency), before + step));
+      const step = slowStart ? this.#limit : Math.max(1, Math.floor(this.#limit * STEADY_GROWTH));
+      const grown = this.#limit + step;
+      this.#setLimit(Math.min(Math.floor(this.#o.maxConcurrency), grown));
       this.#mixed = slowStart;
       this.#changed("grow");
-      // after a doubling, the mixed round is the answers to the requests already in flight
-      if (slowStart) return this.#newRound(before);
     }
     this.#newRound();
   }
@@ -283,9 +278,7 @@ export class AdaptiveController {
     this.#o.limiter.limit = limit;
   }
 
-  /** Starts a round of `size` answers (a limit's worth unless said). */
-  #newRound(size = this.#limit): void {
-    this.#roundSize = size;
+  #newRound(): void {
     this.#round = {
       answers: 0,
       ok: 0,
