@@ -58,14 +58,7 @@ export function applyOp(store: Store, runId: string, recordBatches: boolean, op:
     store.run(
       STARTED_SQL,
       runId,
-      r.vault,
-      r.seq,
-      r.firstPosition,
-      r.endPosition,
-      r.recordCount,
-      r.skippedCount,
-      r.skippedJson,
-      r.cursorJson,
+      ...batchColumns(r),
       r.at,
       r.checksum,
     );
@@ -77,14 +70,7 @@ export function applyOp(store: Store, runId: string, recordBatches: boolean, op:
     store.run(
       FINISHED_SQL,
       runId,
-      r.vault,
-      r.seq,
-      r.firstPosition,
-      r.endPosition,
-      r.recordCount,
-      r.skippedCount,
-      r.skippedJson,
-      r.cursorJson,
+      ...batchColumns(r),
       op.status,
       result.requests,
       result.lastStatus,
@@ -120,6 +106,20 @@ export function applyOp(store: Store, runId: string, recordBatches: boolean, op:
       f.verdict ?? null,
     );
   }
+}
+
+/** The columns a started and a finished batch row share, in the order of their statements. */
+function batchColumns(r: BatchRow): [string, number, number, number, number, number, string, string] {
+  return [
+    r.vault,
+    r.seq,
+    r.firstPosition,
+    r.endPosition,
+    r.recordCount,
+    r.skippedCount,
+    r.skippedJson,
+    r.cursorJson,
+  ];
 }
 
 /** The batch columns of `batch`, stamped `at`. */

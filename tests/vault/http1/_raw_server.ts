@@ -91,16 +91,7 @@ export function rawServer(handler: (request: RawRequest) => RawReply | Promise<R
     port: (listener.addr as Deno.NetAddr).port,
     requests,
     connections: () => accepted,
-    close() {
-      listener.close();
-      for (const conn of open) {
-        try {
-          conn.close();
-        } catch {
-          // already closed
-        }
-      }
-    },
+    close: () => closeAll(listener, open),
   };
 }
 
@@ -118,4 +109,16 @@ function indexOfBlankLine(bytes: Uint8Array): number {
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+}
+
+/** Stops `listener` and closes every connection in `conns` (some may be closed already). */
+export function closeAll(listener: Deno.Listener, conns: readonly Deno.Conn[]): void {
+  listener.close();
+  for (const conn of conns) {
+    try {
+      conn.close();
+    } catch {
+      // already closed
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConnectError, ConnectionPool } from "../../../src/vault/http1/pool.ts";
 import { proxyAuthorization, proxyFor, proxySettingsFromEnv } from "../../../src/vault/http1/proxy.ts";
-import { ok, rawServer } from "./_raw_server.ts";
+import { closeAll, ok, rawServer } from "./_raw_server.ts";
 
 const tls = (name: string) => Deno.readTextFileSync(new URL(`../../fixtures/tls/${name}`, import.meta.url));
 
@@ -108,16 +108,7 @@ function tunnelProxy(status: number): { port: number; connects: string[]; close(
   return {
     port: (listener.addr as Deno.NetAddr).port,
     connects,
-    close() {
-      listener.close();
-      for (const conn of open) {
-        try {
-          conn.close();
-        } catch {
-          // already closed
-        }
-      }
-    },
+    close: () => closeAll(listener, open),
   };
 }
 
