@@ -123,11 +123,7 @@ function createRawExchange(options: VaultFetchOptions): RawExchange {
         body,
         signal,
       });
-      return {
-        status: answer.status,
-        headers: answer.headers,
-        body: answer.body as Uint8Array<ArrayBuffer> | null,
-      };
+      return { status: answer.status, headers: answer.headers, body: answer.body };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw failed(error);

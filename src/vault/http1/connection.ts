@@ -76,11 +76,6 @@ export class Http1Connection {
     this.#conn = conn;
   }
 
-  /** True once closed (by either side, an error or an abort): it carries no more requests. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   /** Closes the transport (idempotent). */
   close(): void {
     if (this.#closed) return;
@@ -144,7 +139,7 @@ export class Http1Connection {
     const onAbort = () => this.close();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      await this.#write(bytes);
+      await writeAll(this.#conn, bytes);
       let head: ResponseHead;
       do head = await this.#readHead(); while (
         head.status >= 100 && head.status < 200 && head.status !== 101
@@ -175,10 +170,6 @@ export class Http1Connection {
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
-  }
-
-  async #write(bytes: Uint8Array): Promise<void> {
-    for (let at = 0; at < bytes.byteLength;) at += await this.#conn.write(bytes.subarray(at));
   }
 
   /** Reads more bytes into the buffer (growing or compacting it first when full); false at the end. */
@@ -288,6 +279,11 @@ export class Http1Connection {
     this.close();
     return concat(parts);
   }
+}
+
+/** Writes all of `bytes` to `conn` (a write may take only part of them). */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.byteLength;) at += await conn.write(bytes.subarray(at));
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {

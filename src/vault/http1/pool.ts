@@ -1,11 +1,11 @@
 /**
- * Keep-alive HTTP/1.1 connections per origin, opened with `Deno.connect`/`Deno.connectTls` (or
- * through a proxy), and the exchange of one request on one of them.
+ * Keep-alive HTTP/1.1 connections per origin, opened with `Deno.connect` and, for https,
+ * `Deno.startTls` (directly or through a proxy's tunnel), and the exchange of one request on one of them.
  *
  * @module
  */
-import { Http1Connection, type Http1Response } from "./connection.ts";
-import { proxyAuthorization, proxyFor, type ProxySettings } from "./proxy.ts";
+import { Http1Connection, type Http1Response, writeAll } from "./connection.ts";
+import { bareHostname, proxyAuthorization, proxyFor, type ProxySettings } from "./proxy.ts";
 import { headEnd, parseResponseHead } from "./response_head.ts";
 
 /** Options of {@linkcode ConnectionPool}. */
@@ -77,15 +77,14 @@ export class ConnectionPool {
     } catch (error) {
       throw new ConnectError("proxy error", error);
     }
-    const forward = proxy !== undefined && url.protocol === "http:";
+    // plain http goes to a proxy in absolute form; https through a tunnel (see #open)
+    const forwardProxy = url.protocol === "http:" ? proxy : undefined;
     const headers = { ...request.headers };
-    if (proxy !== undefined && forward) {
-      const auth = proxyAuthorization(proxy);
-      if (auth !== undefined) headers["proxy-authorization"] = auth;
-    }
+    const auth = forwardProxy && proxyAuthorization(forwardProxy);
+    if (auth !== undefined) headers["proxy-authorization"] = auth;
     const http1Request = {
       method: request.method,
-      target: forward ? url.href.replace(/#.*$/, "") : `${url.pathname}${url.search}`,
+      target: forwardProxy ? url.href.replace(/#.*$/, "") : `${url.pathname}${url.search}`,
       host: url.host,
       headers,
       body: request.body,
@@ -129,12 +128,12 @@ export class ConnectionPool {
 
   async #open(url: URL, proxy: URL | undefined, signal?: AbortSignal): Promise<Http1Connection> {
     const tls = url.protocol === "https:";
-    const hostname = url.hostname.replace(/^\[|\]$/g, "");
+    const hostname = bareHostname(url);
     const port = Number(url.port || (tls ? 443 : 80));
     let tcp: Deno.TcpConn;
     try {
       tcp = proxy === undefined ? await Deno.connect({ hostname, port, signal }) : await Deno.connect({
-        hostname: proxy.hostname.replace(/^\[|\]$/g, ""),
+        hostname: bareHostname(proxy),
         port: Number(proxy.port || 80),
         signal,
       });
@@ -182,8 +181,7 @@ async function tunnel(tcp: Deno.TcpConn, authority: string, proxy: URL): Promise
   const auth = proxyAuthorization(proxy);
   const request = `CONNECT ${authority} HTTP/1.1\r\nhost: ${authority}\r\n` +
     (auth === undefined ? "" : `proxy-authorization: ${auth}\r\n`) + "\r\n";
-  const bytes = new TextEncoder().encode(request);
-  for (let at = 0; at < bytes.length;) at += await tcp.write(bytes.subarray(at));
+  await writeAll(tcp, new TextEncoder().encode(request));
   const buf = new Uint8Array(16_384);
   let end = 0;
   while (true) {

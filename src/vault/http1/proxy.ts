@@ -66,7 +66,7 @@ export function proxyFor(url: URL, settings: ProxySettings): URL | undefined {
 }
 
 function bypasses(url: URL, noProxy: string): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const host = bareHostname(url).toLowerCase();
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   for (const raw of noProxy.split(/[\s,]+/)) {
     let entry = raw.trim().toLowerCase();
@@ -86,6 +86,18 @@ function bypasses(url: URL, noProxy: string): boolean {
     }
   }
   return false;
+}
+
+/**
+ * A URL's host name without the brackets of an IPv6 literal (`[::1]` → `::1`), as sockets take it.
+ *
+ * @example
+ * ```ts
+ * bareHostname(new URL("http://[::1]:8080/")); // "::1"
+ * ```
+ */
+export function bareHostname(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, "");
 }
 
 /** `Proxy-Authorization` of a proxy URL with a user name, or `undefined`. */
