@@ -3,6 +3,7 @@ import { systemClock } from "../../src/common/clock.ts";
 import { httpExchange, TransportError } from "../../src/vault/http.ts";
 import { createVaultFetch } from "../../src/vault/vault_fetch.ts";
 import { errorChainText, isProtocolMismatch } from "../../src/vault/config_rejection.ts";
+import { rawServer } from "./http1/_raw_server.ts";
 
 const encoder = new TextEncoder();
 
@@ -52,59 +53,13 @@ Deno.test("httpExchange() sends Content-Length with text and byte bodies, so a s
   }
 });
 
-/**
- * A raw HTTP/1.1 server that answers the first request it gets (keep-alive) and reads every later
- * one whole, then closes its connection without answering. Counts request arrivals.
- */
-function closingSecondRequestServer(): { port: number; arrivals: () => number; close(): void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let arrivals = 0;
-  const connections: Deno.Conn[] = [];
-  (async () => {
-    for await (const conn of listener) {
-      connections.push(conn);
-      (async () => {
-        const decoder = new TextDecoder();
-        const chunk = new Uint8Array(65_536);
-        let buffered = "";
-        while (true) {
-          const n = await conn.read(chunk).catch(() => null);
-          if (n === null) return;
-          buffered += decoder.decode(chunk.subarray(0, n));
-          const end = buffered.indexOf("\r\n\r\n");
-          if (end < 0) continue;
-          const length = Number(/content-length: *(\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
-          if (buffered.length < end + 4 + length) continue;
-          buffered = buffered.slice(end + 4 + length);
-          if (++arrivals > 1) {
-            conn.close();
-            return;
-          }
-          await conn.write(
-            encoder.encode("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\n{}"),
-          );
-        }
-      })();
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    arrivals: () => arrivals,
-    close() {
-      listener.close();
-      for (const conn of connections) {
-        try {
-          conn.close();
-        } catch {
-          // already closed
-        }
-      }
-    },
-  };
-}
-
 Deno.test("httpExchange() does not re-send a POST whose reused connection closed after it was sent", async () => {
-  const server = closingSecondRequestServer();
+  // answers the first request (keep-alive), then reads each later one whole and closes unanswered
+  const server = rawServer((request) =>
+    server.requests.indexOf(request) === 0
+      ? { bytes: "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\n{}" }
+      : { bytes: "", close: true }
+  );
   const fetch = createVaultFetch();
   try {
     const post = () =>
@@ -123,7 +78,7 @@ Deno.test("httpExchange() does not re-send a POST whose reused connection closed
     assert.ok(error instanceof TransportError, String(error));
     assert.equal(error.maybeApplied, true, "it reached the server: its outcome is unknown");
     await new Promise((r) => setTimeout(r, 100)); // a silent re-send would arrive meanwhile
-    assert.equal(server.arrivals(), 2, "each POST arrived once");
+    assert.equal(server.requests.length, 2, "each POST arrived once");
   } finally {
     server.close();
   }
